@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The leakbpf authors
+#
+# make            build ./leakbpf
+# make test       install what is missing, build, run every test (as root for the BPF ones)
+# make demo       install what is missing, build, trace the bundled leaking demo
+# make bench      the overhead benchmark (tools/bench), writes BENCHMARKS.md
+# make install    PREFIX=/usr/local by default; DESTDIR honoured
+# V=1             show full commands
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+ifeq ($(wildcard vmlinux/$(ARCH)/),)
+$(error Architecture $(ARCH) is not supported yet: no vmlinux/$(ARCH)/vmlinux.h (see vmlinux/README.md))
+endif
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s%s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))" \
+		"$(if $(3), $(3))";
+	MAKEFLAGS += --no-print-directory
+endif
+
+PKGS := libbpf libelf libdw jansson libmicrohttpd capstone
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
+	  -I$(OUTPUT) -Ibpf -Iuser
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread
+
+# The clang BPF target needs the host's system include dirs for the few libc-free
+# headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) $(CLANG_BPF_SYS_INCLUDES)
+
+BPF_APPS := alloc items
+BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
+
+# user/ is built into a library so the tests link exactly the code the CLI runs
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB := $(OUTPUT)/libleakbpf.a
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean deps test test-unit test-progs demo bench install check-deps
+
+all: leakbpf
+
+deps:
+	$(Q)./tools/install-deps.sh
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tests/targets:
+	$(Q)mkdir -p $@
+
+# BPF: compile, link with bpftool (strips DWARF the skeleton does not need), skeleton
+$(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c bpf/leakbpf.h $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: $(OUTPUT)/%.tmp.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/leakbpf.h $(BPF_SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+leakbpf: $(OUTPUT)/user/main.o $(LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+include tests/Makefile.inc
+
+demo: deps leakbpf $(DEMO_BINS)
+	$(Q)./tools/demo.sh
+
+install: leakbpf
+	$(Q)install -D -m 0755 leakbpf $(DESTDIR)$(PREFIX)/sbin/leakbpf
+	$(Q)install -D -m 0644 doc/leakbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/leakbpf.8
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) leakbpf

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * The one header shared by bpf/ and user/: map keys and values, enums and limits.
+ * No libc or vmlinux includes here; both sides provide the __u64-style types.
+ */
+#ifndef LEAKBPF_H
+#define LEAKBPF_H
+
+/* Frames kept per user stack. The kernel's own cap is kernel.perf_event_max_stack (127). */
+#define MAX_STACK_DEPTH 64
+
+/* Defaults for the sizes of the preallocated maps; options may change them. */
+#define DEFAULT_MAX_ALLOCS (1 << 18)	/* outstanding blocks tracked at once */
+#define DEFAULT_MAX_STACKS (1 << 13)	/* distinct allocation stacks */
+#define MAX_PROCS 4096			/* processes traced at once */
+
+/* How much the allocator probes track (--mode). */
+enum track_mode {
+	MODE_COUNTS = 0,	/* per-process counters from entry probes only */
+	MODE_STACKS = 1,	/* plus every sampled block with its allocation stack */
+	MODE_FULL = 2,		/* plus the time each block was allocated */
+};
+
+/* What an allocator entry probe saw; decides how the return is interpreted. */
+enum alloc_kind {
+	ALLOC_RET = 1,		/* the block is the return value (malloc, calloc, memalign...) */
+	ALLOC_REALLOC = 2,	/* the return value replaces the block `old` */
+	ALLOC_OUT_PTR = 3,	/* the block is written through `out` (posix_memalign) */
+};
+
+/* Key of the `allocs` map: one outstanding block of one process. */
+struct alloc_key {
+	__u64 addr;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* Value of the `allocs` map. */
+struct alloc_info {
+	__u64 size;		/* bytes the program asked for */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at allocation; 0 outside MODE_FULL */
+	__u64 stack;		/* key in the `stacks` map; 0 when the stack was not captured */
+};
+
+/*
+ * Value of the `stacks` map: user return addresses, innermost first, zero-padded. The key
+ * is a 64-bit hash of the addresses: unlike BPF_MAP_TYPE_STACK_TRACE, whose buckets are
+ * indexed by a 32-bit hash and refuse a second stack on a collision, distinct stacks do not
+ * knock each other out.
+ */
+struct stack_trace {
+	__u64 ips[MAX_STACK_DEPTH];
+};
+
+/*
+ * Per-process allocator counters (a per-CPU value: user space sums the CPUs).
+ * With sampling (-s N), the blocks that are not sampled are never looked up, so their
+ * frees land in frees_unsampled: those are frees of blocks from before attach and of
+ * blocks allocated while traced, in unknown proportion.
+ */
+struct alloc_stats {
+	__u64 mallocs;		/* successful allocations (a realloc counts one) */
+	__u64 bytes_allocated;	/* bytes requested by those */
+	__u64 frees;		/* frees of tracked blocks (a realloc counts one) */
+	__u64 bytes_freed;	/* bytes of those */
+	__u64 untracked_frees;	/* frees of blocks never seen allocated (before attach) */
+	__u64 tracked;		/* blocks inserted into `allocs` */
+	__u64 bytes_tracked;	/* bytes of those */
+	__u64 frees_unsampled;	/* frees of addresses outside the sample */
+};
+
+/* Per-process calls of the --item and --batch probes (a per-CPU value). */
+struct item_stats {
+	__u64 items;
+	__u64 batches;
+};
+
+/* Global loss counters, in .bss: every one of these makes the report say so. */
+struct drop_stats {
+	__u64 allocs_full;	/* `allocs` was full: a block went untracked */
+	__u64 stacks_failed;	/* a stack walk failed or `stacks` was full */
+	__u64 state_missing;	/* no per-thread state: an allocation went unseen */
+};
+
+#endif /* LEAKBPF_H */

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <math.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include "collect.h"
+#include "log.h"
+#include "symbolize.h"
+#include "tracer.h"
+#include "util.h"
+
+/* Outstanding blocks of one process summed per allocation stack. */
+struct site_acc {
+	uint32_t tgid;
+	uint64_t stack;
+	uint64_t objects, bytes;
+	uint64_t oldest_ns;
+};
+
+struct site_table {
+	void *root;		/* tsearch tree of struct site_acc */
+	size_t n;
+	int err;
+};
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct site_acc *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	return 0;
+}
+
+static int add_block(const struct alloc_key *k, const struct alloc_info *v, void *arg)
+{
+	struct site_table *tab = arg;
+	struct site_acc key = { .tgid = k->tgid, .stack = v->stack }, *s, **slot;
+
+	slot = tfind(&key, &tab->root, cmp_site);
+	if (!slot) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		*s = key;
+		s->oldest_ns = UINT64_MAX;
+		if (!tsearch(s, &tab->root, cmp_site)) {
+			free(s);
+			return -ENOMEM;
+		}
+		tab->n++;
+	} else {
+		s = *slot;
+	}
+	s->objects++;
+	s->bytes += v->size;
+	if (v->ts_ns && v->ts_ns < s->oldest_ns)
+		s->oldest_ns = v->ts_ns;
+	return 0;
+}
+
+/* twalk has no user argument: the walk that lists one process's sites goes through here */
+static struct {
+	uint32_t tgid;
+	struct site_acc **out;
+	size_t n;
+} walk;
+
+static void pick_sites(const void *node, VISIT which, int depth)
+{
+	struct site_acc *s = *(struct site_acc *const *)node;
+
+	if ((which == postorder || which == leaf) && s->tgid == walk.tgid)
+		walk.out[walk.n++] = s;
+}
+
+static int by_bytes_desc(const void *a, const void *b)
+{
+	const struct site_acc *x = *(struct site_acc *const *)a, *y = *(struct site_acc *const *)b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	if (x->objects != y->objects)
+		return x->objects < y->objects ? 1 : -1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
+		      const struct target *tg, struct proc_report *p, uint64_t now)
+{
+	uint64_t scale = c->env->sample_every, ips[MAX_STACK_DEPTH];
+	int i, j, n;
+
+	walk.tgid = tg->pid;
+	walk.out = calloc(tab->n ? tab->n : 1, sizeof(*walk.out));
+	walk.n = 0;
+	if (!walk.out)
+		return -ENOMEM;
+	twalk(tab->root, pick_sites);
+	qsort(walk.out, walk.n, sizeof(*walk.out), by_bytes_desc);
+	p->sites_total = walk.n;
+	p->nsites = walk.n < (size_t)c->env->top ? (int)walk.n : c->env->top;
+	p->sites = calloc(p->nsites ? p->nsites : 1, sizeof(*p->sites));
+	if (!p->sites) {
+		free(walk.out);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->nsites; i++) {
+		struct site_acc *s = walk.out[i];
+		struct leak_site *ls = &p->sites[i];
+
+		ls->objects = s->objects * scale;
+		ls->bytes = s->bytes * scale;
+		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && now > s->oldest_ns ?
+				   (now - s->oldest_ns) / 1e9 : NAN;
+		n = tracer__stack(c->tracer, s->stack, ips, MAX_STACK_DEPTH);
+		if (n <= 0)
+			continue;
+		ls->frames = calloc(n, sizeof(*ls->frames));
+		if (!ls->frames)
+			continue;
+		ls->nframes = n;
+		for (j = 0; j < n; j++) {
+			if (tg->sym)
+				symbolizer__resolve(tg->sym, ips[j], true, &ls->frames[j]);
+			else
+				ls->frames[j].addr = ips[j];
+		}
+	}
+	free(walk.out);
+	return 0;
+}
+
+static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *st,
+			struct memory_report *m)
+{
+	uint64_t n = c->env->sample_every;
+
+	m->present = true;
+	m->mallocs = st->mallocs;
+	m->bytes_allocated = st->bytes_allocated;
+	m->growth_bytes_per_min = NAN;
+	if (c->env->mode == MODE_COUNTS) {
+		/* no block is followed: what a free released, and where from, is not known */
+		m->frees = m->untracked_frees = m->bytes_freed = UNKNOWN;
+		m->outstanding_objects = m->outstanding_bytes = UNKNOWN;
+		m->free_rate = NAN;
+		return;
+	}
+	/* with -s N, the sampled blocks stand for N each */
+	m->frees = st->frees * n;
+	m->bytes_freed = st->bytes_freed * n;
+	m->untracked_frees = st->untracked_frees * n;
+	m->outstanding_objects = st->tracked >= st->frees ? (st->tracked - st->frees) * n : 0;
+	m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
+			       (st->bytes_tracked - st->bytes_freed) * n : 0;
+	m->free_rate = m->mallocs ? fmin(1.0, (double)m->frees / (double)m->mallocs) : NAN;
+}
+
+static void fill_items(const struct collect_ctx *c, const struct target *tg, double secs,
+		       struct items_report *it)
+{
+	struct item_stats st = {};
+
+	it->present = c->env->item.kind != SPEC_NONE;
+	it->batches = UNKNOWN;
+	it->per_sec = it->mean_batch = NAN;
+	if (!it->present)
+		return;
+	tracer__item_stats(c->tracer, tg->pid, &st);
+	it->probe = c->env->item.text;
+	it->count = st.items;
+	it->per_sec = secs > 0 ? st.items / secs : NAN;
+	if (c->env->batch.kind != SPEC_NONE) {
+		it->batches = st.batches;
+		it->mean_batch = st.batches ? (double)st.items / st.batches : NAN;
+	}
+}
+
+static void free_site(void *p)
+{
+	free(p);
+}
+
+int collect__report(const struct collect_ctx *c, bool final, struct report *r)
+{
+	static const char *const modes[] = { "counts", "stacks", "full" };
+	struct site_table tab = {};
+	struct drop_stats drops;
+	uint64_t now = now_ns();
+	int i, err = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->final = final;
+	r->mode = modes[c->env->mode];
+	r->duration_s = (now - c->attach_ns) / 1e9;
+	r->sample_every = c->env->sample_every;
+	tracer__drops(c->tracer, &drops);
+	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing;
+	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
+	if (!r->procs)
+		return -ENOMEM;
+	r->nprocs = c->ntargets;
+
+	err = tracer__for_each_block(c->tracer, add_block, &tab);
+	if (err) {
+		elog("cannot read the outstanding blocks (%s)", errstr(err));
+		goto out;
+	}
+	for (i = 0; i < c->ntargets; i++) {
+		const struct target *tg = &c->targets[i];
+		struct proc_report *p = &r->procs[i];
+		struct verdict_input in = {};
+		struct alloc_stats st = {};
+
+		p->pid = tg->pid;
+		snprintf(p->comm, sizeof(p->comm), "%s", tg->comm);
+		snprintf(p->exe, sizeof(p->exe), "%s", tg->exe);
+		p->exited = tg->exited;
+		p->exit_code_known = tg->exit_code_known;
+		p->exit_code = tg->exit_code;
+		fill_items(c, tg, r->duration_s, &p->items);
+		err = tracer__alloc_stats(c->tracer, tg->pid, &st);
+		if (err) {
+			elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
+			goto out;
+		}
+		fill_memory(c, &st, &p->memory);
+		if (p->items.present && p->items.count && p->memory.outstanding_bytes != UNKNOWN) {
+			p->memory.bytes_per_item =
+				(double)p->memory.outstanding_bytes / p->items.count;
+		} else {
+			p->memory.bytes_per_item = NAN;
+		}
+		p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
+		err = fill_sites(c, &tab, tg, p, now);
+		if (err)
+			goto out;
+
+		in.memory = true;
+		in.mallocs = p->memory.mallocs;
+		in.frees = p->memory.frees;
+		in.outstanding_objects = p->memory.outstanding_objects;
+		in.outstanding_bytes = p->memory.outstanding_bytes;
+		in.items = p->items.present;
+		in.item_count = p->items.count;
+		verdict__evaluate(&in, &c->env->thresholds, &p->verdict);
+		r->leak |= p->verdict.leak;
+	}
+out:
+	tdestroy(tab.root, free_site);
+	if (err)
+		report__free(r);
+	return err;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc.h"
+
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h: I am a kernel thread */
+
+static FILE *proc_open(pid_t pid, const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	return fopen(path, "re");
+}
+
+int proc__check(pid_t pid)
+{
+	char buf[1024], *p;
+	unsigned long flags;
+	FILE *f;
+	int i;
+
+	if (pid <= 0)
+		return -ESRCH;
+	f = proc_open(pid, "stat");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p)
+		return -ESRCH;
+	/* the command name is in parentheses and may hold spaces: fields restart after it */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	/* after ")" come state(3) ppid pgrp session tty_nr tpgid flags(9) */
+	for (i = 0; i < 7 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	flags = strtoul(p + 1, NULL, 10);
+	return flags & PF_KTHREAD ? -EINVAL : 0;
+}
+
+int proc__comm(pid_t pid, char *buf, size_t size)
+{
+	FILE *f = proc_open(pid, "comm");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+int proc__exe(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+int proc__threads(pid_t pid)
+{
+	char line[256];
+	int threads = -ENOENT;
+	FILE *f = proc_open(pid, "status");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Threads: %d", &threads) == 1)
+			break;
+	}
+	fclose(f);
+	return threads;
+}
+
+int proc__root_path(pid_t pid, const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "/proc/%d/root%s", pid, path);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int err = 0;
+	FILE *f = proc_open(pid, "maps");
+
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (getline(&line, &cap, f) > 0) {
+		struct proc_map m = {};
+		int path_at = 0;
+		char *nl;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*x:%*x %" SCNu64 " %n",
+			   &m.start, &m.end, m.perms, &m.offset, &m.inode, &path_at) < 5)
+			continue;
+		nl = strchr(line + path_at, '\n');
+		if (nl)
+			*nl = '\0';
+		m.path = line[path_at] == '/' ? line + path_at : NULL;
+		err = fn(&m, arg);
+		if (err)
+			break;
+	}
+	free(line);
+	fclose(f);
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/* What /proc says about a process. Functions return 0 or -errno. */
+#ifndef LEAKBPF_PROC_H
+#define LEAKBPF_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_map {
+	uint64_t start, end, offset;
+	uint64_t inode;
+	char perms[5];		/* "r-xp" */
+	const char *path;	/* as the process sees it; NULL for anonymous mappings */
+};
+
+/* 0 for a live user-space process, -ESRCH if there is none, -EINVAL for a kernel thread */
+int proc__check(pid_t pid);
+int proc__comm(pid_t pid, char *buf, size_t size);
+/* the executable's path as the process sees it (inside its own root) */
+int proc__exe(pid_t pid, char *buf, size_t size);
+/* live threads (Threads: in /proc/PID/status), or -errno */
+int proc__threads(pid_t pid);
+/* /proc/PID/root + path: how to reach a file the process names, even in a container */
+int proc__root_path(pid_t pid, const char *path, char *buf, size_t size);
+/* calls fn for each mapping in address order; stops early when fn returns non-zero */
+int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/* The report for people: a summary per process, the verdict table, the top leak sites. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "report.h"
+
+/* "1.5 KiB": sizes read at a glance; the exact byte count is printed beside where it matters */
+static const char *human(uint64_t b, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int u = 0;
+
+	if (b == UNKNOWN)
+		return "?";
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu B", (unsigned long long)b);
+	else
+		snprintf(buf, size, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+static const char *cnt(uint64_t v, char *buf, size_t size)
+{
+	if (v == UNKNOWN)
+		return "?";
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static void print_frame(const struct frame *f, FILE *out)
+{
+	fprintf(out, "        0x%-14llx ", (unsigned long long)f->addr);
+	if (f->symbol)
+		fprintf(out, "%s+0x%llx", f->symbol, (unsigned long long)f->offset);
+	else
+		fprintf(out, "??");
+	if (f->file)
+		fprintf(out, " at %s:%d", f->file, f->line);
+	if (f->module)
+		fprintf(out, " (%s)", f->module);
+	fputc('\n', out);
+}
+
+static void print_memory(const struct proc_report *p, FILE *out)
+{
+	const struct memory_report *m = &p->memory;
+	char a[32], b[32], c[32], d[32], e[32];
+
+	if (!m->present)
+		return;
+	fprintf(out, "  memory      %s allocations (%s), %s frees (%s), %s untracked frees\n",
+		cnt(m->mallocs, a, sizeof(a)), human(m->bytes_allocated, b, sizeof(b)),
+		cnt(m->frees, c, sizeof(c)), human(m->bytes_freed, d, sizeof(d)),
+		cnt(m->untracked_frees, e, sizeof(e)));
+	fprintf(out, "              outstanding %s blocks, %s", cnt(m->outstanding_objects, a, sizeof(a)),
+		human(m->outstanding_bytes, b, sizeof(b)));
+	if (m->outstanding_bytes != UNKNOWN && m->outstanding_bytes >= 1024)
+		fprintf(out, " (%llu bytes)", (unsigned long long)m->outstanding_bytes);
+	if (!isnan(m->free_rate))
+		fprintf(out, ", free rate %.2f%%", m->free_rate * 100);
+	if (!isnan(m->bytes_per_item))
+		fprintf(out, ", %.2f bytes/item (%s)", m->bytes_per_item, m->grade);
+	if (!isnan(m->growth_bytes_per_min))
+		fprintf(out, ", growth %s/min", human(m->growth_bytes_per_min > 0 ?
+						      (uint64_t)m->growth_bytes_per_min : 0,
+						      c, sizeof(c)));
+	fputc('\n', out);
+}
+
+static void print_items(const struct items_report *it, FILE *out)
+{
+	if (!it->present)
+		return;
+	fprintf(out, "  items       %llu calls of %s", (unsigned long long)it->count, it->probe);
+	if (!isnan(it->per_sec))
+		fprintf(out, " (%.1f/s)", it->per_sec);
+	if (it->batches != UNKNOWN) {
+		fprintf(out, ", %llu batches", (unsigned long long)it->batches);
+		if (!isnan(it->mean_batch))
+			fprintf(out, " (mean %.1f items)", it->mean_batch);
+	}
+	fputc('\n', out);
+}
+
+static void print_verdict(const struct verdict *v, FILE *out)
+{
+	static const char *const status[] = { "pass", "FAIL", "skip" };
+	int i;
+
+	fprintf(out, "  verdict     %s\n", v->leak ? "LEAK" : "no leak");
+	for (i = 0; i < v->nchecks; i++) {
+		const struct check *c = &v->checks[i];
+
+		fprintf(out, "    %-4s  %-22s", status[c->status], check_names[c->id]);
+		if (c->status == CHECK_SKIPPED)
+			fprintf(out, "%s", c->reason);
+		else
+			fprintf(out, "%.6g (threshold %.6g)%s%s", c->value, c->threshold,
+				c->reason[0] ? ": " : "", c->reason);
+		fputc('\n', out);
+	}
+}
+
+static void print_sites(const struct proc_report *p, FILE *out)
+{
+	char a[32];
+	int i, j;
+
+	if (!p->nsites)
+		return;
+	fprintf(out, "  top leak sites (%d of %llu, by bytes outstanding)\n", p->nsites,
+		(unsigned long long)p->sites_total);
+	for (i = 0; i < p->nsites; i++) {
+		const struct leak_site *s = &p->sites[i];
+
+		fprintf(out, "    #%d  %llu blocks, %s", i + 1, (unsigned long long)s->objects,
+			human(s->bytes, a, sizeof(a)));
+		if (!isnan(s->oldest_age_s))
+			fprintf(out, ", oldest %.1f s", s->oldest_age_s);
+		fputc('\n', out);
+		for (j = 0; j < s->nframes; j++)
+			print_frame(&s->frames[j], out);
+		if (!s->nframes)
+			fprintf(out, "        (stack not captured)\n");
+	}
+}
+
+void report__print_text(const struct report *r, FILE *out)
+{
+	int i;
+
+	fprintf(out, "leakbpf %s report after %.1f s, mode %s", r->final ? "final" : "round",
+		r->duration_s, r->mode);
+	if (r->sample_every > 1)
+		fprintf(out, " (1 in %d blocks sampled, estimates scaled)", r->sample_every);
+	if (r->lost_events)
+		fprintf(out, ", %llu EVENTS LOST (numbers are incomplete)",
+			(unsigned long long)r->lost_events);
+	fputc('\n', out);
+	for (i = 0; i < r->nprocs; i++) {
+		const struct proc_report *p = &r->procs[i];
+
+		fprintf(out, "\nPID %d (%s)%s%s", p->pid, p->comm, p->exe[0] ? " " : "", p->exe);
+		if (p->exited && p->exit_code_known)
+			fprintf(out, ", exited with status %d", p->exit_code);
+		else if (p->exited)
+			fprintf(out, ", exited");
+		fputc('\n', out);
+		print_items(&p->items, out);
+		print_memory(p, out);
+		print_verdict(&p->verdict, out);
+		print_sites(p, out);
+	}
+	fprintf(out, "\n%s\n", r->leak ? "LEAK FOUND" : "no leak found");
+	fflush(out);
+}

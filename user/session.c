@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "allocator.h"
+#include "collect.h"
+#include "elf_file.h"
+#include "launch.h"
+#include "log.h"
+#include "proc.h"
+#include "session.h"
+#include "symbolize.h"
+#include "tracer.h"
+#include "util.h"
+
+/* How often the target's modules are re-read, to name code it loads later (dlopen). */
+#define MODULE_REFRESH_NS 1000000000ULL
+
+struct session {
+	const struct env *env;
+	struct tracer *tracer;
+	struct target target;
+	struct launch launch;
+	bool launched;		/* -- CMD: the child exists */
+	bool released;		/* -- CMD: the child was let go to exec */
+	int sigfd, pidfd;
+	uint64_t attach_ns;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !log_verbose)
+		return 0;
+	if (!log_verbose)
+		return 0;	/* errors are reported by leakbpf itself, with their cause */
+	return vfprintf(stderr, fmt, args);
+}
+
+static int open_signals(struct session *s)
+{
+	sigset_t mask;
+
+	/* SIGPIPE: a closed stdout is an error to report, not a reason to die silently */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->sigfd < 0 ? -errno : 0;
+}
+
+/* -p PID: a live user-space process, or a one-line reason why not. */
+static int check_pid(pid_t pid)
+{
+	int err = proc__check(pid);
+
+	if (err == -ESRCH)
+		elog("no such process: PID %d", pid);
+	else if (err == -EINVAL)
+		elog("PID %d is a kernel thread: it has no user-space memory to trace", pid);
+	else if (err)
+		elog("cannot read /proc/%d (%s)", pid, errstr(err));
+	return err;
+}
+
+static int find_allocator(struct session *s, struct allocator *a)
+{
+	int err;
+
+	if (s->launched) {
+		err = allocator__find_for_program(s->launch.elf, a);
+		if (err)
+			elog("cannot find the allocator %s will use (%s)", s->launch.elf,
+			     err == -ENOENT ? "no object it loads defines malloc and free"
+					    : errstr(err));
+		return err;
+	}
+	err = allocator__find_for_pid(s->target.pid, a);
+	if (err == -ENOENT)
+		elog("PID %d maps no object that defines malloc and free", s->target.pid);
+	else if (err)
+		elog("cannot read the mappings of PID %d (%s)", s->target.pid, errstr(err));
+	return err;
+}
+
+/*
+ * The file a --item/--batch SPEC names, as leakbpf can open it: the target's executable
+ * by default; a path the user gives is the target's, so it is reached through its root.
+ */
+static int spec_path(struct session *s, const struct probe_spec *spec, char *buf, size_t size)
+{
+	if (!spec->path[0]) {
+		if (s->launched)
+			snprintf(buf, size, "%s", s->launch.path);
+		else
+			snprintf(buf, size, "/proc/%d/exe", s->target.pid);
+		return 0;
+	}
+	if (s->launched || spec->path[0] != '/') {
+		snprintf(buf, size, "%s", spec->path);
+		return 0;
+	}
+	return proc__root_path(s->target.pid, spec->path, buf, size);
+}
+
+static int attach_counter(struct session *s, const struct probe_spec *spec, bool batch)
+{
+	const char *opt = batch ? "--batch" : "--item";
+	char path[PATH_MAX];
+	struct elf_file *ef;
+	struct elf_func fn;
+	int err;
+
+	if (spec->kind == SPEC_NONE)
+		return 0;
+	err = spec_path(s, spec, path, sizeof(path));
+	if (err) {
+		elog("%s %s: path too long", opt, spec->text);
+		return err;
+	}
+	if (spec->kind == SPEC_USDT)
+		return tracer__attach_usdt(s->tracer, s->target.pid, path, spec->provider,
+					   spec->name, batch);
+	ef = elf_file__open(path);
+	if (!ef) {
+		err = -errno;
+		elog("%s %s: cannot read %s (%s)", opt, spec->text, path, errstr(err));
+		return err;
+	}
+	err = elf_file__find_func(ef, spec->symbol, &fn);
+	elf_file__free(ef);
+	if (err) {
+		elog("%s %s: no function '%s' in %s", opt, spec->text, spec->symbol,
+		     spec->path[0] ? spec->path : s->launched ? s->launch.path : s->target.exe);
+		return err;
+	}
+	if (fn.ifunc) {
+		elog("%s %s: '%s' is an IFUNC resolver, not a function to count", opt,
+		     spec->text, spec->symbol);
+		return -EINVAL;
+	}
+	return tracer__attach_counter(s->tracer, s->target.pid, path, fn.offset, batch);
+}
+
+static int setup(struct session *s)
+{
+	const struct env *env = s->env;
+	struct tracer_opts opts = {
+		.mode = env->mode,
+		.sample_every = env->sample_every,
+		.max_allocs = env->max_allocs,
+		.max_stacks = env->max_stacks,
+		.items = env->item.kind != SPEC_NONE,
+	};
+	struct allocator *a;
+	int err;
+
+	if (env->cmd) {
+		err = launch__start(&s->launch, env->cmd);
+		if (err) {
+			elog("cannot run %s (%s)", env->cmd[0], errstr(err));
+			return err;
+		}
+		s->launched = true;
+		s->target.pid = s->launch.pid;
+	} else {
+		s->target.pid = env->pid;
+		err = check_pid(env->pid);
+		if (err)
+			return err;
+		proc__comm(env->pid, s->target.comm, sizeof(s->target.comm));
+		proc__exe(env->pid, s->target.exe, sizeof(s->target.exe));
+	}
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	err = find_allocator(s, a);
+	if (err)
+		goto out;
+	vlog("allocator: %s", a->name);
+
+	s->tracer = tracer__new(&opts);
+	if (!s->tracer) {
+		err = -errno;
+		goto out;
+	}
+	err = tracer__add_process(s->tracer, s->target.pid);
+	if (err) {
+		elog("cannot register PID %d with the BPF programs (%s)", s->target.pid,
+		     errstr(err));
+		goto out;
+	}
+	err = tracer__attach_allocator(s->tracer, s->target.pid, a);
+	if (!err)
+		err = attach_counter(s, &env->item, false);
+	if (!err)
+		err = attach_counter(s, &env->batch, true);
+	if (err)
+		goto out;
+
+	s->attach_ns = now_ns();
+	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
+	if (s->launched) {
+		err = launch__release(&s->launch);
+		s->released = true;
+		if (err) {
+			s->launched = false;
+			elog("cannot run %s (%s)", s->launch.path, errstr(err));
+			goto out;
+		}
+	}
+	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
+	if (s->pidfd < 0) {
+		err = -errno;
+		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
+		goto out;
+	}
+	target__refresh(&s->target);
+out:
+	free(a);
+	return err;
+}
+
+/* The target ended: how, if it was our child. */
+static void reap(struct session *s)
+{
+	int status;
+
+	s->target.exited = true;
+	if (!s->launched || waitpid(s->target.pid, &status, WNOHANG) != s->target.pid)
+		return;
+	s->target.exit_code_known = true;
+	s->target.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int print_report(struct session *s, bool final, bool *leak)
+{
+	struct collect_ctx c = {
+		.tracer = s->tracer,
+		.env = s->env,
+		.targets = &s->target,
+		.ntargets = 1,
+		.attach_ns = s->attach_ns,
+	};
+	struct report r;
+	int err;
+
+	err = collect__report(&c, final, &r);
+	if (err)
+		return err;
+	if (s->env->json)
+		err = report__print_json(&r, stdout);
+	else
+		report__print_text(&r, stdout);
+	if (!err && ferror(stdout))
+		err = -EIO;
+	if (err)
+		elog("cannot write the report (%s)", errstr(err));
+	*leak = r.leak;
+	report__free(&r);
+	return err;
+}
+
+static int timeout_ms(uint64_t now, uint64_t until)
+{
+	if (until <= now)
+		return 0;
+	return (until - now) / 1000000 + 1;
+}
+
+/* Wait for the end (target exit, signal, -d), printing rounds on the way. */
+static void wait_loop(struct session *s)
+{
+	const struct env *env = s->env;
+	uint64_t deadline = env->duration_s ? s->attach_ns + env->duration_s * 1e9 : UINT64_MAX;
+	uint64_t interval = env->interval_s * 1e9;
+	uint64_t next_round = interval ? s->attach_ns + interval : UINT64_MAX;
+	uint64_t next_refresh = s->attach_ns + MODULE_REFRESH_NS;
+	bool leak;
+
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = s->sigfd, .events = POLLIN },
+			{ .fd = s->pidfd, .events = POLLIN },
+		};
+		uint64_t now = now_ns(), until = deadline;
+		struct signalfd_siginfo si;
+
+		if (next_round < until)
+			until = next_round;
+		if (next_refresh < until)
+			until = next_refresh;
+		if (poll(fds, 2, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
+		    errno != EINTR)
+			return;
+		if (fds[1].revents) {
+			reap(s);
+			return;
+		}
+		while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+				vlog("%s: stopping", strsignal(si.ssi_signo));
+				return;
+			}
+		}
+		now = now_ns();
+		if (now >= deadline)
+			return;
+		if (now >= next_refresh) {
+			target__refresh(&s->target);
+			next_refresh = now + MODULE_REFRESH_NS;
+		}
+		if (now >= next_round) {
+			target__refresh(&s->target);
+			if (print_report(s, false, &leak))
+				return;
+			next_round += interval;
+		}
+	}
+}
+
+int session__run(const struct env *env)
+{
+	struct session s = { .env = env, .sigfd = -1, .pidfd = -1 };
+	bool leak = false;
+	int err, status;
+
+	log_verbose = env->verbose;
+	libbpf_set_print(libbpf_print);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	err = open_signals(&s);
+	if (err) {
+		elog("cannot set up signal handling (%s)", errstr(err));
+		status = EXIT_FAILED;
+		goto cleanup;
+	}
+	err = setup(&s);
+	if (err) {
+		status = EXIT_FAILED;
+		goto cleanup;
+	}
+	wait_loop(&s);
+	/* the modules as they are now: the last chance to name code loaded late */
+	target__refresh(&s.target);
+	if (print_report(&s, true, &leak)) {
+		status = EXIT_FAILED;
+		goto cleanup;
+	}
+	if (leak)
+		status = env->leak_exit_code;
+	else if (s.target.exit_code_known)
+		status = s.target.exit_code;
+	else
+		status = 0;
+cleanup:
+	/* detach before anything else: the target goes on as if leakbpf had never been there */
+	tracer__free(s.tracer);
+	if (s.launched && !s.released)
+		launch__abort(&s.launch);
+	symbolizer__free(s.target.sym);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
+	return status;
+}

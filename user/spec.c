@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "spec.h"
+
+static int copy(char *dst, size_t size, const char *src, size_t len)
+{
+	if (len >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+int spec__parse(const char *text, struct probe_spec *out, const char **why)
+{
+	const char *last, *prev;
+
+	memset(out, 0, sizeof(*out));
+	if (copy(out->text, sizeof(out->text), text, strlen(text))) {
+		*why = "too long";
+		return -EINVAL;
+	}
+	if (!strncmp(text, "usdt:", 5)) {
+		/* usdt:PATH:PROVIDER:NAME; the path may hold ':' itself, the two names may not */
+		text += 5;
+		last = strrchr(text, ':');
+		if (!last || last == text) {
+			*why = "expected usdt:PATH:PROVIDER:NAME";
+			return -EINVAL;
+		}
+		for (prev = last - 1; prev > text && *prev != ':'; prev--)
+			;
+		if (prev <= text || !last[1] || prev + 1 == last) {
+			*why = "expected usdt:PATH:PROVIDER:NAME";
+			return -EINVAL;
+		}
+		if (copy(out->path, sizeof(out->path), text, prev - text) ||
+		    copy(out->provider, sizeof(out->provider), prev + 1, last - prev - 1) ||
+		    copy(out->name, sizeof(out->name), last + 1, strlen(last + 1))) {
+			*why = "a part is too long";
+			return -EINVAL;
+		}
+		out->kind = SPEC_USDT;
+		return 0;
+	}
+	last = strrchr(text, ':');
+	if (last && (last == text || !last[1])) {
+		*why = "expected SYMBOL or PATH:SYMBOL";
+		return -EINVAL;
+	}
+	if (last && copy(out->path, sizeof(out->path), text, last - text)) {
+		*why = "the path is too long";
+		return -EINVAL;
+	}
+	text = last ? last + 1 : text;
+	if (!*text || strpbrk(text, " \t/")) {
+		*why = "expected SYMBOL or PATH:SYMBOL";
+		return -EINVAL;
+	}
+	if (copy(out->symbol, sizeof(out->symbol), text, strlen(text))) {
+		*why = "the symbol name is too long";
+		return -EINVAL;
+	}
+	out->kind = SPEC_SYMBOL;
+	return 0;
+}

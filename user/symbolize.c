@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <elfutils/libdwfl.h>
+#include "log.h"
+#include "proc.h"
+#include "symbolize.h"
+
+struct cached_frame {
+	struct frame f;		/* first: tsearch compares on f.addr */
+	bool return_addr;
+};
+
+struct symbolizer {
+	pid_t pid;
+	Dwfl *dwfl;
+	void *cache;		/* tsearch tree of struct cached_frame */
+};
+
+/*
+ * libdwfl's find_elf callback has no user data; the modules are opened right after they
+ * are reported (see open_all), while this names the process they belong to.
+ */
+static pid_t reporting_pid;
+
+/* Open a module through /proc/PID/root, so files inside a container or chroot are found. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (name[0] == '/' && !proc__root_path(reporting_pid, name, path, sizeof(path))) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			*file_name = strdup(path);
+			return fd;
+		}
+	}
+	/* the vDSO, and files deleted since they were mapped: libdwfl reads process memory */
+	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+static int open_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		       void *arg)
+{
+	Dwarf_Addr bias;
+
+	/* ELF now (symbols), DWARF now (file:line): later the process may be gone */
+	if (dwfl_module_getelf(mod, &bias))
+		dwfl_module_getdwarf(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+static int report(struct symbolizer *s)
+{
+	int err;
+
+	dwfl_report_begin_add(s->dwfl);
+	err = dwfl_linux_proc_report(s->dwfl, s->pid);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (err)
+		return err > 0 ? -err : -EIO;
+	reporting_pid = s->pid;
+	dwfl_getmodules(s->dwfl, open_module, NULL, 0);
+	return 0;
+}
+
+struct symbolizer *symbolizer__new(pid_t pid)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return NULL;
+	s->pid = pid;
+	s->dwfl = dwfl_begin(&callbacks);
+	if (!s->dwfl) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = report(s);
+	if (err) {
+		symbolizer__free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+static void free_cached(void *p)
+{
+	struct cached_frame *c = p;
+
+	free((char *)c->f.symbol);
+	free(c);
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	tdestroy(s->cache, free_cached);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	free(s);
+}
+
+int symbolizer__refresh(struct symbolizer *s)
+{
+	return report(s);
+}
+
+static int cmp_frame(const void *a, const void *b)
+{
+	const struct cached_frame *x = a, *y = b;
+
+	if (x->f.addr != y->f.addr)
+		return x->f.addr < y->f.addr ? -1 : 1;
+	return (int)x->return_addr - (int)y->return_addr;
+}
+
+static void lookup(struct symbolizer *s, struct cached_frame *c)
+{
+	uint64_t pc = c->return_addr && c->f.addr ? c->f.addr - 1 : c->f.addr;
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+	const char *name, *src;
+	GElf_Off off;
+	GElf_Sym sym;
+	Dwfl_Line *line;
+	int lineno;
+
+	if (!mod)
+		return;
+	/* module names are owned by libdwfl and live as long as the Dwfl */
+	c->f.module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+	if (name) {
+		c->f.symbol = strdup(name);
+		c->f.offset = off + (pc != c->f.addr);
+	}
+	line = dwfl_module_getsrc(mod, pc);
+	if (line) {
+		src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		if (src) {
+			c->f.file = src;
+			c->f.line = lineno;
+		}
+	}
+}
+
+void symbolizer__resolve(struct symbolizer *s, uint64_t addr, bool return_addr,
+			 struct frame *out)
+{
+	struct cached_frame key = { .f.addr = addr, .return_addr = return_addr };
+	struct cached_frame *c, **found;
+
+	found = tfind(&key, &s->cache, cmp_frame);
+	if (found) {
+		*out = (*found)->f;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->addr = addr;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->f.addr = addr;
+	c->return_addr = return_addr;
+	lookup(s, c);
+	/* the names must live as long as the symbolizer: without a cache slot, go without */
+	if (!tsearch(c, &s->cache, cmp_frame)) {
+		free_cached(c);
+		return;
+	}
+	*out = c->f;
+}

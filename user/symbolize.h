@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * Addresses of one process to function+offset, module and file:line (elfutils' libdwfl).
+ * The process's modules are opened while it runs, so its stacks can still be named after
+ * it has exited; names are cached per address.
+ */
+#ifndef LEAKBPF_SYMBOLIZE_H
+#define LEAKBPF_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct frame {
+	uint64_t addr;
+	const char *symbol;	/* NULL when unknown; owned by the symbolizer */
+	int64_t offset;		/* from the symbol's start; meaningful with symbol */
+	const char *module;	/* path as the process names it, or NULL */
+	const char *file;	/* source file, or NULL without debug info */
+	int line;		/* 0 when unknown */
+};
+
+struct symbolizer;
+
+/* NULL with errno set on failure */
+struct symbolizer *symbolizer__new(pid_t pid);
+void symbolizer__free(struct symbolizer *s);
+/* Take in modules mapped since the last look (dlopen); 0 or -errno (-ESRCH once it exited). */
+int symbolizer__refresh(struct symbolizer *s);
+/*
+ * Fill *out for addr. A return address (every frame of a stack but a probed entry point)
+ * is looked up one byte back, inside the call instruction, so a call that ends a function
+ * is named right.
+ */
+void symbolizer__resolve(struct symbolizer *s, uint64_t addr, bool return_addr,
+			 struct frame *out);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/* A traced process: who it is, how to name its addresses, how it ended. */
+#ifndef LEAKBPF_TARGET_H
+#define LEAKBPF_TARGET_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct symbolizer;
+
+struct target {
+	pid_t pid;
+	char comm[32];
+	char exe[PATH_MAX];	/* as the process names it; empty when unknown */
+	struct symbolizer *sym;	/* NULL until its modules could be read */
+	bool exited;
+	bool exit_code_known;
+	int exit_code;		/* exit status, or 128 + the signal that killed it */
+};
+
+/* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
+int target__refresh(struct target *t);
+
+#endif

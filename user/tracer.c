@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "tracer.h"	/* first: the skeletons use the types of leakbpf.h */
+#include "alloc.skel.h"
+#include "allocator.h"
+#include "items.skel.h"
+#include "log.h"
+
+struct tracer {
+	struct alloc_bpf *alloc;
+	struct items_bpf *items;	/* NULL without --item/--batch */
+	struct bpf_link **links;
+	size_t nlinks, cap;
+	enum track_mode mode;
+	int ncpus;
+};
+
+/*
+ * Which program serves which allocator function. Functions sharing an argument layout
+ * share a program; the return of all of them is alloc_exit.
+ */
+static const struct {
+	enum alloc_func fn;
+	const char *prog;
+	bool returns;		/* needs alloc_exit on its return */
+	bool required;
+} alloc_probes[] = {
+	{ AF_MALLOC, "malloc_enter", true, true },
+	{ AF_CALLOC, "calloc_enter", true, false },
+	{ AF_REALLOC, "realloc_enter", true, false },
+	{ AF_REALLOCARRAY, "reallocarray_enter", true, false },
+	{ AF_POSIX_MEMALIGN, "posix_memalign_enter", true, false },
+	{ AF_ALIGNED_ALLOC, "memalign_enter", true, false },
+	{ AF_MEMALIGN, "memalign_enter", true, false },
+	{ AF_VALLOC, "malloc_enter", true, false },
+	{ AF_PVALLOC, "malloc_enter", true, false },
+	{ AF_FREE, "free_enter", false, true },
+};
+
+static int add_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->nlinks == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		struct bpf_link **l = realloc(t->links, cap * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		t->links = l;
+		t->cap = cap;
+	}
+	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+struct tracer *tracer__new(const struct tracer_opts *o)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	struct bpf_object *obj;
+	int err;
+
+	if (!t)
+		return NULL;
+	t->mode = o->mode;
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0) {
+		err = t->ncpus ? t->ncpus : -EINVAL;
+		goto fail;
+	}
+
+	t->alloc = alloc_bpf__open();
+	if (!t->alloc) {
+		err = -errno;
+		elog("cannot open the allocator BPF object: %s", errstr(err));
+		goto fail;
+	}
+	t->alloc->rodata->mode = o->mode;
+	t->alloc->rodata->sample_every = o->sample_every ? o->sample_every : 1;
+	if (o->mode == MODE_COUNTS) {
+		/* entry probes only: no return program, no block or stack maps worth the name */
+		bpf_program__set_autoload(t->alloc->progs.alloc_exit, false);
+		bpf_map__set_max_entries(t->alloc->maps.allocs, 1);
+		bpf_map__set_max_entries(t->alloc->maps.stacks, 1);
+	} else {
+		bpf_map__set_max_entries(t->alloc->maps.allocs, o->max_allocs);
+		bpf_map__set_max_entries(t->alloc->maps.stacks, o->max_stacks);
+	}
+	err = alloc_bpf__load(t->alloc);
+	if (err) {
+		err = -errno;
+		goto load_failed;
+	}
+
+	if (o->items) {
+		t->items = items_bpf__open();
+		if (!t->items) {
+			err = -errno;
+			elog("cannot open the item-counting BPF object: %s", errstr(err));
+			goto fail;
+		}
+		err = items_bpf__load(t->items);
+		if (err) {
+			err = -errno;
+			goto load_failed;
+		}
+	}
+	return t;
+
+load_failed:
+	obj = t->items ? t->items->obj : t->alloc->obj;
+	if (err == -EPERM || err == -EACCES)
+		elog("loading BPF programs is not permitted (%s): run as root, or with "
+		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
+	else
+		elog("cannot load the BPF object %s (%s)%s", bpf_object__name(obj), errstr(err),
+		     log_verbose ? "" : "; -v shows the verifier's log");
+fail:
+	tracer__free(t);
+	errno = -err;
+	return NULL;
+}
+
+void tracer__free(struct tracer *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	/* links first: the probes leave the target before the programs go */
+	for (i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	items_bpf__destroy(t->items);
+	alloc_bpf__destroy(t->alloc);
+	free(t);
+}
+
+static int insert_zeroed(struct bpf_map *map, size_t value_size, int ncpus, pid_t pid)
+{
+	__u32 key = pid;
+	void *zero = calloc(ncpus, value_size);
+	int err;
+
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map__update_elem(map, &key, sizeof(key), zero, value_size * ncpus, BPF_NOEXIST);
+	free(zero);
+	if (err && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int tracer__add_process(struct tracer *t, pid_t pid)
+{
+	int err;
+
+	err = insert_zeroed(t->alloc->maps.alloc_stats, sizeof(struct alloc_stats), t->ncpus, pid);
+	if (!err && t->items)
+		err = insert_zeroed(t->items->maps.item_stats, sizeof(struct item_stats),
+				    t->ncpus, pid);
+	return err;
+}
+
+static int attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
+			 const char *path, uint64_t offset, bool ret, const char *what)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	if (!link) {
+		err = -errno;
+		elog("cannot attach a %s to %s in %s at offset 0x%llx (%s)",
+		     ret ? "uretprobe" : "uprobe", what, path, (unsigned long long)offset,
+		     errstr(err));
+		return err;
+	}
+	vlog("%s on %s: %s+0x%llx", ret ? "uretprobe" : "uprobe", what, path,
+	     (unsigned long long)offset);
+	err = add_link(t, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/* Several names may share one address (aligned_alloc and memalign in glibc): probe it once. */
+static bool seen_before(const struct allocator *a, size_t idx)
+{
+	size_t i;
+
+	for (i = 0; i < idx; i++) {
+		if (a->found[alloc_probes[i].fn] &&
+		    a->offset[alloc_probes[i].fn] == a->offset[alloc_probes[idx].fn])
+			return true;
+	}
+	return false;
+}
+
+int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a)
+{
+	struct bpf_object *obj = t->alloc->obj;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(alloc_probes) / sizeof(alloc_probes[0]); i++) {
+		if (alloc_probes[i].required && !a->found[alloc_probes[i].fn]) {
+			elog("%s does not define %s", a->name, alloc_func_names[alloc_probes[i].fn]);
+			return -ENOENT;
+		}
+	}
+	/*
+	 * Returns first, then entries: an entry without its return would leave a call in
+	 * flight that never completes, a return without its entry is simply ignored.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < sizeof(alloc_probes) / sizeof(alloc_probes[0]); i++) {
+			enum alloc_func fn = alloc_probes[i].fn;
+			bool ret = pass == 0;
+			struct bpf_program *prog;
+
+			if (!a->found[fn]) {
+				if (pass)
+					vlog("%s has no %s: not probed", a->name, alloc_func_names[fn]);
+				continue;
+			}
+			if (seen_before(a, i) || (ret && (!alloc_probes[i].returns ||
+							  t->mode == MODE_COUNTS)))
+				continue;
+			prog = ret ? t->alloc->progs.alloc_exit
+				   : bpf_object__find_program_by_name(obj, alloc_probes[i].prog);
+			err = attach_uprobe(t, prog, pid, a->path, a->offset[fn], ret,
+					    alloc_func_names[fn]);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64_t offset,
+			   bool batch)
+{
+	return attach_uprobe(t, batch ? t->items->progs.batch_enter : t->items->progs.item_enter,
+			     pid, path, offset, false, batch ? "the --batch function" :
+							       "the --item function");
+}
+
+int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const char *provider,
+			const char *name, bool batch)
+{
+	struct bpf_program *prog = batch ? t->items->progs.batch_usdt : t->items->progs.item_usdt;
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
+	if (!link) {
+		err = -errno;
+		elog("cannot attach to USDT probe %s:%s in %s (%s)", provider, name, path,
+		     errstr(err));
+		return err;
+	}
+	err = add_link(t, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/* Sum a per-CPU value of n u64 counters. */
+static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, size_t n)
+{
+	__u32 key = pid;
+	__u64 *vals = calloc(ncpus, n * sizeof(__u64));
+	int cpu, err = 0;
+	size_t i;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * n * sizeof(__u64), 0)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, n * sizeof(__u64));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < n; i++)
+			out[i] += vals[cpu * n + i];
+out:
+	free(vals);
+	return err;
+}
+
+int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out)
+{
+	return read_percpu(t->alloc->maps.alloc_stats, t->ncpus, pid, (__u64 *)out,
+			   sizeof(*out) / sizeof(__u64));
+}
+
+int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out)
+{
+	if (!t->items)
+		return -ENOENT;
+	return read_percpu(t->items->maps.item_stats, t->ncpus, pid, (__u64 *)out,
+			   sizeof(*out) / sizeof(__u64));
+}
+
+void tracer__drops(struct tracer *t, struct drop_stats *out)
+{
+	*out = t->alloc->bss->drops;
+}
+
+int tracer__for_each_block(struct tracer *t,
+			   int (*fn)(const struct alloc_key *k, const struct alloc_info *v,
+				     void *arg),
+			   void *arg)
+{
+	enum { BATCH = 4096 };
+	int fd = bpf_map__fd(t->alloc->maps.allocs);
+	struct alloc_key *keys = calloc(BATCH, sizeof(*keys));
+	struct alloc_info *vals = calloc(BATCH, sizeof(*vals));
+	struct alloc_key in, out;
+	void *inp = NULL;
+	int err = 0, ret;
+	__u32 i, n;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (t->mode == MODE_COUNTS)
+		goto out;
+	for (;;) {
+		n = BATCH;
+		ret = bpf_map_lookup_batch(fd, inp, &out, keys, vals, &n, NULL);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			err = fn(&keys[i], &vals[i], arg);
+			if (err)
+				goto out;
+		}
+		if (ret)	/* ENOENT: that was the last batch */
+			break;
+		in = out;
+		inp = &in;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
+{
+	struct stack_trace st;
+	__u64 key = stack;
+	int n;
+
+	if (!stack)
+		return 0;
+	if (bpf_map__lookup_elem(t->alloc->maps.stacks, &key, sizeof(key), &st, sizeof(st), 0))
+		return -errno;
+	for (n = 0; n < MAX_STACK_DEPTH && n < max && st.ips[n]; n++)
+		ips[n] = st.ips[n];
+	return n;
+}

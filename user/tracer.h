@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * The BPF side as user space sees it: the skeletons opened, configured, loaded and
+ * attached, and their maps read back. Functions return 0 or -errno.
+ */
+#ifndef LEAKBPF_TRACER_H
+#define LEAKBPF_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "leakbpf.h"
+
+struct allocator;
+
+struct tracer_opts {
+	enum track_mode mode;
+	uint32_t sample_every;	/* 1: every block */
+	uint32_t max_allocs;	/* size of the outstanding-block map */
+	uint32_t max_stacks;	/* size of the stack map */
+	bool items;		/* load the --item/--batch programs */
+};
+
+struct tracer;
+
+/* Open, configure and load; NULL with errno set (EPERM: not privileged). */
+struct tracer *tracer__new(const struct tracer_opts *opts);
+void tracer__free(struct tracer *t);
+
+/* Start counting for a process: the BPF programs ignore processes not added. */
+int tracer__add_process(struct tracer *t, pid_t pid);
+/* Probe the malloc family in one object for one process (-1: every process). */
+int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a);
+/* One uprobe counting items (batch=false) or batches at a file offset. */
+int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64_t offset,
+			   bool batch);
+/* A USDT probe counting items or batches. */
+int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const char *provider,
+			const char *name, bool batch);
+
+int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
+int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);
+void tracer__drops(struct tracer *t, struct drop_stats *out);
+
+/* Calls fn for every outstanding block; stops when fn returns non-zero. */
+int tracer__for_each_block(struct tracer *t,
+			   int (*fn)(const struct alloc_key *k, const struct alloc_info *v,
+				     void *arg),
+			   void *arg);
+/* The user return addresses of a stack, innermost first; the number of frames or -errno. */
+int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * The leak checks of DESIGN.md section 4 and their thresholds: pure functions of the
+ * numbers in a report, so they are tested without BPF.
+ */
+#ifndef LEAKBPF_VERDICT_H
+#define LEAKBPF_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum check_id {
+	CHECK_UNRELEASED_OBJECTS,
+	CHECK_HEAP_GROWTH_PER_ITEM,
+	CHECK_FREE_RATE,
+	CHECK_HEAP_OBJECT_GROWTH,
+	CHECK_THREAD_GROWTH,
+	CHECK_FD_GROWTH,
+	CHECK_CLOSE_WAIT,
+	CHECK_FD_AGE,
+	CHECK_GROWTH_RATE,
+	CHECK_GOROUTINE_GROWTH,
+	CHECK_GC_PAUSE,
+	CHECK_NR,
+};
+
+enum check_status { CHECK_PASS, CHECK_FAIL, CHECK_SKIPPED };
+
+struct thresholds {
+	double v[CHECK_NR];
+	double fd_age_socket;	/* fd_age's limit for sockets; v[CHECK_FD_AGE] is for the rest */
+};
+
+struct check {
+	enum check_id id;
+	enum check_status status;
+	double value;		/* NAN when not computed */
+	double threshold;
+	char reason[160];	/* why it was skipped, or what failed */
+};
+
+struct verdict {
+	bool leak;
+	int nchecks;
+	struct check checks[CHECK_NR];
+};
+
+/* What the checks look at; UINT64_MAX / NAN where the tracer did not measure it. */
+struct verdict_input {
+	bool memory;		/* allocator traced */
+	uint64_t mallocs, frees;
+	uint64_t outstanding_objects, outstanding_bytes;
+	bool items;		/* --item given */
+	uint64_t item_count;
+};
+
+/* Minimum allocations before free_rate means anything (000_f81ef2a29d794c5a.txt). */
+#define FREE_RATE_MIN_MALLOCS 1000
+
+extern const char *const check_names[CHECK_NR];
+
+void thresholds__init(struct thresholds *t);
+/* "NAME=VALUE" (fd_age_socket=S sets the socket limit); 0, or -EINVAL with *why set */
+int thresholds__parse(struct thresholds *t, const char *arg, const char **why);
+
+void verdict__evaluate(const struct verdict_input *in, const struct thresholds *t,
+		       struct verdict *out);
+
+/* "excellent", "good", "acceptable", "needs_optimization"; NULL for NAN */
+const char *grade_bytes_per_item(double bytes_per_item);
+
+#endif
