@@ -40,10 +40,10 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) $(CLANG_BPF_SYS_INCLUDES)
 
-BPF_APPS := alloc items
+BPF_APPS := alloc items loader
 BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
 # user/ is built into a library so the tests link exactly the code the CLI runs
@@ -60,7 +60,7 @@ all: leakbpf
 deps:
 	$(Q)./tools/install-deps.sh
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tests/targets:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # BPF: compile, link with bpftool (strips DWARF the skeleton does not need), skeleton
@@ -90,7 +90,8 @@ leakbpf: $(OUTPUT)/user/main.o $(LIB)
 
 include tests/Makefile.inc
 
-demo: deps leakbpf $(DEMO_BINS)
+demo: deps
+	$(Q)$(MAKE) leakbpf $(TARGET_BINS)
 	$(Q)./tools/demo.sh
 
 install: leakbpf

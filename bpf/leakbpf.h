@@ -83,4 +83,16 @@ struct drop_stats {
 	__u64 state_missing;	/* no per-thread state: an allocation went unseen */
 };
 
+/* Flags of a process in the loader's `loader_watch` map. */
+enum loader_flags {
+	LOADER_WATCH = 1,	/* report each time its set of loaded modules is consistent */
+	LOADER_STOP = 2,	/* stop it (SIGSTOP) the next time, until user space has looked */
+};
+
+/* The dynamic loader finished mapping or unmapping modules in a process. */
+struct loader_event {
+	__u32 tgid;
+	__u32 stopped;		/* SIGSTOP was sent: user space sends SIGCONT when done */
+};
+
 #endif /* LEAKBPF_H */

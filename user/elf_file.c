@@ -113,7 +113,8 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 	return -ENOENT;
 }
 
-static int find_in_section(Elf *elf, Elf_Scn *scn, const char *name, struct elf_func *out)
+static int find_in_section(Elf *elf, Elf_Scn *scn, const char *name, bool funcs,
+			   struct elf_func *out)
 {
 	GElf_Shdr sh;
 	Elf_Data *data;
@@ -133,7 +134,7 @@ static int find_in_section(Elf *elf, Elf_Scn *scn, const char *name, struct elf_
 		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
 		type = GELF_ST_TYPE(sym.st_info);
-		if (type != STT_FUNC && type != STT_GNU_IFUNC)
+		if (funcs ? type != STT_FUNC && type != STT_GNU_IFUNC : type != STT_OBJECT)
 			continue;
 		sname = elf_strptr(elf, sh.sh_link, sym.st_name);
 		if (!sname || strcmp(sname, name))
@@ -141,13 +142,14 @@ static int find_in_section(Elf *elf, Elf_Scn *scn, const char *name, struct elf_
 		out->vaddr = sym.st_value;
 		out->size = sym.st_size;
 		out->ifunc = type == STT_GNU_IFUNC;
-		return vaddr_to_offset(elf, sym.st_value, &out->offset);
+		out->offset = 0;
+		return funcs ? vaddr_to_offset(elf, sym.st_value, &out->offset) : 0;
 	}
 	return -ENOENT;
 }
 
 static int find_in_sections(struct elf_file *ef, GElf_Word type, const char *name,
-			    struct elf_func *out)
+			    bool funcs, struct elf_func *out)
 {
 	Elf_Scn *scn = NULL;
 
@@ -155,7 +157,7 @@ static int find_in_sections(struct elf_file *ef, GElf_Word type, const char *nam
 		GElf_Shdr sh;
 
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == type &&
-		    !find_in_section(ef->elf, scn, name, out))
+		    !find_in_section(ef->elf, scn, name, funcs, out))
 			return 0;
 	}
 	return -ENOENT;
@@ -164,14 +166,26 @@ static int find_in_sections(struct elf_file *ef, GElf_Word type, const char *nam
 int elf_file__find_func(struct elf_file *ef, const char *name, struct elf_func *out)
 {
 	/* .symtab first: it also has the static functions --item may name */
-	if (!find_in_sections(ef, SHT_SYMTAB, name, out))
+	if (!find_in_sections(ef, SHT_SYMTAB, name, true, out))
 		return 0;
-	return find_in_sections(ef, SHT_DYNSYM, name, out);
+	return find_in_sections(ef, SHT_DYNSYM, name, true, out);
 }
 
 int elf_file__find_export(struct elf_file *ef, const char *name, struct elf_func *out)
 {
-	return find_in_sections(ef, SHT_DYNSYM, name, out);
+	return find_in_sections(ef, SHT_DYNSYM, name, true, out);
+}
+
+int elf_file__find_object(struct elf_file *ef, const char *name, uint64_t *vaddr)
+{
+	struct elf_func sym;
+	int err = find_in_sections(ef, SHT_DYNSYM, name, false, &sym);
+
+	if (err)
+		err = find_in_sections(ef, SHT_SYMTAB, name, false, &sym);
+	if (!err)
+		*vaddr = sym.vaddr;
+	return err;
 }
 
 int elf_file__read(const struct elf_file *ef, uint64_t offset, void *buf, size_t len)

@@ -23,6 +23,8 @@ void elf_file__free(struct elf_file *ef);
 int elf_file__find_func(struct elf_file *ef, const char *name, struct elf_func *out);
 /* Like elf_file__find_func, but only functions the file exports (.dynsym). */
 int elf_file__find_export(struct elf_file *ef, const char *name, struct elf_func *out);
+/* A data object's st_value; 0 or -ENOENT. */
+int elf_file__find_object(struct elf_file *ef, const char *name, uint64_t *vaddr);
 /* The PT_INTERP path, or NULL for a static executable. */
 const char *elf_file__interp(const struct elf_file *ef);
 /* e_type == ET_EXEC or ET_DYN with PT_INTERP: a program rather than a library */

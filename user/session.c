@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "allocator.h"
 #include "collect.h"
+#include "dynloader.h"
 #include "elf_file.h"
 #include "launch.h"
 #include "log.h"
@@ -34,6 +35,8 @@ struct session {
 	bool released;		/* -- CMD: the child was let go to exec */
 	int sigfd, pidfd;
 	uint64_t attach_ns;
+	struct dynloader loader;
+	bool have_loader;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -154,6 +157,49 @@ static int attach_counter(struct session *s, const struct probe_spec *spec, bool
 	return tracer__attach_counter(s->tracer, s->target.pid, path, fn.offset, batch);
 }
 
+/* glibc's ld.so of the target, to hear from it when modules are mapped; false: none. */
+static bool find_loader(struct session *s)
+{
+	char exe[PATH_MAX], interp[PATH_MAX], path[PATH_MAX];
+	struct elf_file *ef;
+	int err;
+
+	if (s->launched)
+		snprintf(exe, sizeof(exe), "%s", s->launch.elf);
+	else
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", s->target.pid);
+	ef = elf_file__open(exe);
+	if (!ef)
+		return false;
+	snprintf(interp, sizeof(interp), "%s", elf_file__interp(ef) ? elf_file__interp(ef) : "");
+	elf_file__free(ef);
+	if (!interp[0])
+		return false;	/* static: its one module is known from the start */
+	if (s->launched)
+		snprintf(path, sizeof(path), "%s", interp);
+	else if (proc__root_path(s->target.pid, interp, path, sizeof(path)))
+		return false;
+	err = dynloader__find(path, &s->loader);
+	if (err)
+		vlog("%s has no _dl_debug_state/_r_debug (%s): modules are re-read every second",
+		     path, errstr(err));
+	return !err;
+}
+
+static int on_loader_event(void *ctx, const struct loader_event *e)
+{
+	struct session *s = ctx;
+
+	if ((pid_t)e->tgid != s->target.pid)
+		return 0;
+	target__refresh(&s->target);
+	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
+	if (e->stopped && kill(e->tgid, SIGCONT))
+		elog("cannot resume PID %d after reading its modules (%s)", e->tgid,
+		     errstr(-errno));
+	return 0;
+}
+
 static int setup(struct session *s)
 {
 	const struct env *env = s->env;
@@ -191,6 +237,8 @@ static int setup(struct session *s)
 	if (err)
 		goto out;
 	vlog("allocator: %s", a->name);
+	s->have_loader = find_loader(s);
+	opts.loader = s->have_loader ? &s->loader : NULL;
 
 	s->tracer = tracer__new(&opts);
 	if (!s->tracer) {
@@ -210,6 +258,12 @@ static int setup(struct session *s)
 		err = attach_counter(s, &env->batch, true);
 	if (err)
 		goto out;
+	if (s->have_loader) {
+		/* a command is held once its libraries are mapped, until they have been read */
+		err = tracer__watch_loader(s->tracer, s->target.pid, s->launched, on_loader_event, s);
+		if (err)
+			goto out;
+	}
 
 	s->attach_ns = now_ns();
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
@@ -292,9 +346,10 @@ static void wait_loop(struct session *s)
 	bool leak;
 
 	for (;;) {
-		struct pollfd fds[2] = {
+		struct pollfd fds[3] = {
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->pidfd, .events = POLLIN },
+			{ .fd = tracer__loader_poll_fd(s->tracer), .events = POLLIN },
 		};
 		uint64_t now = now_ns(), until = deadline;
 		struct signalfd_siginfo si;
@@ -303,9 +358,11 @@ static void wait_loop(struct session *s)
 			until = next_round;
 		if (next_refresh < until)
 			until = next_refresh;
-		if (poll(fds, 2, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
+		if (poll(fds, 3, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
 		    errno != EINTR)
 			return;
+		if (fds[2].revents)
+			tracer__loader_consume(s->tracer);
 		if (fds[1].revents) {
 			reap(s);
 			return;

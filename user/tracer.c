@@ -8,12 +8,19 @@
 #include "tracer.h"	/* first: the skeletons use the types of leakbpf.h */
 #include "alloc.skel.h"
 #include "allocator.h"
+#include "dynloader.h"
 #include "items.skel.h"
+#include "loader.skel.h"
 #include "log.h"
 
 struct tracer {
 	struct alloc_bpf *alloc;
 	struct items_bpf *items;	/* NULL without --item/--batch */
+	struct loader_bpf *loader;	/* NULL when the loader is not watched */
+	const struct dynloader *ld;
+	struct ring_buffer *loader_rb;
+	loader_event_fn loader_fn;
+	void *loader_ctx;
 	struct bpf_link **links;
 	size_t nlinks, cap;
 	enum track_mode mode;
@@ -108,10 +115,25 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 			goto load_failed;
 		}
 	}
+	if (o->loader) {
+		t->ld = o->loader;
+		t->loader = loader_bpf__open();
+		if (!t->loader) {
+			err = -errno;
+			elog("cannot open the loader-watching BPF object: %s", errstr(err));
+			goto fail;
+		}
+		t->loader->rodata->r_state_off = o->loader->r_state_off;
+		err = loader_bpf__load(t->loader);
+		if (err) {
+			err = -errno;
+			goto load_failed;
+		}
+	}
 	return t;
 
 load_failed:
-	obj = t->items ? t->items->obj : t->alloc->obj;
+	obj = t->loader ? t->loader->obj : t->items ? t->items->obj : t->alloc->obj;
 	if (err == -EPERM || err == -EACCES)
 		elog("loading BPF programs is not permitted (%s): run as root, or with "
 		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
@@ -134,6 +156,8 @@ void tracer__free(struct tracer *t)
 	for (i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	free(t->links);
+	ring_buffer__free(t->loader_rb);
+	loader_bpf__destroy(t->loader);
 	items_bpf__destroy(t->items);
 	alloc_bpf__destroy(t->alloc);
 	free(t);
@@ -268,6 +292,48 @@ int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const cha
 	if (err)
 		bpf_link__destroy(link);
 	return err;
+}
+
+static int on_loader_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	if (size < sizeof(struct loader_event))
+		return 0;
+	return t->loader_fn(t->loader_ctx, data);
+}
+
+int tracer__watch_loader(struct tracer *t, pid_t pid, bool stop, loader_event_fn fn, void *ctx)
+{
+	__u32 key = pid, flags = LOADER_WATCH | (stop ? LOADER_STOP : 0);
+
+	if (!t->loader)
+		return -ENOENT;
+	if (!t->loader_rb) {
+		t->loader_fn = fn;
+		t->loader_ctx = ctx;
+		t->loader_rb = ring_buffer__new(bpf_map__fd(t->loader->maps.loader_events),
+						on_loader_event, t, NULL);
+		if (!t->loader_rb)
+			return -errno;
+	}
+	if (bpf_map__update_elem(t->loader->maps.loader_watch, &key, sizeof(key), &flags,
+				 sizeof(flags), BPF_ANY))
+		return -errno;
+	return attach_uprobe(t, t->loader->progs.loader_state_enter, pid, t->ld->path,
+			     t->ld->hook_offset, false, "_dl_debug_state");
+}
+
+int tracer__loader_poll_fd(struct tracer *t)
+{
+	return t->loader_rb ? ring_buffer__epoll_fd(t->loader_rb) : -1;
+}
+
+int tracer__loader_consume(struct tracer *t)
+{
+	int n = t->loader_rb ? ring_buffer__consume(t->loader_rb) : 0;
+
+	return n < 0 ? n : 0;
 }
 
 /* Sum a per-CPU value of n u64 counters. */

@@ -14,6 +14,10 @@
 #include "leakbpf.h"
 
 struct allocator;
+struct dynloader;
+
+/* Called for each struct loader_event; returns 0 or -errno. */
+typedef int (*loader_event_fn)(void *ctx, const struct loader_event *e);
 
 struct tracer_opts {
 	enum track_mode mode;
@@ -21,6 +25,7 @@ struct tracer_opts {
 	uint32_t max_allocs;	/* size of the outstanding-block map */
 	uint32_t max_stacks;	/* size of the stack map */
 	bool items;		/* load the --item/--batch programs */
+	const struct dynloader *loader;	/* watch this ld.so (bpf/loader); NULL: do not */
 };
 
 struct tracer;
@@ -39,6 +44,16 @@ int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64
 /* A USDT probe counting items or batches. */
 int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const char *provider,
 			const char *name, bool batch);
+
+/*
+ * Report each time the loader has (un)mapped modules in pid; with stop, stop the process
+ * the first time (user space must SIGCONT it). The events arrive through
+ * tracer__loader_poll_fd() and tracer__loader_consume().
+ */
+int tracer__watch_loader(struct tracer *t, pid_t pid, bool stop, loader_event_fn fn, void *ctx);
+/* -1 when the loader is not watched */
+int tracer__loader_poll_fd(struct tracer *t);
+int tracer__loader_consume(struct tracer *t);
 
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+#include "test_progs.h"
+
+bool bpf_tests_possible(void)
+{
+	if (geteuid() != 0) {
+		test__skip("needs root");
+		return false;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		test__skip("needs kernel BTF (/sys/kernel/btf/vmlinux)");
+		return false;
+	}
+	return true;
+}
+
+/* Move fd to exactly `to` in a child about to exec. */
+static void place_fd(int fd, int to)
+{
+	if (fd == to) {
+		fcntl(fd, F_SETFD, 0);
+		return;
+	}
+	dup2(fd, to);
+}
+
+int proc_start(struct proc *p, char *const argv[], bool capture)
+{
+	int in[2], out[2], so[2] = { -1, -1 }, se[2] = { -1, -1 };
+
+	memset(p, 0, sizeof(*p));
+	p->out = p->err = -1;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return -1;
+	if (capture && (pipe2(so, O_CLOEXEC) || pipe2(se, O_CLOEXEC)))
+		return -1;
+	p->pid = fork();
+	if (p->pid < 0)
+		return -1;
+	if (p->pid == 0) {
+		/* fds 3 and 4 may be taken by the pipes themselves: lift them out of the way */
+		int a = fcntl(in[0], F_DUPFD_CLOEXEC, 10), b = fcntl(out[1], F_DUPFD_CLOEXEC, 10);
+
+		place_fd(a, 3);
+		place_fd(b, 4);
+		if (capture) {
+			dup2(so[1], 1);
+			dup2(se[1], 2);
+		}
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	close(in[0]);
+	close(out[1]);
+	p->ctl_in = in[1];
+	p->ctl_out = out[0];
+	if (capture) {
+		close(so[1]);
+		close(se[1]);
+		p->out = so[0];
+		p->err = se[0];
+	}
+	return 0;
+}
+
+int proc_send(struct proc *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (write(p->ctl_in, word, n) != (ssize_t)n || write(p->ctl_in, "\n", 1) != 1) {
+		fprintf(stderr, "  cannot send '%s' to PID %d: %s\n", word, p->pid, strerror(errno));
+		test__fail();
+		return -1;
+	}
+	return 0;
+}
+
+static int wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do {
+		r = poll(&pfd, 1, STUCK_MS);
+	} while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : -1;
+}
+
+int proc_expect(struct proc *p, const char *word)
+{
+	char line[128];
+	size_t n = 0;
+
+	while (n < sizeof(line) - 1) {
+		if (wait_readable(p->ctl_out) || read(p->ctl_out, &line[n], 1) != 1) {
+			fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
+			test__fail();
+			return -1;
+		}
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	if (strcmp(line, word)) {
+		fprintf(stderr, "  PID %d said '%s', expected '%s'\n", p->pid, line, word);
+		test__fail();
+		return -1;
+	}
+	return 0;
+}
+
+/* Append what fd has now to buf; 0 = EOF, 1 = more may come, -1 = error. */
+static int slurp(int fd, char **buf, size_t *len)
+{
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+	char *b;
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : -1;
+	if (n == 0)
+		return 0;
+	b = realloc(*buf, *len + n + 1);
+	if (!b)
+		return -1;
+	memcpy(b + *len, chunk, n);
+	*len += n;
+	b[*len] = '\0';
+	*buf = b;
+	return 1;
+}
+
+int proc_wait_stderr(struct proc *p, const char *prefix)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *line = p->err_buf ? p->err_buf + scanned : NULL, *nl;
+
+		while (line && (nl = strchr(line, '\n'))) {
+			if (!strncmp(line, prefix, strlen(prefix)))
+				return 0;
+			scanned += nl - line + 1;
+			line = nl + 1;
+		}
+		if (wait_readable(p->err) || slurp(p->err, &p->err_buf, &p->err_len) <= 0) {
+			fprintf(stderr, "  no '%s' on stderr of PID %d; it said:\n%s\n", prefix,
+				p->pid, p->err_buf ? p->err_buf : "");
+			return -1;
+		}
+	}
+}
+
+int proc_finish(struct proc *p)
+{
+	int status;
+
+	while (p->out >= 0 || p->err >= 0) {
+		struct pollfd pfd[2] = { { .fd = p->out, .events = POLLIN },
+					 { .fd = p->err, .events = POLLIN } };
+		int r = poll(pfd, 2, STUCK_MS);
+
+		if (r == 0) {
+			fprintf(stderr, "  PID %d is stuck: killing it\n", p->pid);
+			kill(p->pid, SIGKILL);
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents && slurp(p->out, &p->out_buf, &p->out_len) <= 0) {
+			close(p->out);
+			p->out = -1;
+		}
+		if (pfd[1].revents && slurp(p->err, &p->err_buf, &p->err_len) <= 0) {
+			close(p->err);
+			p->err = -1;
+		}
+	}
+	if (p->pid <= 0 || waitpid(p->pid, &status, 0) != p->pid)
+		return -1;
+	p->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void proc_kill(struct proc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		p->pid = 0;
+	}
+}
+
+void proc_free(struct proc *p)
+{
+	proc_kill(p);
+	if (p->ctl_in > 0)
+		close(p->ctl_in);
+	if (p->ctl_out > 0)
+		close(p->ctl_out);
+	if (p->out >= 0)
+		close(p->out);
+	if (p->err >= 0)
+		close(p->err);
+	free(p->out_buf);
+	free(p->err_buf);
+	memset(p, 0, sizeof(*p));
+}
+
+static int start_leakbpf(struct proc *l, const char *const *extra, const char *pid,
+			 char *const cmd[])
+{
+	char *argv[64];
+	int n = 0, i;
+
+	argv[n++] = LEAKBPF;
+	argv[n++] = "--json";
+	for (i = 0; extra && extra[i] && n < 40; i++)
+		argv[n++] = (char *)extra[i];
+	if (pid) {
+		argv[n++] = "-p";
+		argv[n++] = (char *)pid;
+	} else {
+		argv[n++] = "--";
+		for (i = 0; cmd[i] && n < 63; i++)
+			argv[n++] = cmd[i];
+	}
+	argv[n] = NULL;
+	if (proc_start(l, argv, true))
+		return -1;
+	if (proc_wait_stderr(l, "leakbpf: attached to PID")) {
+		test__fail();
+		return -1;
+	}
+	return 0;
+}
+
+int leakbpf_attach_pid(struct proc *l, pid_t pid, const char *const *extra)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return start_leakbpf(l, extra, buf, NULL);
+}
+
+int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[])
+{
+	return start_leakbpf(l, extra, NULL, cmd);
+}
+
+json_t *last_report(const struct proc *p)
+{
+	char *copy, *line, *save = NULL;
+	json_t *last = NULL;
+
+	if (!p->out_buf)
+		return NULL;
+	copy = strdup(p->out_buf);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j;
+
+		if (line[0] != '{')
+			continue;
+		j = json_loads(line, 0, NULL);
+		if (j) {
+			json_decref(last);
+			last = j;
+		}
+	}
+	free(copy);
+	return last;
+}
+
+int count_reports(const struct proc *p)
+{
+	const char *s = p->out_buf;
+	int n = 0;
+
+	while (s && *s) {
+		if (*s == '{')
+			n++;
+		s = strchr(s, '\n');
+		s = s ? s + 1 : NULL;
+	}
+	return n;
+}
+
+int check_report_schema(const struct proc *p)
+{
+	const char *tool = "../shared/tools/check-report";
+	char path[] = "/tmp/leakbpf-report-XXXXXX", cmd[PATH_MAX];
+	int fd, status;
+
+	if (access(tool, X_OK))
+		return -1;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	if (p->out_buf && write(fd, p->out_buf, p->out_len) != (ssize_t)p->out_len) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s %s >&2", tool, path);
+	status = system(cmd);
+	unlink(path);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+json_t *report_proc(json_t *report)
+{
+	return json_array_get(json_object_get(report, "processes"), 0);
+}
+
+static json_t *at_path(json_t *obj, const char *path)
+{
+	char buf[256], *part, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (part = strtok_r(buf, ".", &save); part && obj; part = strtok_r(NULL, ".", &save))
+		obj = json_object_get(obj, part);
+	return obj;
+}
+
+long long jint(json_t *obj, const char *path)
+{
+	json_t *v = at_path(obj, path);
+
+	return json_is_integer(v) ? json_integer_value(v) : LLONG_MIN;
+}
+
+double jnum(json_t *obj, const char *path)
+{
+	json_t *v = at_path(obj, path);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+const char *jstr(json_t *obj, const char *path)
+{
+	return json_string_value(at_path(obj, path));
+}
+
+json_t *site_by_symbol(json_t *proc, const char *symbol)
+{
+	json_t *sites = json_object_get(proc, "leak_sites"), *s;
+	size_t i;
+
+	json_array_foreach(sites, i, s) {
+		const char *sym = jstr(json_array_get(json_object_get(s, "stack"), 0), "symbol");
+
+		if (sym && !strcmp(sym, symbol))
+			return s;
+	}
+	return NULL;
+}
+
+const char *check_status(json_t *proc, const char *name)
+{
+	json_t *checks = json_object_get(json_object_get(proc, "verdict"), "checks"), *c;
+	size_t i;
+
+	json_array_foreach(checks, i, c) {
+		if (!strcmp(jstr(c, "name") ?: "", name))
+			return jstr(c, "status");
+	}
+	return NULL;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * Running leakbpf and its targets from the tests: processes with their control pipes
+ * (targets/ctl.h), leakbpf's stdout and stderr captured, reports parsed with jansson.
+ */
+#ifndef LEAKBPF_TEST_HARNESS_H
+#define LEAKBPF_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#define LEAKBPF "./leakbpf"
+#define TARGETS ".output/tests/targets/"
+/* A test stuck this long has a bug: fail it rather than hang CI. Not used to synchronise. */
+#define STUCK_MS 60000
+
+struct proc {
+	pid_t pid;
+	int ctl_in;		/* we write commands here: the process's fd 3 */
+	int ctl_out;		/* we read its answers here: the process's fd 4 */
+	int out;		/* its stdout (leakbpf: the reports), -1 if not captured */
+	int err;		/* its stderr, -1 if not captured */
+	char *out_buf;		/* everything read from out so far */
+	size_t out_len;
+	char *err_buf;
+	size_t err_len;
+};
+
+/* Can BPF tests run here? Sets a skip reason when not. */
+bool bpf_tests_possible(void);
+
+/*
+ * Start argv with control pipes on fds 3/4; capture stdout/stderr when capture. A leakbpf
+ * started so passes fds 3/4 on to the command it runs.
+ */
+int proc_start(struct proc *p, char *const argv[], bool capture);
+/* Send a line / wait for a line on the control pipes; 0 or -1 (and the test fails). */
+int proc_send(struct proc *p, const char *word);
+int proc_expect(struct proc *p, const char *word);
+/* Read p's stderr until a line starting with prefix; 0, or -1 on EOF/stuck. */
+int proc_wait_stderr(struct proc *p, const char *prefix);
+/* Read stdout and stderr to EOF, reap; returns the exit status (or 128+sig), -1 if stuck. */
+int proc_finish(struct proc *p);
+void proc_kill(struct proc *p);
+void proc_free(struct proc *p);
+
+/* leakbpf -p PID / -- CMD: started, attached (stderr line seen); 0 or -1. */
+int leakbpf_attach_pid(struct proc *l, pid_t pid, const char *const *extra);
+int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[]);
+
+/* The last JSON report in p's stdout (a new reference), NULL if none. */
+json_t *last_report(const struct proc *p);
+/* The number of JSON reports in p's stdout. */
+int count_reports(const struct proc *p);
+/* Validate p's stdout with ../shared/tools/check-report; 0, 1 on problems, -1 unavailable. */
+int check_report_schema(const struct proc *p);
+
+/* processes[0] of a report */
+json_t *report_proc(json_t *report);
+/* integer at a path like "memory.outstanding_objects"; LLONG_MIN when absent or null */
+long long jint(json_t *obj, const char *path);
+double jnum(json_t *obj, const char *path);
+const char *jstr(json_t *obj, const char *path);
+/* The leak site whose first frame is in function `symbol`, NULL if none. */
+json_t *site_by_symbol(json_t *proc, const char *symbol);
+/* A check's status ("pass", "fail", "skipped") in a process's verdict, NULL if absent. */
+const char *check_status(json_t *proc, const char *name);
+
+#endif
