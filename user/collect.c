@@ -212,7 +212,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		goto out;
 	}
 	for (i = 0; i < c->ntargets; i++) {
-		const struct target *tg = &c->targets[i];
+		struct target *tg = &c->targets[i];
 		struct proc_report *p = &r->procs[i];
 		struct verdict_input in = {};
 		struct alloc_stats st = {};
@@ -224,12 +224,21 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		p->exit_code_known = tg->exit_code_known;
 		p->exit_code = tg->exit_code;
 		fill_items(c, tg, r->duration_s, &p->items);
+		r->rounds = tg->nrounds + 1;
 		err = tracer__alloc_stats(c->tracer, tg->pid, &st);
 		if (err) {
 			elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
 			goto out;
 		}
 		fill_memory(c, &st, &p->memory);
+		if (p->memory.outstanding_bytes != UNKNOWN) {
+			err = target__add_round(tg, r->duration_s, p->memory.outstanding_bytes);
+			if (err)
+				goto out;
+			/* bytes per second over the rounds, per minute as the check reads it */
+			p->memory.growth_bytes_per_min =
+				slope_least_squares(tg->round_s, tg->round_bytes, tg->nrounds) * 60;
+		}
 		if (p->items.present && p->items.count && p->memory.outstanding_bytes != UNKNOWN) {
 			p->memory.bytes_per_item =
 				(double)p->memory.outstanding_bytes / p->items.count;
@@ -248,6 +257,17 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		in.outstanding_bytes = p->memory.outstanding_bytes;
 		in.items = p->items.present;
 		in.item_count = p->items.count;
+		in.threads = p->threads.present;
+		in.threads_start = p->threads.start;
+		in.threads_end = p->threads.end;
+		in.fds = p->fds.present;
+		in.fds_start = p->fds.start;
+		in.fds_end = p->fds.end;
+		in.fds_over_age = p->fds.over_age;
+		in.sockets = p->sockets.present;
+		in.close_wait_over = p->sockets.close_wait_over;
+		in.rounds = tg->nrounds;
+		in.growth_bytes_per_min = p->memory.growth_bytes_per_min;
 		verdict__evaluate(&in, &c->env->thresholds, &p->verdict);
 		r->leak |= p->verdict.leak;
 	}

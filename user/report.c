@@ -3,6 +3,14 @@
 #include <stdlib.h>
 #include "report.h"
 
+const char *const fd_kind_names[FD_KIND_NR] = {
+	[FD_FILE] = "file",
+	[FD_SOCKET] = "socket",
+	[FD_PIPE] = "pipe",
+	[FD_ANON] = "anon",
+	[FD_OTHER] = "other",
+};
+
 void report__free(struct report *r)
 {
 	int i, j;
@@ -11,6 +19,9 @@ void report__free(struct report *r)
 		for (j = 0; j < r->procs[i].nsites; j++)
 			free(r->procs[i].sites[j].frames);
 		free(r->procs[i].sites);
+		for (j = 0; j < r->procs[i].nleaked_fds; j++)
+			free(r->procs[i].leaked_fds[j].frames);
+		free(r->procs[i].leaked_fds);
 	}
 	free(r->procs);
 	r->procs = NULL;

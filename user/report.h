@@ -34,6 +34,43 @@ struct memory_report {
 	const char *grade;	/* NULL when bytes_per_item is unknown */
 };
 
+/* Kinds of file descriptor, as the report's fds.by_kind and leaked_fds[].kind name them. */
+enum fd_kind { FD_FILE, FD_SOCKET, FD_PIPE, FD_ANON, FD_OTHER, FD_KIND_NR };
+
+extern const char *const fd_kind_names[FD_KIND_NR];
+
+struct threads_report {
+	bool present;
+	uint64_t start, end;		/* live threads at attach and now (or at exit) */
+	uint64_t created, exited;	/* while traced */
+};
+
+struct fds_report {
+	bool present;
+	uint64_t start, end;		/* open fds at attach and now, as /proc/PID/fd lists them */
+	uint64_t opened, closed;	/* while traced */
+	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
+	uint64_t over_age;		/* opened while traced, open longer than fd_age allows */
+};
+
+struct sockets_report {
+	bool present;
+	uint64_t open, established, close_wait, listen;	/* TCP sockets of the process now */
+	uint64_t close_wait_over;	/* of those in CLOSE_WAIT, how many longer than the limit */
+	double oldest_close_wait_s;	/* NAN when none */
+};
+
+/* An fd opened while traced and still open. */
+struct leaked_fd {
+	int fd;
+	enum fd_kind kind;
+	char target[512];		/* path, "127.0.0.1:80 -> 10.0.0.2:5555", "pipe:[123]"... */
+	double age_s;			/* NAN when unknown */
+	bool over_age;			/* older than its kind's fd_age limit */
+	int nframes;
+	struct frame *frames;		/* where it was opened, innermost first */
+};
+
 struct leak_site {
 	uint64_t objects, bytes;
 	double oldest_age_s;	/* NAN outside full mode */
@@ -50,9 +87,15 @@ struct proc_report {
 	int exit_code;		/* exit status, or 128 + signal */
 	struct items_report items;
 	struct memory_report memory;
+	struct threads_report threads;
+	struct fds_report fds;
+	struct sockets_report sockets;
 	struct leak_site *sites;	/* largest first, at most --top */
 	int nsites;
 	uint64_t sites_total;	/* distinct stacks with outstanding blocks */
+	struct leaked_fd *leaked_fds;	/* oldest first, at most --top */
+	int nleaked_fds;
+	uint64_t leaked_fds_total;
 	struct verdict verdict;
 };
 
@@ -62,6 +105,7 @@ struct report {
 	double duration_s;
 	uint64_t lost_events;
 	int sample_every;
+	int rounds;		/* reports made so far, this one included */
 	struct proc_report *procs;
 	int nprocs;
 	bool leak;
@@ -70,5 +114,7 @@ struct report {
 void report__free(struct report *r);
 int report__print_json(const struct report *r, FILE *out);
 void report__print_text(const struct report *r, FILE *out);
+/* -i in text mode: one compact line per process for a round that is not the last */
+void report__print_round_line(const struct report *r, FILE *out);
 
 #endif

@@ -83,6 +83,73 @@ static json_t *memory_json(const struct memory_report *m)
 	return o;
 }
 
+static json_t *threads_json(const struct threads_report *t)
+{
+	json_t *o;
+
+	if (!t->present)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "start", count(t->start));
+	json_object_set_new(o, "end", count(t->end));
+	json_object_set_new(o, "created", count(t->created));
+	json_object_set_new(o, "exited", count(t->exited));
+	return o;
+}
+
+static json_t *fds_json(const struct fds_report *f)
+{
+	json_t *o, *kinds;
+	int k;
+
+	if (!f->present)
+		return json_null();
+	o = json_object();
+	kinds = json_object();
+	json_object_set_new(o, "start", count(f->start));
+	json_object_set_new(o, "end", count(f->end));
+	json_object_set_new(o, "opened", count(f->opened));
+	json_object_set_new(o, "closed", count(f->closed));
+	for (k = 0; k < FD_KIND_NR; k++)
+		json_object_set_new(kinds, fd_kind_names[k], json_integer((json_int_t)f->by_kind[k]));
+	json_object_set_new(o, "by_kind", kinds);
+	return o;
+}
+
+static json_t *sockets_json(const struct sockets_report *s)
+{
+	json_t *o;
+
+	if (!s->present)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "open", count(s->open));
+	json_object_set_new(o, "established", count(s->established));
+	json_object_set_new(o, "close_wait", count(s->close_wait));
+	json_object_set_new(o, "listen", count(s->listen));
+	json_object_set_new(o, "oldest_close_wait_s", number(s->oldest_close_wait_s));
+	return o;
+}
+
+static json_t *leaked_fds_json(const struct proc_report *p)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < p->nleaked_fds; i++) {
+		const struct leaked_fd *l = &p->leaked_fds[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "fd", json_integer(l->fd));
+		json_object_set_new(o, "kind", json_string(fd_kind_names[l->kind]));
+		json_object_set_new(o, "target", string(l->target));
+		json_object_set_new(o, "age_s", number(l->age_s));
+		json_object_set_new(o, "stack", stack_json(l->frames, l->nframes));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *verdict_json(const struct verdict *v)
 {
 	static const char *const status[] = { "pass", "fail", "skipped" };
@@ -119,9 +186,9 @@ static json_t *process_json(const struct proc_report *p)
 			    p->exit_code_known ? json_integer(p->exit_code) : json_null());
 	json_object_set_new(o, "items", items_json(&p->items));
 	json_object_set_new(o, "memory", memory_json(&p->memory));
-	json_object_set_new(o, "threads", json_null());
-	json_object_set_new(o, "fds", json_null());
-	json_object_set_new(o, "sockets", json_null());
+	json_object_set_new(o, "threads", threads_json(&p->threads));
+	json_object_set_new(o, "fds", fds_json(&p->fds));
+	json_object_set_new(o, "sockets", sockets_json(&p->sockets));
 	for (i = 0; i < p->nsites; i++) {
 		const struct leak_site *s = &p->sites[i];
 		json_t *sj = json_object();
@@ -134,7 +201,7 @@ static json_t *process_json(const struct proc_report *p)
 		json_array_append_new(sites, sj);
 	}
 	json_object_set_new(o, "leak_sites", sites);
-	json_object_set_new(o, "leaked_fds", json_array());
+	json_object_set_new(o, "leaked_fds", leaked_fds_json(p));
 	json_object_set_new(o, "verdict", verdict_json(&p->verdict));
 	return o;
 }
@@ -149,6 +216,7 @@ int report__print_json(const struct report *r, FILE *out)
 	json_object_set_new(o, "mode", json_string(r->mode));
 	json_object_set_new(o, "duration_s", json_real(r->duration_s));
 	json_object_set_new(o, "lost_events", json_integer((json_int_t)r->lost_events));
+	json_object_set_new(o, "round", json_integer(r->rounds));
 	if (r->sample_every > 1)
 		json_object_set_new(o, "sample_every", json_integer(r->sample_every));
 	for (i = 0; i < r->nprocs; i++)

@@ -89,6 +89,55 @@ static void print_items(const struct items_report *it, FILE *out)
 	fputc('\n', out);
 }
 
+static void print_resources(const struct proc_report *p, FILE *out)
+{
+	char a[32], b[32], c[32], d[32];
+	int k;
+
+	if (p->threads.present)
+		fprintf(out, "  threads     %s at attach, %s now; %s created, %s exited\n",
+			cnt(p->threads.start, a, sizeof(a)), cnt(p->threads.end, b, sizeof(b)),
+			cnt(p->threads.created, c, sizeof(c)), cnt(p->threads.exited, d, sizeof(d)));
+	if (p->fds.present) {
+		fprintf(out, "  fds         %s at attach, %s now; %s opened, %s closed (now:",
+			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)),
+			cnt(p->fds.opened, c, sizeof(c)), cnt(p->fds.closed, d, sizeof(d)));
+		for (k = 0; k < FD_KIND_NR; k++)
+			fprintf(out, " %llu %s", (unsigned long long)p->fds.by_kind[k],
+				fd_kind_names[k]);
+		fprintf(out, ")\n");
+	}
+	if (p->sockets.present) {
+		fprintf(out, "  tcp         %s open: %s established, %s listening, %s in CLOSE_WAIT",
+			cnt(p->sockets.open, a, sizeof(a)), cnt(p->sockets.established, b, sizeof(b)),
+			cnt(p->sockets.listen, c, sizeof(c)), cnt(p->sockets.close_wait, d, sizeof(d)));
+		if (!isnan(p->sockets.oldest_close_wait_s))
+			fprintf(out, " (oldest %.1f s)", p->sockets.oldest_close_wait_s);
+		fputc('\n', out);
+	}
+}
+
+static void print_leaked_fds(const struct proc_report *p, FILE *out)
+{
+	int i, j;
+
+	if (!p->nleaked_fds)
+		return;
+	fprintf(out, "  fds opened while traced and still open (%d of %llu)\n", p->nleaked_fds,
+		(unsigned long long)p->leaked_fds_total);
+	for (i = 0; i < p->nleaked_fds; i++) {
+		const struct leaked_fd *l = &p->leaked_fds[i];
+
+		fprintf(out, "    fd %d  %s %s", l->fd, fd_kind_names[l->kind],
+			l->target[0] ? l->target : "?");
+		if (!isnan(l->age_s))
+			fprintf(out, ", open %.1f s%s", l->age_s, l->over_age ? " (too long)" : "");
+		fputc('\n', out);
+		for (j = 0; j < l->nframes; j++)
+			print_frame(&l->frames[j], out);
+	}
+}
+
 static void print_verdict(const struct verdict *v, FILE *out)
 {
 	static const char *const status[] = { "pass", "FAIL", "skip" };
@@ -136,8 +185,8 @@ void report__print_text(const struct report *r, FILE *out)
 {
 	int i;
 
-	fprintf(out, "leakbpf %s report after %.1f s, mode %s", r->final ? "final" : "round",
-		r->duration_s, r->mode);
+	fprintf(out, "leakbpf %s report after %.1f s (round %d), mode %s",
+		r->final ? "final" : "interim", r->duration_s, r->rounds, r->mode);
 	if (r->sample_every > 1)
 		fprintf(out, " (1 in %d blocks sampled, estimates scaled)", r->sample_every);
 	if (r->lost_events)
@@ -155,9 +204,40 @@ void report__print_text(const struct report *r, FILE *out)
 		fputc('\n', out);
 		print_items(&p->items, out);
 		print_memory(p, out);
+		print_resources(p, out);
 		print_verdict(&p->verdict, out);
 		print_sites(p, out);
+		print_leaked_fds(p, out);
 	}
 	fprintf(out, "\n%s\n", r->leak ? "LEAK FOUND" : "no leak found");
+	fflush(out);
+}
+
+void report__print_round_line(const struct report *r, FILE *out)
+{
+	char a[32], b[32];
+	int i;
+
+	for (i = 0; i < r->nprocs; i++) {
+		const struct proc_report *p = &r->procs[i];
+
+		fprintf(out, "round %d  %6.1f s  PID %d", r->rounds, r->duration_s, p->pid);
+		if (p->items.present) {
+			fprintf(out, "  items %llu", (unsigned long long)p->items.count);
+			if (!isnan(p->items.per_sec))
+				fprintf(out, " (%.0f/s)", p->items.per_sec);
+		}
+		if (p->memory.present && p->memory.outstanding_bytes != UNKNOWN)
+			fprintf(out, "  outstanding %s in %s blocks",
+				human(p->memory.outstanding_bytes, a, sizeof(a)),
+				cnt(p->memory.outstanding_objects, b, sizeof(b)));
+		if (!isnan(p->memory.growth_bytes_per_min))
+			fprintf(out, "  growth %+.0f B/min", p->memory.growth_bytes_per_min);
+		if (p->threads.present)
+			fprintf(out, "  threads %s", cnt(p->threads.end, a, sizeof(a)));
+		if (p->fds.present)
+			fprintf(out, "  fds %s", cnt(p->fds.end, a, sizeof(a)));
+		fprintf(out, "%s\n", p->verdict.leak ? "  LEAK" : "");
+	}
 	fflush(out);
 }

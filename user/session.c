@@ -317,6 +317,8 @@ static int print_report(struct session *s, bool final, bool *leak)
 		return err;
 	if (s->env->json)
 		err = report__print_json(&r, stdout);
+	else if (!final)
+		report__print_round_line(&r, stdout);
 	else
 		report__print_text(&r, stdout);
 	if (!err && ferror(stdout))
@@ -428,7 +430,7 @@ cleanup:
 	tracer__free(s.tracer);
 	if (s.launched && !s.released)
 		launch__abort(&s.launch);
-	symbolizer__free(s.target.sym);
+	target__free(&s.target);
 	if (s.pidfd >= 0)
 		close(s.pidfd);
 	if (s.sigfd >= 0)

@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "proc.h"
 #include "symbolize.h"
 #include "target.h"
@@ -18,4 +19,32 @@ int target__refresh(struct target *t)
 		return t->sym ? 0 : -errno;
 	}
 	return symbolizer__refresh(t->sym);
+}
+
+int target__add_round(struct target *t, double secs, double bytes)
+{
+	double *s = realloc(t->round_s, (t->nrounds + 1) * sizeof(*s));
+	double *b;
+
+	if (!s)
+		return -ENOMEM;
+	t->round_s = s;
+	b = realloc(t->round_bytes, (t->nrounds + 1) * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	t->round_bytes = b;
+	s[t->nrounds] = secs;
+	b[t->nrounds] = bytes;
+	t->nrounds++;
+	return 0;
+}
+
+void target__free(struct target *t)
+{
+	symbolizer__free(t->sym);
+	t->sym = NULL;
+	free(t->round_s);
+	free(t->round_bytes);
+	t->round_s = t->round_bytes = NULL;
+	t->nrounds = 0;
 }

@@ -19,9 +19,15 @@ struct target {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + the signal that killed it */
+	/* outstanding bytes at each report so far, for growth_bytes_per_min */
+	double *round_s, *round_bytes;
+	int nrounds;
 };
 
 /* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
 int target__refresh(struct target *t);
+/* Remember a report's outstanding bytes at time secs; 0 or -ENOMEM. */
+int target__add_round(struct target *t, double secs, double bytes);
+void target__free(struct target *t);
 
 #endif

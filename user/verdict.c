@@ -86,6 +86,26 @@ const char *grade_bytes_per_item(double b)
 	return "needs_optimization";
 }
 
+double slope_least_squares(const double *x, const double *y, int n)
+{
+	double mx = 0, my = 0, sxx = 0, sxy = 0;
+	int i;
+
+	if (n < 2)
+		return NAN;
+	for (i = 0; i < n; i++) {
+		mx += x[i];
+		my += y[i];
+	}
+	mx /= n;
+	my /= n;
+	for (i = 0; i < n; i++) {
+		sxx += (x[i] - mx) * (x[i] - mx);
+		sxy += (x[i] - mx) * (y[i] - my);
+	}
+	return sxx > 0 ? sxy / sxx : NAN;
+}
+
 static struct check *add(struct verdict *v, enum check_id id, const struct thresholds *t)
 {
 	struct check *c = &v->checks[v->nchecks++];
@@ -144,7 +164,6 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 		       struct verdict *v)
 {
 	struct check *c;
-	int i;
 
 	memset(v, 0, sizeof(*v));
 	per_item(v, in, CHECK_UNRELEASED_OBJECTS, t,
@@ -168,8 +187,51 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 
 	per_item(v, in, CHECK_HEAP_OBJECT_GROWTH, t, num(in->outstanding_objects));
 
-	for (i = CHECK_THREAD_GROWTH; i <= CHECK_GROWTH_RATE; i++)
-		skip(add(v, i, t), "not measured yet");
+	c = add(v, CHECK_THREAD_GROWTH, t);
+	if (!in->threads || !known(in->threads_start) || !known(in->threads_end))
+		skip(c, "threads are not traced");
+	else
+		judge_above(v, c, (double)in->threads_end - (double)in->threads_start);
+
+	c = add(v, CHECK_FD_GROWTH, t);
+	if (!in->fds || !known(in->fds_start) || !known(in->fds_end))
+		skip(c, "file descriptors are not traced");
+	else
+		judge_above(v, c, (double)in->fds_end - (double)in->fds_start);
+
+	/* the two age checks count offenders: any one of them fails the check */
+	c = add(v, CHECK_CLOSE_WAIT, t);
+	if (!in->sockets) {
+		skip(c, "TCP sockets are not traced");
+	} else {
+		c->value = in->close_wait_over;
+		c->status = in->close_wait_over ? CHECK_FAIL : CHECK_PASS;
+		snprintf(c->reason, sizeof(c->reason), "%llu socket(s) in CLOSE_WAIT longer "
+			 "than %g s", (unsigned long long)in->close_wait_over, t->v[CHECK_CLOSE_WAIT]);
+		v->leak |= in->close_wait_over > 0;
+	}
+
+	c = add(v, CHECK_FD_AGE, t);
+	if (!in->fds) {
+		skip(c, "file descriptors are not traced");
+	} else {
+		c->value = in->fds_over_age;
+		c->status = in->fds_over_age ? CHECK_FAIL : CHECK_PASS;
+		snprintf(c->reason, sizeof(c->reason), "%llu fd(s) opened while traced and open "
+			 "longer than %g s (sockets %g s)", (unsigned long long)in->fds_over_age,
+			 t->v[CHECK_FD_AGE], t->fd_age_socket);
+		v->leak |= in->fds_over_age > 0;
+	}
+
+	c = add(v, CHECK_GROWTH_RATE, t);
+	if (!in->memory || isnan(in->growth_bytes_per_min) || in->rounds < GROWTH_MIN_ROUNDS) {
+		snprintf(c->reason, sizeof(c->reason), "needs at least %d rounds (-i) of "
+			 "outstanding bytes, has %d", GROWTH_MIN_ROUNDS, in->rounds);
+		c->status = CHECK_SKIPPED;
+	} else {
+		judge_above(v, c, in->growth_bytes_per_min);
+	}
+
 	skip(add(v, CHECK_GOROUTINE_GROWTH, t), "not a Go target");
 	skip(add(v, CHECK_GC_PAUSE, t), "not a Go target");
 }

@@ -53,7 +53,19 @@ struct verdict_input {
 	uint64_t outstanding_objects, outstanding_bytes;
 	bool items;		/* --item given */
 	uint64_t item_count;
+	bool threads;		/* thread counts measured */
+	uint64_t threads_start, threads_end;
+	bool fds;		/* fds measured */
+	uint64_t fds_start, fds_end;
+	uint64_t fds_over_age;	/* fds opened while traced, open longer than their kind's limit */
+	bool sockets;		/* TCP states measured */
+	uint64_t close_wait_over;	/* sockets in CLOSE_WAIT longer than the limit */
+	int rounds;		/* reports so far (-i), this one included */
+	double growth_bytes_per_min;	/* slope of outstanding bytes over the rounds, or NAN */
 };
+
+/* Rounds growth_rate needs for a slope worth judging. */
+#define GROWTH_MIN_ROUNDS 3
 
 /* Minimum allocations before free_rate means anything (000_f81ef2a29d794c5a.txt). */
 #define FREE_RATE_MIN_MALLOCS 1000
@@ -66,6 +78,9 @@ int thresholds__parse(struct thresholds *t, const char *arg, const char **why);
 
 void verdict__evaluate(const struct verdict_input *in, const struct thresholds *t,
 		       struct verdict *out);
+
+/* Least-squares slope of y over x (n points); NAN when n < 2 or all x are equal. */
+double slope_least_squares(const double *x, const double *y, int n);
 
 /* "excellent", "good", "acceptable", "needs_optimization"; NULL for NAN */
 const char *grade_bytes_per_item(double bytes_per_item);
