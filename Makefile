@@ -43,7 +43,7 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) $(CLANG_BPF_SYS_INCLUDES)
 
-BPF_APPS := alloc items loader
+BPF_APPS := alloc items loader floor
 BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
 # user/ is built into a library so the tests link exactly the code the CLI runs
@@ -53,7 +53,7 @@ LIB := $(OUTPUT)/libleakbpf.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps test test-unit test-progs demo bench install check-deps
+.PHONY: all clean deps test test-unit test-progs demo bench bench-bins install check-deps
 
 all: leakbpf
 
@@ -89,6 +89,7 @@ leakbpf: $(OUTPUT)/user/main.o $(LIB)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 include tests/Makefile.inc
+include tools/bench/Makefile.inc
 
 demo: deps
 	$(Q)$(MAKE) leakbpf $(TARGET_BINS)

@@ -193,6 +193,7 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 	if ((pid_t)e->tgid != s->target.pid)
 		return 0;
 	target__refresh(&s->target);
+	tracer__refresh_allocator(s->tracer, e->tgid);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
 	if (e->stopped && kill(e->tgid, SIGCONT))
 		elog("cannot resume PID %d after reading its modules (%s)", e->tgid,
@@ -380,6 +381,7 @@ static void wait_loop(struct session *s)
 			return;
 		if (now >= next_refresh) {
 			target__refresh(&s->target);
+			tracer__refresh_allocator(s->tracer, s->target.pid);
 			next_refresh = now + MODULE_REFRESH_NS;
 		}
 		if (now >= next_round) {

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "alloc_plan.h"
+#include "log.h"
+#include "proc.h"
+
+static bool planned(const struct alloc_plan *p, const struct allocator *a, enum alloc_func fn)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (a->offset[p->sites[i].fn] == a->offset[fn])
+			return true;	/* aliases (aligned_alloc and memalign in glibc) */
+	}
+	return false;
+}
+
+int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_entry, bool place,
+		     struct alloc_plan *out)
+{
+	struct emulation emu;
+	uint8_t *code;
+	int fn, len, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	placement__kernel(&emu);
+	code = malloc(ALLOC_CODE_MAX);
+	if (!code)
+		return -ENOMEM;
+	for (fn = 0; fn < AF_NR; fn++) {
+		struct alloc_site *s = &out->sites[out->n];
+		unsigned int flags = 0;
+
+		if (!a->found[fn] || planned(out, a, fn))
+			continue;
+		len = allocator__read_code(a, fn, code, ALLOC_CODE_MAX);
+		if (len < 0) {
+			err = len;
+			break;
+		}
+		/*
+		 * glibc's reallocarray checks for overflow, then jumps to realloc with the
+		 * product: probing it too would count the call twice.
+		 */
+		if (fn == AF_REALLOCARRAY && a->found[AF_REALLOC] &&
+		    placement__tail_jump(code, len, a->vaddr[fn])) {
+			out->skipped_tail_call = true;
+			continue;
+		}
+		s->fn = fn;
+		s->returns = returns && fn != AF_FREE;
+		if (fn == AF_FREE)
+			flags |= PLACE_NULL_ARG0_RETURNS;
+		if (s->returns && returns_at_entry)
+			flags |= PLACE_KEEP_SP;
+		err = placement__decide(code, len, a->vaddr[fn], flags, &emu, &s->site);
+		if (err)
+			break;
+		if (!place) {
+			s->site.skip = 0;
+			s->site.sp_delta = 0;
+			snprintf(s->site.why, sizeof(s->site.why), "placement disabled");
+		}
+		s->offset = a->offset[fn] + s->site.skip;
+		s->cookie = s->site.sp_delta;
+		out->n++;
+	}
+	free(code);
+	return err;
+}
+
+void alloc_plan__log(const struct alloc_plan *p, const struct allocator *a)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct alloc_site *s = &p->sites[i];
+
+		vlog("probe %s%s at +0x%llx '%s' (%s): %s", alloc_func_names[s->fn],
+		     s->returns ? " (entry and return)" : "", (unsigned long long)s->site.skip,
+		     s->site.insn, s->site.emulated ? "emulated" : "single-stepped", s->site.why);
+	}
+	if (p->skipped_tail_call)
+		vlog("reallocarray only jumps to realloc: counted by realloc's probe");
+}
+
+struct range_scan {
+	uint64_t inode;
+	const struct alloc_plan *p;
+	const struct allocator *a;
+	uint64_t *lo, *hi;
+	int max, n;
+	bool mapped;
+};
+
+static int map_ranges(const struct proc_map *m, void *arg)
+{
+	struct range_scan *r = arg;
+	int i;
+
+	if (m->inode != r->inode || m->perms[2] != 'x')
+		return 0;
+	r->mapped = true;
+	for (i = 0; i < r->p->n && r->n < r->max; i++) {
+		enum alloc_func fn = r->p->sites[i].fn;
+		uint64_t off = r->a->offset[fn], size = r->a->size[fn] ? r->a->size[fn] : 1;
+
+		if (off < m->offset || off >= m->offset + (m->end - m->start))
+			continue;
+		r->lo[r->n] = m->start + (off - m->offset);
+		r->hi[r->n] = r->lo[r->n] + size;
+		r->n++;
+	}
+	return 0;
+}
+
+int alloc_plan__ranges(const struct alloc_plan *p, const struct allocator *a, pid_t pid,
+		       uint64_t *lo, uint64_t *hi, int max, int *n)
+{
+	struct range_scan r = { .p = p, .a = a, .lo = lo, .hi = hi, .max = max };
+	struct stat st;
+	int err;
+
+	*n = 0;
+	/* by inode: the process may name the file by another path (/lib vs /usr/lib) */
+	if (stat(a->path, &st))
+		return -errno;
+	r.inode = st.st_ino;
+	err = proc__for_each_map(pid, map_ranges, &r);
+	if (err)
+		return err;
+	*n = r.n;
+	return r.mapped ? 0 : -ENOENT;
+}
