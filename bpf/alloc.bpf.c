@@ -85,6 +85,8 @@ struct call_state {
 	__u64 old;		/* realloc: the block being replaced */
 	__u64 out;		/* posix_memalign: where the block is written */
 	struct alloc_info old_info;	/* realloc: old's record, taken out at entry */
+	__u64 tail_sp;		/* a call counted at entry that may jump to another probed */
+	__u64 tail_ra;		/* function: its entry sp and return address */
 	__u32 kind;		/* enum alloc_kind; 0 when no call is in flight */
 	__u32 old_tracked;	/* old_info is valid */
 };
@@ -120,31 +122,65 @@ static __always_inline struct call_state *thread_state(bool create)
 /* The stack pointer at the function's entry, wherever in the prologue the probe sits. */
 static __always_inline __u64 entry_sp(struct pt_regs *ctx)
 {
-	return PT_REGS_SP(ctx) + bpf_get_attach_cookie(ctx);
+	return PT_REGS_SP(ctx) + (bpf_get_attach_cookie(ctx) & COOKIE_SP_MASK);
 }
 
-/* Called by the allocator itself (its return address is inside an allocator function)? */
-static __always_inline bool from_allocator(__u32 tgid, __u64 sp)
+/*
+ * Is this entry the allocator's own doing, to be ignored where no return probe tells
+ * calls apart? Either its return address lies inside an allocator function (realloc
+ * calling malloc or free), or it is the tail call of a call already counted
+ * (realloc(NULL, n) jumping to malloc: same stack pointer, same return address).
+ */
+static __always_inline bool inner_call(struct pt_regs *ctx, __u32 tgid, __u64 sp)
 {
-	struct alloc_text *t = bpf_map_lookup_elem(&alloc_text, &tgid);
-	__u64 ra;
+	__u64 cookie = bpf_get_attach_cookie(ctx), ra;
+	struct alloc_text *t;
+	struct call_state *cs;
 	int i;
 
-	if (!t || !t->n || bpf_probe_read_user(&ra, sizeof(ra), (void *)sp))
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)sp))
 		return false;
-	for (i = 0; i < MAX_ALLOC_RANGES; i++) {
-		if (i >= t->n)
-			break;
-		if (ra >= t->lo[i] && ra < t->hi[i])
+	if (cookie & COOKIE_TAIL_CALLED) {
+		cs = thread_state(false);
+		/* a call we follow has had its return address replaced by the kernel's
+		 * trampoline: it is then known by its entry sp */
+		if (cs && cs->tail_sp == sp &&
+		    (cs->tail_ra == ra || (cs->kind && cs->sp == sp))) {
+			cs->tail_sp = 0;
 			return true;
+		}
+	}
+	t = bpf_map_lookup_elem(&alloc_text, &tgid);
+	if (t) {
+		for (i = 0; i < MAX_ALLOC_RANGES; i++) {
+			if (i >= t->n)
+				break;
+			if (ra >= t->lo[i] && ra < t->hi[i])
+				return true;
+		}
+	}
+	if (cookie & COOKIE_TAIL_CALLS) {
+		cs = thread_state(true);
+		if (cs) {
+			cs->tail_sp = sp;
+			cs->tail_ra = ra;
+		}
 	}
 	return false;
 }
 
-/* An allocation counted at entry: counts mode, or a call left out of the sample. */
+/* No allocation this large can succeed: a user address space has 47 bits (57 with LA57). */
+#define IMPOSSIBLE_SIZE (1ULL << 57)
+
+/*
+ * An allocation counted at entry: counts mode, or a call left out of the sample. Its
+ * success is not known; a request no allocator can satisfy is not counted.
+ */
 static __always_inline void count_entry(struct alloc_stats *st, __u32 kind, __u64 size,
 					__u64 old)
 {
+	if (size >= IMPOSSIBLE_SIZE)
+		return;
 	if (kind == ALLOC_REALLOC && old) {
 		st->free_calls++;
 		st->untracked_frees++;
@@ -171,7 +207,7 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 		return NO_RETURN;
 	if (mode == MODE_COUNTS || sample_every > 1) {
 		/* no call state to tell inner calls apart without a return probe */
-		if (from_allocator(tgid, sp))
+		if (inner_call(ctx, tgid, sp))
 			return NO_RETURN;
 	}
 	if (mode == MODE_COUNTS) {
@@ -459,7 +495,7 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 	if (!st)
 		return 0;
 	if (mode == MODE_COUNTS || sample_every > 1) {
-		if (from_allocator(tgid, sp))
+		if (inner_call(ctx, tgid, sp))
 			return 0;	/* realloc(p, 0) frees through free: counted there */
 	}
 	if (mode == MODE_COUNTS) {

@@ -29,6 +29,16 @@ enum alloc_kind {
 	ALLOC_OUT_PTR = 3,	/* the block is written through `out` (posix_memalign) */
 };
 
+/*
+ * The attach cookie of an entry probe: the bytes its prologue pushed before the probed
+ * instruction (low 32 bits), and whether the function jumps to another probed function's
+ * entry (glibc's realloc(NULL, n) jumps to malloc) or is jumped to so: such a pair is one
+ * call, seen twice with the same stack pointer and return address.
+ */
+#define COOKIE_SP_MASK 0xffffffffULL
+#define COOKIE_TAIL_CALLS (1ULL << 32)
+#define COOKIE_TAIL_CALLED (1ULL << 33)
+
 /* Key of the `allocs` map: one outstanding block of one process. */
 struct alloc_key {
 	__u64 addr;

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/types.h>
 #include "alloc_plan.h"
+#include "leakbpf.h"
 #include "log.h"
 #include "proc.h"
 
@@ -17,6 +19,33 @@ static bool planned(const struct alloc_plan *p, const struct allocator *a, enum 
 			return true;	/* aliases (aligned_alloc and memalign in glibc) */
 	}
 	return false;
+}
+
+/* Which planned functions jump to another's entry (a tail call): flag both in the cookies. */
+static int mark_tail_calls(const struct allocator *a, struct alloc_plan *p, uint8_t *code)
+{
+	uint64_t targets[32];
+	int i, j, k, n, len;
+
+	for (i = 0; i < p->n; i++) {
+		enum alloc_func fn = p->sites[i].fn;
+
+		len = allocator__read_code(a, fn, code, ALLOC_CODE_MAX);
+		if (len < 0)
+			return len;
+		n = placement__tail_calls(code, len, a->vaddr[fn], targets, 32);
+		for (k = 0; k < n; k++) {
+			for (j = 0; j < p->n; j++) {
+				if (a->vaddr[p->sites[j].fn] != targets[k])
+					continue;
+				p->sites[i].cookie |= COOKIE_TAIL_CALLS;
+				p->sites[j].cookie |= COOKIE_TAIL_CALLED;
+				vlog("%s jumps to %s: one call, counted once", alloc_func_names[fn],
+				     alloc_func_names[p->sites[j].fn]);
+			}
+		}
+	}
+	return 0;
 }
 
 int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_entry, bool place,
@@ -69,6 +98,8 @@ int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_en
 		s->cookie = s->site.sp_delta;
 		out->n++;
 	}
+	if (!err)
+		err = mark_tail_calls(a, out, code);
 	free(code);
 	return err;
 }

@@ -340,3 +340,39 @@ uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr)
 	cs_close(&h);
 	return target;
 }
+
+int placement__tail_calls(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *targets,
+			  int max)
+{
+	const uint8_t *p = code;
+	uint64_t addr = vaddr, t;
+	size_t size = len;
+	cs_insn *in;
+	int n = 0;
+	csh h;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	/* a linear sweep: glibc's text has no data between instructions */
+	while (in && n < max && size) {
+		if (!cs_disasm_iter(h, &p, &size, &addr, in)) {
+			/* skip a byte we cannot decode and resynchronise */
+			p++;
+			size--;
+			addr++;
+			continue;
+		}
+		if (in->id != X86_INS_JMP || in->detail->x86.op_count != 1 ||
+		    in->detail->x86.operands[0].type != X86_OP_IMM)
+			continue;
+		t = in->detail->x86.operands[0].imm;
+		if (t < vaddr || t >= vaddr + len)
+			targets[n++] = t;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return n;
+}

@@ -58,4 +58,11 @@ bool placement__emulated(const uint8_t *code, size_t len, const struct emulation
  */
 uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr);
 
+/*
+ * The targets of the direct unconditional jumps in a function's body that leave it (tail
+ * calls), at most max of them; their number.
+ */
+int placement__tail_calls(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *targets,
+			  int max);
+
 #endif

@@ -27,6 +27,9 @@ struct items_report {
 
 struct memory_report {
 	bool present;
+	bool estimated;		/* -s N: frees, outstanding and sites are estimates */
+	uint64_t free_calls;	/* calls that released a block, exact in every mode */
+	double scale_objects, scale_bytes;	/* what one sampled block/byte stands for */
 	uint64_t mallocs, frees, untracked_frees;
 	uint64_t bytes_allocated, bytes_freed;
 	uint64_t outstanding_objects, outstanding_bytes;

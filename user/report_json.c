@@ -80,6 +80,8 @@ static json_t *memory_json(const struct memory_report *m)
 	json_object_set_new(o, "bytes_per_item", number(m->bytes_per_item));
 	json_object_set_new(o, "grade", string(m->grade));
 	json_object_set_new(o, "growth_bytes_per_min", number(m->growth_bytes_per_min));
+	json_object_set_new(o, "free_calls", count(m->free_calls));
+	json_object_set_new(o, "estimated", json_boolean(m->estimated));
 	return o;
 }
 

@@ -372,6 +372,7 @@ int tracer__refresh_allocator(struct tracer *t, pid_t pid)
 	if (err)
 		return err;	/* not mapped yet: the next refresh will do */
 	text.n = n;
+	vlog("PID %d: %d allocator functions mapped", pid, n);
 	if (bpf_map__update_elem(t->alloc->maps.alloc_text, &key, sizeof(key), &text,
 				 sizeof(text), BPF_ANY))
 		return -errno;
