@@ -125,43 +125,57 @@ static __always_inline __u64 entry_sp(struct pt_regs *ctx)
 	return PT_REGS_SP(ctx) + (bpf_get_attach_cookie(ctx) & COOKIE_SP_MASK);
 }
 
+static __always_inline bool in_allocator(__u32 tgid, __u64 ra)
+{
+	struct alloc_text *t = bpf_map_lookup_elem(&alloc_text, &tgid);
+	int i;
+
+	if (!t)
+		return false;
+	for (i = 0; i < MAX_ALLOC_RANGES; i++) {
+		if (i >= t->n)
+			break;
+		if (ra >= t->lo[i] && ra < t->hi[i])
+			return true;
+	}
+	return false;
+}
+
 /*
  * Is this entry the allocator's own doing, to be ignored where no return probe tells
- * calls apart? Either its return address lies inside an allocator function (realloc
- * calling malloc or free), or it is the tail call of a call already counted
- * (realloc(NULL, n) jumping to malloc: same stack pointer, same return address).
+ * calls apart? A function that may call others (COOKIE_CALLS) leaves a mark: its entry sp
+ * and return address. A callee that finds the mark is inside that call when it runs
+ * deeper with its return address inside an allocator function (realloc calling malloc or
+ * free), or is its tail call when it has the same sp and return address (realloc(NULL, n)
+ * jumping to malloc). Anything else means the marked call is over. Reading the return
+ * address costs more than the rest of the program, so only a callee with a mark pays it.
  */
 static __always_inline bool inner_call(struct pt_regs *ctx, __u32 tgid, __u64 sp)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx), ra;
-	struct alloc_text *t;
 	struct call_state *cs;
-	int i;
 
-	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)sp))
-		return false;
-	if (cookie & COOKIE_TAIL_CALLED) {
+	if (cookie & COOKIE_CALLED) {
 		cs = thread_state(false);
-		/* a call we follow has had its return address replaced by the kernel's
-		 * trampoline: it is then known by its entry sp */
-		if (cs && cs->tail_sp == sp &&
-		    (cs->tail_ra == ra || (cs->kind && cs->sp == sp))) {
-			cs->tail_sp = 0;
-			return true;
+		if (cs && cs->tail_sp) {
+			if (sp > cs->tail_sp || bpf_probe_read_user(&ra, sizeof(ra), (void *)sp)) {
+				cs->tail_sp = 0;
+			} else if (sp == cs->tail_sp) {
+				cs->tail_sp = 0;
+				/* a call we follow has had its return address replaced by the
+				 * kernel's trampoline: it is then known by its entry sp */
+				if (ra == cs->tail_ra || (cs->kind && cs->sp == sp))
+					return true;
+			} else if (in_allocator(tgid, ra)) {
+				return true;	/* the mark stays: realloc may call again */
+			} else {
+				cs->tail_sp = 0;
+			}
 		}
 	}
-	t = bpf_map_lookup_elem(&alloc_text, &tgid);
-	if (t) {
-		for (i = 0; i < MAX_ALLOC_RANGES; i++) {
-			if (i >= t->n)
-				break;
-			if (ra >= t->lo[i] && ra < t->hi[i])
-				return true;
-		}
-	}
-	if (cookie & COOKIE_TAIL_CALLS) {
+	if (cookie & COOKIE_CALLS) {
 		cs = thread_state(true);
-		if (cs) {
+		if (cs && !bpf_probe_read_user(&ra, sizeof(ra), (void *)sp)) {
 			cs->tail_sp = sp;
 			cs->tail_ra = ra;
 		}

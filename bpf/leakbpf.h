@@ -31,13 +31,14 @@ enum alloc_kind {
 
 /*
  * The attach cookie of an entry probe: the bytes its prologue pushed before the probed
- * instruction (low 32 bits), and whether the function jumps to another probed function's
- * entry (glibc's realloc(NULL, n) jumps to malloc) or is jumped to so: such a pair is one
- * call, seen twice with the same stack pointer and return address.
+ * instruction (low 32 bits), and whether the function may call or jump to another probed
+ * function (glibc's realloc calls free and malloc, and jumps to malloc for realloc(NULL, n))
+ * or be called so. Without a return probe, such an inner call must be recognised at its
+ * entry, and only the callee side pays for looking.
  */
 #define COOKIE_SP_MASK 0xffffffffULL
-#define COOKIE_TAIL_CALLS (1ULL << 32)
-#define COOKIE_TAIL_CALLED (1ULL << 33)
+#define COOKIE_CALLS (1ULL << 32)
+#define COOKIE_CALLED (1ULL << 33)
 
 /* Key of the `allocs` map: one outstanding block of one process. */
 struct alloc_key {

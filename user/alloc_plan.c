@@ -10,6 +10,13 @@
 #include "log.h"
 #include "proc.h"
 
+/* How many arguments each function's program reads. */
+static const int nargs[AF_NR] = {
+	[AF_MALLOC] = 1, [AF_CALLOC] = 2, [AF_REALLOC] = 2, [AF_REALLOCARRAY] = 3,
+	[AF_POSIX_MEMALIGN] = 3, [AF_ALIGNED_ALLOC] = 2, [AF_MEMALIGN] = 2, [AF_VALLOC] = 1,
+	[AF_PVALLOC] = 1, [AF_FREE] = 1,
+};
+
 static bool planned(const struct alloc_plan *p, const struct allocator *a, enum alloc_func fn)
 {
 	int i;
@@ -21,11 +28,31 @@ static bool planned(const struct alloc_plan *p, const struct allocator *a, enum 
 	return false;
 }
 
-/* Which planned functions jump to another's entry (a tail call): flag both in the cookies. */
-static int mark_tail_calls(const struct allocator *a, struct alloc_plan *p, uint8_t *code)
+#define MAX_BRANCHES 64
+/* how far into an internal function a call to a planned one is looked for */
+#define INTERNAL_WINDOW 512
+
+static int planned_at(const struct alloc_plan *p, const struct allocator *a, uint64_t vaddr)
 {
-	uint64_t targets[32];
-	int i, j, k, n, len;
+	int j;
+
+	for (j = 0; j < p->n; j++) {
+		if (a->vaddr[p->sites[j].fn] == vaddr)
+			return j;
+	}
+	return -1;
+}
+
+/*
+ * Which planned functions reach another's entry, directly or through one internal
+ * function (glibc: realloc calls and jumps to malloc and calls free; memalign, valloc and
+ * pvalloc jump to _mid_memalign, which jumps to malloc; posix_memalign calls it): flag
+ * both in the cookies, so that counting without return probes sees one call, not two.
+ */
+static int mark_nesting(const struct allocator *a, struct alloc_plan *p, uint8_t *code)
+{
+	uint64_t out[MAX_BRANCHES], inner[MAX_BRANCHES];
+	int i, k, m, n, ni, len, j;
 
 	for (i = 0; i < p->n; i++) {
 		enum alloc_func fn = p->sites[i].fn;
@@ -33,16 +60,24 @@ static int mark_tail_calls(const struct allocator *a, struct alloc_plan *p, uint
 		len = allocator__read_code(a, fn, code, ALLOC_CODE_MAX);
 		if (len < 0)
 			return len;
-		n = placement__tail_calls(code, len, a->vaddr[fn], targets, 32);
+		n = placement__branches_out(code, len, a->vaddr[fn], out, MAX_BRANCHES);
 		for (k = 0; k < n; k++) {
-			for (j = 0; j < p->n; j++) {
-				if (a->vaddr[p->sites[j].fn] != targets[k])
+			j = planned_at(p, a, out[k]);
+			if (j < 0) {
+				len = allocator__read_near(a, fn, out[k], code, INTERNAL_WINDOW);
+				if (len <= 0)
 					continue;
-				p->sites[i].cookie |= COOKIE_TAIL_CALLS;
-				p->sites[j].cookie |= COOKIE_TAIL_CALLED;
-				vlog("%s jumps to %s: one call, counted once", alloc_func_names[fn],
-				     alloc_func_names[p->sites[j].fn]);
+				ni = placement__branches_out(code, len, out[k], inner, MAX_BRANCHES);
+				for (m = 0; m < ni && j < 0; m++)
+					j = planned_at(p, a, inner[m]);
 			}
+			if (j < 0 || j == i || (p->sites[j].cookie & COOKIE_CALLED &&
+						p->sites[i].cookie & COOKIE_CALLS))
+				continue;
+			p->sites[i].cookie |= COOKIE_CALLS;
+			p->sites[j].cookie |= COOKIE_CALLED;
+			vlog("%s reaches %s: an inner call is not counted again", alloc_func_names[fn],
+			     alloc_func_names[p->sites[j].fn]);
 		}
 	}
 	return 0;
@@ -62,7 +97,7 @@ int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_en
 		return -ENOMEM;
 	for (fn = 0; fn < AF_NR; fn++) {
 		struct alloc_site *s = &out->sites[out->n];
-		unsigned int flags = 0;
+		unsigned int flags = PLACE_NARGS(nargs[fn]);
 
 		if (!a->found[fn] || planned(out, a, fn))
 			continue;
@@ -99,7 +134,7 @@ int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_en
 		out->n++;
 	}
 	if (!err)
-		err = mark_tail_calls(a, out, code);
+		err = mark_nesting(a, out, code);
 	free(code);
 	return err;
 }

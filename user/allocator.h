@@ -55,5 +55,8 @@ int allocator__find_for_program(const char *exe, struct allocator *out);
  */
 int allocator__read_code(const struct allocator *a, enum alloc_func fn, uint8_t *buf,
 			 size_t len);
+/* Up to len bytes at virtual address vaddr, in the segment of function fn; as above. */
+int allocator__read_near(const struct allocator *a, enum alloc_func fn, uint64_t vaddr,
+			 uint8_t *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <search.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include "collect.h"
@@ -223,6 +224,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	static const char *const modes[] = { "counts", "stacks", "full" };
 	struct site_table tab = {};
 	struct drop_stats drops;
+	struct rusage ru;
 	uint64_t now = now_ns();
 	int i, err = 0;
 
@@ -231,6 +233,12 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->mode = modes[c->env->mode];
 	r->duration_s = (now - c->attach_ns) / 1e9;
 	r->sample_every = c->env->sample_every;
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		/* the tracer's own cost, apart from the target's (RUSAGE_SELF has no children) */
+		r->tracer_cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+				  ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		r->tracer_max_rss_kib = ru.ru_maxrss;
+	}
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing;
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));

@@ -9,7 +9,8 @@
  * slot and single-stepped, which adds a return to user space and a second trap. So the
  * entry probe goes on the first emulated instruction of the prologue, provided that every
  * instruction skipped before it:
- *  - writes none of rdi, rsi, rdx, rcx, r8, r9 (the arguments the programs read);
+ *  - writes none of the argument registers the programs read (rdi for free, rdi and rsi
+ *    for realloc... all six when the caller does not say);
  *  - moves the stack pointer only by `push` or `sub $imm, %rsp`, whose total is handed to
  *    the program (the attach cookie) so that it still knows the entry stack pointer; with
  *    PLACE_KEEP_SP (a return probe shares the site: the kernel takes the return address
@@ -94,6 +95,18 @@ bool placement__emulated(const uint8_t *code, size_t len, const struct emulation
 	    ((code[i + 2] >> 3) & 7) == 0)
 		return true;
 	return false;
+}
+
+/* The argument index of a 64-bit register, 6 for any other. */
+static int arg_index(x86_reg r)
+{
+	static const x86_reg args[] = { X86_REG_RDI, X86_REG_RSI, X86_REG_RDX, X86_REG_RCX,
+					X86_REG_R8, X86_REG_R9 };
+	int i;
+
+	for (i = 0; i < 6 && args[i] != r; i++)
+		;
+	return i;
 }
 
 /* The 64-bit register a Capstone register is part of (X86_REG_INVALID if none we watch). */
@@ -195,10 +208,11 @@ static bool skippable(csh h, const cs_insn *in, unsigned int flags, uint32_t *sp
 	}
 	for (i = 0; i < nwr; i++) {
 		x86_reg r = watched(wr[i]);
+		int nargs = (flags >> 8) & 0xf;
 
 		if (r == X86_REG_RSP) {
 			moves_sp = true;
-		} else if (r != X86_REG_INVALID) {
+		} else if (r != X86_REG_INVALID && arg_index(r) < (nargs ? nargs : 6)) {
 			appendf(why, why_len, "'%s %s' writes an argument register", in->mnemonic,
 				 in->op_str);
 			return false;
@@ -341,8 +355,8 @@ uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr)
 	return target;
 }
 
-int placement__tail_calls(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *targets,
-			  int max)
+int placement__branches_out(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *targets,
+			    int max)
 {
 	const uint8_t *p = code;
 	uint64_t addr = vaddr, t;
@@ -364,7 +378,7 @@ int placement__tail_calls(const uint8_t *code, size_t len, uint64_t vaddr, uint6
 			addr++;
 			continue;
 		}
-		if (in->id != X86_INS_JMP || in->detail->x86.op_count != 1 ||
+		if ((in->id != X86_INS_JMP && in->id != X86_INS_CALL) || in->detail->x86.op_count != 1 ||
 		    in->detail->x86.operands[0].type != X86_OP_IMM)
 			continue;
 		t = in->detail->x86.operands[0].imm;

@@ -23,6 +23,9 @@ enum place_flags {
 	PLACE_KEEP_SP = 2,
 };
 
+/* The function's arguments that the programs read (rdi, rsi, rdx... in that order); 0: all six */
+#define PLACE_NARGS(n) ((unsigned int)(n) << 8)
+
 /* What the running kernel emulates (x86-64), from its version. */
 struct emulation {
 	bool push;		/* push %reg, 6.10 and later */
@@ -59,10 +62,10 @@ bool placement__emulated(const uint8_t *code, size_t len, const struct emulation
 uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr);
 
 /*
- * The targets of the direct unconditional jumps in a function's body that leave it (tail
- * calls), at most max of them; their number.
+ * The targets of the direct calls and unconditional jumps in code (at vaddr) that leave
+ * it, at most max of them; their number.
  */
-int placement__tail_calls(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *targets,
-			  int max);
+int placement__branches_out(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *targets,
+			    int max);
 
 #endif

@@ -109,6 +109,8 @@ struct report {
 	uint64_t lost_events;
 	int sample_every;
 	int rounds;		/* reports made so far, this one included */
+	double tracer_cpu_s;	/* leakbpf's own CPU time (user + system) so far */
+	uint64_t tracer_max_rss_kib;	/* leakbpf's own peak resident memory */
 	struct proc_report *procs;
 	int nprocs;
 	bool leak;

@@ -211,6 +211,7 @@ static json_t *process_json(const struct proc_report *p)
 int report__print_json(const struct report *r, FILE *out)
 {
 	json_t *o = json_object(), *procs = json_array(), *top = json_object();
+	json_t *tracer = json_object();
 	int i, err = 0;
 
 	json_object_set_new(o, "schema", json_string("leakbpf/1"));
@@ -221,6 +222,9 @@ int report__print_json(const struct report *r, FILE *out)
 	json_object_set_new(o, "round", json_integer(r->rounds));
 	if (r->sample_every > 1)
 		json_object_set_new(o, "sample_every", json_integer(r->sample_every));
+	json_object_set_new(tracer, "cpu_s", json_real(r->tracer_cpu_s));
+	json_object_set_new(tracer, "max_rss_kib", json_integer((json_int_t)r->tracer_max_rss_kib));
+	json_object_set_new(o, "tracer", tracer);
 	for (i = 0; i < r->nprocs; i++)
 		json_array_append_new(procs, process_json(&r->procs[i]));
 	json_object_set_new(o, "processes", procs);
