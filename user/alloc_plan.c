@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,15 +78,14 @@ static int mark_nesting(const struct allocator *a, struct alloc_plan *p, uint8_t
 						p->sites[i].cookie & COOKIE_CALLS))
 				continue;
 			p->sites[i].cookie |= COOKIE_CALLS;
+			p->sites[i].reaches |= 1u << p->sites[j].fn;
 			p->sites[j].cookie |= COOKIE_CALLED;
-			vlog("%s reaches %s: an inner call is not counted again", alloc_func_names[fn],
-			     alloc_func_names[p->sites[j].fn]);
 		}
 	}
 	return 0;
 }
 
-int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_entry, bool place,
+static int make_plan(const struct allocator *a, bool returns, bool returns_at_entry, bool place,
 		     struct alloc_plan *out)
 {
 	struct emulation emu;
@@ -139,6 +141,65 @@ int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_en
 	return err;
 }
 
+/*
+ * The plan is made in a child process: decoding touches megabytes of Capstone's tables,
+ * which would otherwise stay in the tracer's resident memory for its whole life.
+ */
+int alloc_plan__make(const struct allocator *a, bool returns, bool returns_at_entry, bool place,
+		     struct alloc_plan *out)
+{
+	struct {
+		int err;
+		struct alloc_plan plan;
+	} *msg;
+	size_t got = 0;
+	int pipefd[2], status, err;
+	ssize_t n;
+	pid_t child;
+
+	msg = calloc(1, sizeof(*msg));
+	if (!msg)
+		return -ENOMEM;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		err = -errno;
+		goto out;
+	}
+	child = fork();
+	if (child < 0) {
+		err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		goto out;
+	}
+	if (child == 0) {
+		close(pipefd[0]);
+		msg->err = make_plan(a, returns, returns_at_entry, place, &msg->plan);
+		_exit(write(pipefd[1], msg, sizeof(*msg)) == sizeof(*msg) ? 0 : 1);
+	}
+	close(pipefd[1]);
+	while (got < sizeof(*msg)) {
+		n = read(pipefd[0], (char *)msg + got, sizeof(*msg) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(pipefd[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof(*msg)) {
+		err = -EPIPE;	/* the child died: it cannot have planned anything */
+		goto out;
+	}
+	err = msg->err;
+	if (!err)
+		*out = msg->plan;
+out:
+	free(msg);
+	return err;
+}
+
 void alloc_plan__log(const struct alloc_plan *p, const struct allocator *a)
 {
 	int i;
@@ -149,6 +210,15 @@ void alloc_plan__log(const struct alloc_plan *p, const struct allocator *a)
 		vlog("probe %s%s at +0x%llx '%s' (%s): %s", alloc_func_names[s->fn],
 		     s->returns ? " (entry and return)" : "", (unsigned long long)s->site.skip,
 		     s->site.insn, s->site.emulated ? "emulated" : "single-stepped", s->site.why);
+	}
+	for (i = 0; i < p->n; i++) {
+		int fn;
+
+		for (fn = 0; fn < AF_NR; fn++) {
+			if (p->sites[i].reaches & (1u << fn))
+				vlog("%s reaches %s: an inner call is not counted again",
+				     alloc_func_names[p->sites[i].fn], alloc_func_names[fn]);
+		}
 	}
 	if (p->skipped_tail_call)
 		vlog("reallocarray only jumps to realloc: counted by realloc's probe");

@@ -18,6 +18,7 @@ struct alloc_site {
 	uint64_t offset;	/* file offset of the entry probe */
 	uint64_t cookie;	/* bytes pushed before it: the program's stack pointer correction */
 	bool returns;		/* its return is probed too (the site is then the return's as well) */
+	uint32_t reaches;	/* bit fn: it may call or jump to that planned function */
 	struct probe_site site;
 };
 

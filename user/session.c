@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -267,6 +268,8 @@ static int setup(struct session *s)
 	}
 
 	s->attach_ns = now_ns();
+	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
+	malloc_trim(0);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched) {
 		err = launch__release(&s->launch);

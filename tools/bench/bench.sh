@@ -23,11 +23,16 @@ cd "$(dirname "$0")/../.." || exit 1
 OUT=.output/bench
 ROUNDS=5
 SMOKE=0
+ONLY_CONFIGS=
+ONLY_WORKLOADS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
 	--rounds) ROUNDS=$2; shift ;;
-	*) echo "usage: $0 [--smoke] [--rounds N]" >&2; exit 2 ;;
+	--configs) ONLY_CONFIGS=$2; shift ;;
+	--workloads) ONLY_WORKLOADS=$2; shift ;;
+	*) echo "usage: $0 [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']" >&2
+	   exit 2 ;;
 	esac
 	shift
 done
@@ -41,8 +46,8 @@ done
 
 RES=$OUT/results.tsv	# workload config round ns_per_op lost cpu_s rss_kib
 : > "$RES"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+TMP=$(mktemp -d "$PWD/$OUT/run.XXXXXX")
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 
 if [ $SMOKE = 1 ]; then
 	ROUNDS=1
@@ -57,6 +62,8 @@ else
 	command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
 		WORKLOADS="mb1 mb4"
 fi
+CONFIGS=${ONLY_CONFIGS:-$CONFIGS}
+WORKLOADS=${ONLY_WORKLOADS:-$WORKLOADS}
 REDIS_REQUESTS=20000
 REDIS_PORT=6390
 
@@ -96,11 +103,8 @@ traced() {
 	stacks-s100) ./leakbpf --json -m stacks -s 100 -- "$@" ;;
 	bpftrace)
 		bt_script "$(alloc_lib "$(command -v "$1")")" > "$TMP/bt.bt"
-		# bpftrace -c splits its command on spaces: hand it a script that execs ours
-		printf '#!/bin/sh\nexec' > "$TMP/cmd.sh"
-		printf " '%s'" "$@" >> "$TMP/cmd.sh"
-		chmod +x "$TMP/cmd.sh"
-		BPFTRACE_MAX_MAP_KEYS=1048576 bpftrace -q "$TMP/bt.bt" -c "$TMP/cmd.sh" ;;
+		# bpftrace -c splits its command on spaces (no argument here has one)
+		BPFTRACE_MAX_MAP_KEYS=1048576 bpftrace -q "$TMP/bt.bt" -c "$*" ;;
 	esac
 }
 
@@ -132,14 +136,16 @@ run_mb() {
 }
 
 run_redis() {
-	local config=$1 pid rps i
-	traced "$config" redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" \
-		--appendonly no > "$TMP/out" 2> "$TMP/err" &
+	local config=$1 pid rps= i
+	printf 'port %d\nbind 127.0.0.1\nsave ""\nappendonly no\n' $REDIS_PORT > "$TMP/redis.conf"
+	traced "$config" "$(command -v redis-server)" "$TMP/redis.conf" > "$TMP/out" 2> "$TMP/err" &
 	pid=$!
 	for i in $(seq 600); do
 		[ "$(redis-cli -p $REDIS_PORT ping 2>/dev/null)" = PONG ] && break
+		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
+	[ "$(redis-cli -p $REDIS_PORT ping 2>/dev/null)" = PONG ] &&
 	rps=$(redis-benchmark -p $REDIS_PORT -n $REDIS_REQUESTS -c 8 -t set,get,lpush,lpop -q \
 		--csv 2>/dev/null | awk -F, 'NR > 1 { gsub(/"/, ""); s += $2; n++ }
 		END { if (n) print s / n }')
