@@ -30,11 +30,12 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-PKGS := libbpf libelf libdw jansson libmicrohttpd capstone
+# Capstone (libcapstone-dev) is opened with dlopen where prologues are decoded: not linked
+PKGS := libbpf libelf libdw jansson libmicrohttpd
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd) -lz -lm -lpthread
 
 # The clang BPF target needs the host's system include dirs for the few libc-free
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).

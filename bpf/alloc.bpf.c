@@ -103,6 +103,9 @@ struct drop_stats drops = {};
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
+/* x86-64 user addresses lie below this (57-bit LA57 included) */
+#define USER_ADDR_END (1ULL << 56)
+
 /* What an entry tells the kernel: run the session program at return too, or not. */
 #define WANT_RETURN 0
 #define NO_RETURN 1
@@ -294,7 +297,9 @@ static __always_inline __u64 capture_stack(struct pt_regs *ctx)
 	for (i = 1; i < MAX_STACK_DEPTH; i++) {
 		if (!fp || (fp & 7) || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
 			break;
-		if (!frame[1])
+		/* code built without frame pointers leaves other data in rbp: stop at a
+		 * return address no user-space code can have */
+		if (!frame[1] || frame[1] >= USER_ADDR_END)
 			break;
 		st->ips[i] = frame[1];
 		h = (h ^ frame[1]) * 0x100000001b3ULL;

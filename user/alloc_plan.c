@@ -124,6 +124,11 @@ static int make_plan(const struct allocator *a, bool returns, bool returns_at_en
 		if (s->returns && returns_at_entry)
 			flags |= PLACE_KEEP_SP;
 		err = placement__decide(code, len, a->vaddr[fn], flags, &emu, &s->site);
+		if (err == -ENOENT) {
+			/* no libcapstone: correct, only dearer */
+			snprintf(s->site.why, sizeof(s->site.why), "no Capstone library to decode it");
+			err = 0;
+		}
 		if (err)
 			break;
 		if (!place) {

@@ -23,6 +23,7 @@
  * instructions still run, the probe merely fires after them. Otherwise the probe stays on
  * the entry.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,50 @@
 #include "placement.h"
 
 #define MAX_INSNS 16
+
+/*
+ * Capstone, opened only where prologues are decoded (a child process, user/alloc_plan.c):
+ * linked into the tracer, its relocated tables alone would stay resident, megabytes of it.
+ */
+static struct {
+	cs_err (*open)(cs_arch arch, cs_mode mode, csh *handle);
+	cs_err (*option)(csh handle, cs_opt_type type, size_t value);
+	cs_insn *(*malloc)(csh handle);
+	bool (*disasm_iter)(csh handle, const uint8_t **code, size_t *size, uint64_t *address,
+			    cs_insn *insn);
+	cs_err (*regs_access)(csh handle, const cs_insn *insn, cs_regs regs_read,
+			      uint8_t *regs_read_count, cs_regs regs_write,
+			      uint8_t *regs_write_count);
+	void (*free)(cs_insn *insn, size_t count);
+	cs_err (*close)(csh *handle);
+} cs;
+
+static int load_capstone(void)
+{
+	static const char *const libs[] = { "libcapstone.so.4", "libcapstone.so.5", "libcapstone.so" };
+	static int err = 1;
+	void *h = NULL;
+	size_t i;
+
+	if (err <= 0)
+		return err;
+	for (i = 0; !h && i < sizeof(libs) / sizeof(libs[0]); i++)
+		h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+	err = -ENOENT;
+	if (!h)
+		return err;
+	*(void **)&cs.open = dlsym(h, "cs_open");
+	*(void **)&cs.option = dlsym(h, "cs_option");
+	*(void **)&cs.malloc = dlsym(h, "cs_malloc");
+	*(void **)&cs.disasm_iter = dlsym(h, "cs_disasm_iter");
+	*(void **)&cs.regs_access = dlsym(h, "cs_regs_access");
+	*(void **)&cs.free = dlsym(h, "cs_free");
+	*(void **)&cs.close = dlsym(h, "cs_close");
+	if (cs.open && cs.option && cs.malloc && cs.disasm_iter && cs.regs_access && cs.free &&
+	    cs.close)
+		err = 0;
+	return err;
+}
 
 /* snprintf at the end of what buf holds; truncates quietly (the text is for -v) */
 static void appendf(char *buf, size_t size, const char *fmt, ...)
@@ -176,12 +221,12 @@ static bool returns_at(csh h, const uint8_t *code, size_t len, uint64_t base, ui
 		return false;
 	p = code + (vaddr - base);
 	size = len - (vaddr - base);
-	in = cs_malloc(h);
+	in = cs.malloc(h);
 	if (!in)
 		return false;
-	ret = cs_disasm_iter(h, &p, &size, &addr, in) && in->id == X86_INS_RET &&
+	ret = cs.disasm_iter(h, &p, &size, &addr, in) && in->id == X86_INS_RET &&
 	      in->detail->x86.op_count == 0;
-	cs_free(in, 1);
+	cs.free(in, 1);
 	return ret;
 }
 
@@ -202,7 +247,7 @@ static bool skippable(csh h, const cs_insn *in, unsigned int flags, uint32_t *sp
 		appendf(why, why_len, "'%s %s' branches", in->mnemonic, in->op_str);
 		return false;
 	}
-	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
+	if (cs.regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
 		appendf(why, why_len, "'%s %s' cannot be analysed", in->mnemonic, in->op_str);
 		return false;
 	}
@@ -251,10 +296,13 @@ int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned 
 	csh h;
 
 	memset(out, 0, sizeof(*out));
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	err = load_capstone();
+	if (err)
+		return err;
+	if (cs.open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return -ENOMEM;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	in = cs_malloc(h);
+	cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs.malloc(h);
 	if (!in) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -262,7 +310,7 @@ int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned 
 	for (count = 0; count < MAX_INSNS; count++) {
 		uint64_t at = addr;
 
-		if (!cs_disasm_iter(h, &p, &size, &addr, in)) {
+		if (!cs.disasm_iter(h, &p, &size, &addr, in)) {
 			appendf(why, sizeof(why), "undecodable bytes at +0x%llx",
 				 (unsigned long long)(at - vaddr));
 			break;
@@ -286,9 +334,9 @@ int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned 
 			const uint8_t *p2 = p;
 			size_t size2 = size;
 			uint64_t addr2 = addr;
-			cs_insn *jcc = cs_malloc(h);
+			cs_insn *jcc = cs.malloc(h);
 
-			if (jcc && cs_disasm_iter(h, &p2, &size2, &addr2, jcc) &&
+			if (jcc && cs.disasm_iter(h, &p2, &size2, &addr2, jcc) &&
 			    je_target(jcc, &target) && returns_at(h, code, len, vaddr, target)) {
 				appendf(skipped, sizeof(skipped), "%s'%s %s; %s %s'",
 					skipped[0] ? ", " : "", in->mnemonic, in->op_str,
@@ -297,11 +345,11 @@ int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned 
 				size = size2;
 				addr = addr2;
 				null_rule_used = true;
-				cs_free(jcc, 1);
+				cs.free(jcc, 1);
 				continue;
 			}
 			if (jcc)
-				cs_free(jcc, 1);
+				cs.free(jcc, 1);
 		}
 		if (!skippable(h, in, flags, &sp_delta, why, sizeof(why)))
 			break;
@@ -314,13 +362,13 @@ int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned 
 	p = code;
 	size = len;
 	addr = vaddr;
-	if (cs_disasm_iter(h, &p, &size, &addr, in))
+	if (cs.disasm_iter(h, &p, &size, &addr, in))
 		appendf(out->insn, sizeof(out->insn), "%s %s", in->mnemonic, in->op_str);
 	appendf(out->why, sizeof(out->why), "single-stepped: %s", why);
 cleanup:
 	if (in)
-		cs_free(in, 1);
-	cs_close(&h);
+		cs.free(in, 1);
+	cs.close(&h);
 	return err;
 }
 
@@ -333,11 +381,11 @@ uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr)
 	int count;
 	csh h;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (load_capstone() || cs.open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	in = cs_malloc(h);
-	for (count = 0; in && count < MAX_INSNS && cs_disasm_iter(h, &p, &size, &addr, in); count++) {
+	cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs.malloc(h);
+	for (count = 0; in && count < MAX_INSNS && cs.disasm_iter(h, &p, &size, &addr, in); count++) {
 		const cs_x86 *x = &in->detail->x86;
 
 		if (in->id == X86_INS_RET)
@@ -350,8 +398,8 @@ uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr)
 		}
 	}
 	if (in)
-		cs_free(in, 1);
-	cs_close(&h);
+		cs.free(in, 1);
+	cs.close(&h);
 	return target;
 }
 
@@ -365,13 +413,13 @@ int placement__branches_out(const uint8_t *code, size_t len, uint64_t vaddr, uin
 	int n = 0;
 	csh h;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (load_capstone() || cs.open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	in = cs_malloc(h);
+	cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs.malloc(h);
 	/* a linear sweep: glibc's text has no data between instructions */
 	while (in && n < max && size) {
-		if (!cs_disasm_iter(h, &p, &size, &addr, in)) {
+		if (!cs.disasm_iter(h, &p, &size, &addr, in)) {
 			/* skip a byte we cannot decode and resynchronise */
 			p++;
 			size--;
@@ -386,7 +434,7 @@ int placement__branches_out(const uint8_t *code, size_t len, uint64_t vaddr, uin
 			targets[n++] = t;
 	}
 	if (in)
-		cs_free(in, 1);
-	cs_close(&h);
+		cs.free(in, 1);
+	cs.close(&h);
 	return n;
 }
