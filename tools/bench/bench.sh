@@ -4,7 +4,8 @@
 #
 # The overhead benchmark (`make bench`): what tracing costs the target, per configuration.
 #
-#   tools/bench/bench.sh [--smoke] [--rounds N]
+#   tools/bench/bench.sh [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']
+#                        [--report-only]
 #
 # Workloads: the malloc/free microbenchmark (1 and 4 threads, sizes 16..1024) and redis
 # under redis-benchmark on loopback. Configurations: untraced (base); the floor, i.e. empty
@@ -25,13 +26,16 @@ ROUNDS=5
 SMOKE=0
 ONLY_CONFIGS=
 ONLY_WORKLOADS=
+REPORT_ONLY=0	# --report-only: rewrite BENCHMARKS.md from the last run's results
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
 	--rounds) ROUNDS=$2; shift ;;
+	--report-only) REPORT_ONLY=1 ;;
 	--configs) ONLY_CONFIGS=$2; shift ;;
 	--workloads) ONLY_WORKLOADS=$2; shift ;;
-	*) echo "usage: $0 [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']" >&2
+	*) echo "usage: $0 [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']" \
+		"[--report-only]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -45,7 +49,7 @@ for f in ./leakbpf $OUT/floor $OUT/mallocbench; do
 done
 
 RES=$OUT/results.tsv	# workload config round ns_per_op lost cpu_s rss_kib
-: > "$RES"
+[ $REPORT_ONLY = 1 ] || : > "$RES"
 TMP=$(mktemp -d "$PWD/$OUT/run.XXXXXX")
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 
@@ -158,7 +162,8 @@ run_redis() {
 	fi
 }
 
-for round in $(seq "$ROUNDS"); do
+[ $REPORT_ONLY = 1 ] && ROUNDS=$(cut -f3 "$RES" | sort -n | tail -1)
+[ $REPORT_ONLY = 1 ] || for round in $(seq "$ROUNDS"); do
 	for w in $WORKLOADS; do
 		for c in $CONFIGS; do
 			case $w in
