@@ -236,7 +236,7 @@ static int setup(struct session *s)
 	err = find_allocator(s, a);
 	if (err)
 		goto out;
-	vlog("allocator: %s", a->name);
+	vlog("allocator: %s (opened as %s)", a->name, a->path);
 	s->have_loader = find_loader(s);
 	opts.loader = s->have_loader ? &s->loader : NULL;
 
