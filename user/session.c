@@ -282,7 +282,13 @@ static int setup(struct session *s)
 		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
 		goto out;
 	}
+	/* a command is held at exec here: its executable is read before it can exit */
 	target__refresh(&s->target);
+	err = launch__resume(&s->launch);
+	if (err) {
+		elog("cannot let PID %d run after exec (%s)", s->target.pid, errstr(err));
+		goto out;
+	}
 out:
 	free(a);
 	return err;
