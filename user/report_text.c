@@ -185,8 +185,11 @@ void report__print_text(const struct report *r, FILE *out)
 {
 	int i;
 
-	fprintf(out, "leakbpf %s report after %.1f s (round %d), mode %s",
-		r->final ? "final" : "interim", r->duration_s, r->rounds, r->mode);
+	fprintf(out, "leakbpf %s report after %.1f s", r->final ? "final" : "interim",
+		r->duration_s);
+	if (r->rounds > 1)
+		fprintf(out, " (round %d)", r->rounds);
+	fprintf(out, ", mode %s", r->mode);
 	if (r->sample_every > 1)
 		fprintf(out, " (1 in %d blocks sampled, estimates scaled)", r->sample_every);
 	if (r->lost_events)
