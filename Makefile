@@ -34,7 +34,7 @@ PKGS := libbpf libelf libdw jansson libmicrohttpd capstone
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread -lstdc++
 
 # The clang BPF target needs the host's system include dirs for the few libc-free
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).
