@@ -18,6 +18,7 @@
 #include "launch.h"
 #include "log.h"
 #include "proc.h"
+#include "rounds.h"
 #include "session.h"
 #include "symbolize.h"
 #include "tracer.h"
@@ -336,41 +337,40 @@ static int print_report(struct session *s, bool final, bool *leak)
 	return err;
 }
 
-static int timeout_ms(uint64_t now, uint64_t until)
-{
-	if (until <= now)
-		return 0;
-	return (until - now) / 1000000 + 1;
-}
-
 /* Wait for the end (target exit, signal, -d), printing rounds on the way. */
 static void wait_loop(struct session *s)
 {
-	const struct env *env = s->env;
-	uint64_t deadline = env->duration_s ? s->attach_ns + env->duration_s * 1e9 : UINT64_MAX;
-	uint64_t interval = env->interval_s * 1e9;
-	uint64_t next_round = interval ? s->attach_ns + interval : UINT64_MAX;
 	uint64_t next_refresh = s->attach_ns + MODULE_REFRESH_NS;
+	struct round_clock rc;
 	bool leak;
 
+	round_clock__init(&rc, s->attach_ns, s->env->interval_s, s->env->duration_s);
 	for (;;) {
 		struct pollfd fds[3] = {
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->pidfd, .events = POLLIN },
 			{ .fd = tracer__loader_poll_fd(s->tracer), .events = POLLIN },
 		};
-		uint64_t now = now_ns(), until = deadline;
+		uint64_t now = now_ns(), until = rc.deadline_ns;
 		struct signalfd_siginfo si;
+		struct timespec ts;
 
-		if (next_round < until)
-			until = next_round;
+		if (round_clock__next_due(&rc) < until)
+			until = round_clock__next_due(&rc);
 		if (next_refresh < until)
 			until = next_refresh;
-		if (poll(fds, 3, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
-		    errno != EINTR)
+		/* ppoll: to the nanosecond, so a round is not a millisecond late each time */
+		ts.tv_sec = until > now ? (until - now) / 1000000000ULL : 0;
+		ts.tv_nsec = until > now ? (until - now) % 1000000000ULL : 0;
+		if (ppoll(fds, 3, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			elog("cannot wait for the target (%s): reporting now", errstr(-errno));
 			return;
+		}
 		if (fds[2].revents)
 			tracer__loader_consume(s->tracer);
+		/* an exit comes first: the final report, not a round, is what describes it */
 		if (fds[1].revents) {
 			reap(s);
 			return;
@@ -382,17 +382,17 @@ static void wait_loop(struct session *s)
 			}
 		}
 		now = now_ns();
-		if (now >= deadline)
+		if (round_clock__ended(&rc, now))
 			return;
 		if (now >= next_refresh) {
 			target__refresh(&s->target);
 			next_refresh = now + MODULE_REFRESH_NS;
 		}
-		if (now >= next_round) {
+		if (now >= round_clock__next_due(&rc)) {
 			target__refresh(&s->target);
 			if (print_report(s, false, &leak))
 				return;
-			next_round += interval;
+			round_clock__advance(&rc, now);
 		}
 	}
 }
