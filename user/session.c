@@ -123,6 +123,7 @@ static int attach_counter(struct session *s, const struct probe_spec *spec, bool
 {
 	const char *opt = batch ? "--batch" : "--item";
 	char path[PATH_MAX];
+	const char *shown;
 	struct elf_file *ef;
 	struct elf_func fn;
 	int err;
@@ -134,20 +135,34 @@ static int attach_counter(struct session *s, const struct probe_spec *spec, bool
 		elog("%s %s: path too long", opt, spec->text);
 		return err;
 	}
-	if (spec->kind == SPEC_USDT)
-		return tracer__attach_usdt(s->tracer, s->target.pid, path, spec->provider,
-					   spec->name, batch);
+	/* the file as the user knows it, in messages: not /proc/PID/root/... */
+	shown = spec->path[0] ? spec->path : s->launched ? s->launch.path : s->target.exe;
+	/* a uprobe is placed by inode: a library the target maps later (dlopen) is probed too */
 	ef = elf_file__open(path);
 	if (!ef) {
 		err = -errno;
-		elog("%s %s: cannot read %s (%s)", opt, spec->text, path, errstr(err));
+		if (err == -ENOEXEC)
+			elog("%s %s: %s is not an ELF file", opt, spec->text, shown);
+		else
+			elog("%s %s: cannot read %s (%s)", opt, spec->text, shown, errstr(err));
+		return err;
+	}
+	if (spec->kind == SPEC_USDT) {
+		elf_file__free(ef);
+		err = tracer__attach_usdt(s->tracer, s->target.pid, path, spec->provider,
+					  spec->name, batch);
+		if (err == -ENOENT)
+			elog("%s %s: no USDT probe %s:%s in %s", opt, spec->text, spec->provider,
+			     spec->name, shown);
+		else if (err)
+			elog("%s %s: cannot attach to USDT probe %s:%s in %s (%s)", opt, spec->text,
+			     spec->provider, spec->name, shown, errstr(err));
 		return err;
 	}
 	err = elf_file__find_func(ef, spec->symbol, &fn);
 	elf_file__free(ef);
 	if (err) {
-		elog("%s %s: no function '%s' in %s", opt, spec->text, spec->symbol,
-		     spec->path[0] ? spec->path : s->launched ? s->launch.path : s->target.exe);
+		elog("%s %s: no function '%s' in %s", opt, spec->text, spec->symbol, shown);
 		return err;
 	}
 	if (fn.ifunc) {
