@@ -237,9 +237,12 @@ void report__print_round_line(const struct report *r, FILE *out)
 			fprintf(out, "  outstanding %s in %s blocks",
 				human(p->memory.outstanding_bytes, a, sizeof(a)),
 				cnt(p->memory.outstanding_objects, b, sizeof(b)));
-		if (!isnan(p->memory.growth_bytes_per_min))
-			fprintf(out, "  growth %s%s/min", p->memory.growth_bytes_per_min < 0 ? "-" : "+",
-				human((uint64_t)fabs(p->memory.growth_bytes_per_min), a, sizeof(a)));
+		if (!isnan(p->memory.growth_bytes_per_min)) {
+			double g = p->memory.growth_bytes_per_min;
+
+			fprintf(out, "  growth %s%s/min", g < 0 ? "-" : "+",
+				human((uint64_t)fabs(g), a, sizeof(a)));
+		}
 		if (p->threads.present)
 			fprintf(out, "  threads %s", cnt(p->threads.end, a, sizeof(a)));
 		if (p->fds.present)

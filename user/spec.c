@@ -38,14 +38,14 @@ int spec__parse(const char *text, struct probe_spec *out, const char **why)
 		text += 5;
 		last = strrchr(text, ':');
 		if (!last || !is_name(last + 1, strlen(last + 1))) {
-			*why = "expected usdt:[PATH:]PROVIDER:NAME";
+			*why = "expected usdt:PATH:PROVIDER:NAME or usdt:PROVIDER:NAME";
 			return -EINVAL;
 		}
 		for (prev = last; prev > text && prev[-1] != ':'; prev--)
 			;
 		/* prev: the provider's first character; text: the path's, if any */
 		if (!is_name(prev, last - prev)) {
-			*why = "expected usdt:[PATH:]PROVIDER:NAME";
+			*why = "expected usdt:PATH:PROVIDER:NAME or usdt:PROVIDER:NAME";
 			return -EINVAL;
 		}
 		if (copy(out->path, sizeof(out->path), text, prev > text ? prev - 1 - text : 0) ||
