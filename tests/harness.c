@@ -100,15 +100,13 @@ static int wait_readable(int fd)
 	return r > 0 ? 0 : -1;
 }
 
-int proc_expect(struct proc *p, const char *word)
+int proc_read_line(struct proc *p, char *line, size_t size)
 {
-	char line[128];
 	size_t n = 0;
 
-	while (n < sizeof(line) - 1) {
+	while (n < size - 1) {
 		if (wait_readable(p->ctl_out) || read(p->ctl_out, &line[n], 1) != 1) {
-			fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
-			test__fail();
+			line[n] = '\0';
 			return -1;
 		}
 		if (line[n] == '\n')
@@ -116,6 +114,18 @@ int proc_expect(struct proc *p, const char *word)
 		n++;
 	}
 	line[n] = '\0';
+	return 0;
+}
+
+int proc_expect(struct proc *p, const char *word)
+{
+	char line[128];
+
+	if (proc_read_line(p, line, sizeof(line))) {
+		fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
+		test__fail();
+		return -1;
+	}
 	if (strcmp(line, word)) {
 		fprintf(stderr, "  PID %d said '%s', expected '%s'\n", p->pid, line, word);
 		test__fail();
