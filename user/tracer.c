@@ -12,11 +12,13 @@
 #include "items.skel.h"
 #include "loader.skel.h"
 #include "log.h"
+#include "tasks.skel.h"
 
 struct tracer {
 	struct alloc_bpf *alloc;
 	struct items_bpf *items;	/* NULL without --item/--batch */
 	struct loader_bpf *loader;	/* NULL when the loader is not watched */
+	struct tasks_bpf *tasks;	/* threads and TCP sockets; NULL when the kernel cannot */
 	const struct dynloader *ld;
 	struct ring_buffer *loader_rb;
 	loader_event_fn loader_fn;
@@ -61,6 +63,47 @@ static int add_link(struct tracer *t, struct bpf_link *link)
 		t->cap = cap;
 	}
 	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+static void load_error(const struct bpf_object *obj, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		elog("loading BPF programs is not permitted (%s): run as root, or with "
+		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
+	else
+		elog("cannot load the BPF object %s (%s)%s", bpf_object__name(obj), errstr(err),
+		     log_verbose ? "" : "; -v shows the verifier's log");
+}
+
+/*
+ * Threads and TCP sockets: BTF tracepoints, attached once for every process. They cost a
+ * test and a lookup per event until a process is added, so they go live right away.
+ * Kernels before 5.11 cannot use sk storage from them: the caller goes on without.
+ */
+static int load_tasks(struct tracer *t)
+{
+	int err;
+
+	t->tasks = tasks_bpf__open();
+	if (!t->tasks) {
+		err = -errno;
+		elog("cannot open the thread and TCP socket BPF object: %s", errstr(err));
+		return err;
+	}
+	err = tasks_bpf__load(t->tasks);
+	if (err) {
+		err = -errno;
+		load_error(t->tasks->obj, err);
+		return err;
+	}
+	err = tasks_bpf__attach(t->tasks);
+	if (err) {
+		err = -errno;
+		elog("cannot attach to the task_newtask, sched_process_exit and "
+		     "inet_sock_set_state tracepoints (%s)", errstr(err));
+		return err;
+	}
 	return 0;
 }
 
@@ -130,16 +173,16 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 			goto load_failed;
 		}
 	}
+	if (load_tasks(t)) {
+		elog("threads and TCP sockets are not traced: their sections are null");
+		tasks_bpf__destroy(t->tasks);
+		t->tasks = NULL;
+	}
 	return t;
 
 load_failed:
 	obj = t->loader ? t->loader->obj : t->items ? t->items->obj : t->alloc->obj;
-	if (err == -EPERM || err == -EACCES)
-		elog("loading BPF programs is not permitted (%s): run as root, or with "
-		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
-	else
-		elog("cannot load the BPF object %s (%s)%s", bpf_object__name(obj), errstr(err),
-		     log_verbose ? "" : "; -v shows the verifier's log");
+	load_error(obj, err);
 fail:
 	tracer__free(t);
 	errno = -err;
@@ -157,6 +200,7 @@ void tracer__free(struct tracer *t)
 		bpf_link__destroy(t->links[i]);
 	free(t->links);
 	ring_buffer__free(t->loader_rb);
+	tasks_bpf__destroy(t->tasks);
 	loader_bpf__destroy(t->loader);
 	items_bpf__destroy(t->items);
 	alloc_bpf__destroy(t->alloc);
@@ -185,6 +229,15 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 	err = insert_zeroed(t->alloc->maps.alloc_stats, sizeof(struct alloc_stats), t->ncpus, pid);
 	if (!err && t->items)
 		err = insert_zeroed(t->items->maps.item_stats, sizeof(struct item_stats),
+				    t->ncpus, pid);
+	if (err || !t->tasks)
+		return err;
+	err = insert_zeroed(t->tasks->maps.thread_stats, sizeof(struct thread_stats), t->ncpus,
+			    pid);
+	if (!err)
+		err = insert_zeroed(t->tasks->maps.exiting, sizeof(__u32), 1, pid);
+	if (!err)
+		err = insert_zeroed(t->tasks->maps.sock_stats, sizeof(struct sock_stats),
 				    t->ncpus, pid);
 	return err;
 }
@@ -373,6 +426,129 @@ int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out)
 void tracer__drops(struct tracer *t, struct drop_stats *out)
 {
 	*out = t->alloc->bss->drops;
+	if (!t->tasks)
+		return;
+	out->socks_untracked = t->tasks->bss->drops.socks_untracked;
+	out->close_waits_full = t->tasks->bss->drops.close_waits_full;
+}
+
+bool tracer__has_tasks(const struct tracer *t)
+{
+	return t->tasks != NULL;
+}
+
+/* The per-CPU values of a process in map, ncpus * size bytes to free; NULL with errno. */
+static void *percpu_values(struct bpf_map *map, int ncpus, pid_t pid, size_t size)
+{
+	__u32 key = pid;
+	void *vals = calloc(ncpus, size);
+	int err;
+
+	if (!vals)
+		return NULL;
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * size, 0)) {
+		err = errno;
+		free(vals);
+		errno = err;
+		return NULL;
+	}
+	return vals;
+}
+
+int tracer__thread_stats(struct tracer *t, pid_t pid, struct thread_stats *out)
+{
+	struct thread_stats *v = percpu_values(t->tasks->maps.thread_stats, t->ncpus, pid,
+					       sizeof(*v));
+	int cpu;
+
+	if (!v)
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < t->ncpus; cpu++) {
+		out->created += v[cpu].created;
+		out->exited += v[cpu].exited;
+		/* every CPU saw the count at its own exits: the first exit saw the most */
+		if (v[cpu].threads_at_exit > out->threads_at_exit)
+			out->threads_at_exit = v[cpu].threads_at_exit;
+		if (v[cpu].exit_ns && (!out->exit_ns || v[cpu].exit_ns < out->exit_ns))
+			out->exit_ns = v[cpu].exit_ns;
+		if (v[cpu].dead && !out->dead) {
+			out->dead = 1;
+			out->exit_status = v[cpu].exit_status;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+int tracer__sock_stats(struct tracer *t, pid_t pid, struct sock_stats *out)
+{
+	struct sock_stats *v = percpu_values(t->tasks->maps.sock_stats, t->ncpus, pid,
+					     sizeof(*v));
+	int cpu, i;
+
+	if (!v)
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < t->ncpus; cpu++)
+		for (i = 0; i < TCP_STATE_SLOTS; i++)
+			out->state[i] += v[cpu].state[i];
+	free(v);
+	return 0;
+}
+
+int tracer__adopt_socket(struct tracer *t, int fd, const struct sock_owner *so,
+			 const struct close_wait *cw)
+{
+	__u64 id = so->id;
+
+	if (bpf_map__update_elem(t->tasks->maps.sock_owners, &fd, sizeof(fd), so, sizeof(*so),
+				 BPF_NOEXIST))
+		return -errno;
+	if (cw && bpf_map__update_elem(t->tasks->maps.close_waits, &id, sizeof(id), cw,
+				       sizeof(*cw), BPF_NOEXIST))
+		return -errno;
+	return 0;
+}
+
+int tracer__for_each_close_wait(struct tracer *t,
+				int (*fn)(const struct close_wait *cw, void *arg), void *arg)
+{
+	enum { BATCH = 1024 };
+	int fd = bpf_map__fd(t->tasks->maps.close_waits);
+	__u64 *keys = calloc(BATCH, sizeof(*keys));
+	struct close_wait *vals = calloc(BATCH, sizeof(*vals));
+	__u64 in, out;	/* the hash map's cursor is a bucket number */
+	void *inp = NULL;
+	int err = 0, ret;
+	__u32 i, n;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* by buckets, unlike get_next_key: entries deleted meanwhile do not restart the walk */
+	for (;;) {
+		n = BATCH;
+		ret = bpf_map_lookup_batch(fd, inp, &out, keys, vals, &n, NULL);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			err = fn(&vals[i], arg);
+			if (err)
+				goto out;
+		}
+		if (ret)	/* ENOENT: that was the last batch */
+			break;
+		in = out;
+		inp = &in;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
 }
 
 int tracer__for_each_block(struct tracer *t,
