@@ -272,6 +272,23 @@ int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[])
 	return start_leakbpf(l, extra, NULL, cmd);
 }
 
+int trace_pid_until_done(struct proc *t, struct proc *l, char *const cmd[],
+			 const char *const *extra)
+{
+	if (proc_start(t, cmd, false) || proc_expect(t, "ready"))
+		return -1;
+	if (leakbpf_attach_pid(l, t->pid, extra))
+		return -1;
+	return proc_send(t, "go") || proc_expect(t, "done") ? -1 : 0;
+}
+
+int trace_cmd_until_done(struct proc *l, char *const cmd[], const char *const *extra)
+{
+	if (leakbpf_run_cmd(l, extra, cmd))
+		return -1;
+	return proc_expect(l, "ready") || proc_send(l, "go") || proc_expect(l, "done") ? -1 : 0;
+}
+
 json_t *last_report(const struct proc *p)
 {
 	char *copy, *line, *save = NULL;

@@ -52,6 +52,15 @@ void proc_free(struct proc *p);
 int leakbpf_attach_pid(struct proc *l, pid_t pid, const char *const *extra);
 int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[]);
 
+/*
+ * Start cmd, wait for its "ready", attach leakbpf -p with extra, then "go" and wait for
+ * "done": the target has done its work while traced, and both are still running. 0 or -1.
+ */
+int trace_pid_until_done(struct proc *t, struct proc *l, char *const cmd[],
+			 const char *const *extra);
+/* The same under leakbpf -- cmd: the target's control pipes are l's. */
+int trace_cmd_until_done(struct proc *l, char *const cmd[], const char *const *extra);
+
 /* The last JSON report in p's stdout (a new reference), NULL if none. */
 json_t *last_report(const struct proc *p);
 /* The number of JSON reports in p's stdout. */
