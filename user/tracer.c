@@ -386,27 +386,39 @@ int tracer__loader_consume(struct tracer *t)
 	return n < 0 ? n : 0;
 }
 
-/* Sum a per-CPU value of n u64 counters. */
-static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, size_t n)
+/* The per-CPU values of a process in map, ncpus * size bytes to free; NULL with errno. */
+static void *percpu_values(struct bpf_map *map, int ncpus, pid_t pid, size_t size)
 {
 	__u32 key = pid;
-	__u64 *vals = calloc(ncpus, n * sizeof(__u64));
-	int cpu, err = 0;
+	void *vals = calloc(ncpus, size);
+	int err;
+
+	if (!vals)
+		return NULL;
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * size, 0)) {
+		err = errno;
+		free(vals);
+		errno = err;
+		return NULL;
+	}
+	return vals;
+}
+
+/* Sum a per-CPU value of n u64 counters (two's complement: __s64 ones too). */
+static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, size_t n)
+{
+	__u64 *vals = percpu_values(map, ncpus, pid, n * sizeof(__u64));
+	int cpu;
 	size_t i;
 
 	if (!vals)
-		return -ENOMEM;
-	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * n * sizeof(__u64), 0)) {
-		err = -errno;
-		goto out;
-	}
+		return -errno;
 	memset(out, 0, n * sizeof(__u64));
 	for (cpu = 0; cpu < ncpus; cpu++)
 		for (i = 0; i < n; i++)
 			out[i] += vals[cpu * n + i];
-out:
 	free(vals);
-	return err;
+	return 0;
 }
 
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out)
@@ -437,24 +449,6 @@ bool tracer__has_tasks(const struct tracer *t)
 	return t->tasks != NULL;
 }
 
-/* The per-CPU values of a process in map, ncpus * size bytes to free; NULL with errno. */
-static void *percpu_values(struct bpf_map *map, int ncpus, pid_t pid, size_t size)
-{
-	__u32 key = pid;
-	void *vals = calloc(ncpus, size);
-	int err;
-
-	if (!vals)
-		return NULL;
-	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * size, 0)) {
-		err = errno;
-		free(vals);
-		errno = err;
-		return NULL;
-	}
-	return vals;
-}
-
 int tracer__thread_stats(struct tracer *t, pid_t pid, struct thread_stats *out)
 {
 	struct thread_stats *v = percpu_values(t->tasks->maps.thread_stats, t->ncpus, pid,
@@ -483,18 +477,8 @@ int tracer__thread_stats(struct tracer *t, pid_t pid, struct thread_stats *out)
 
 int tracer__sock_stats(struct tracer *t, pid_t pid, struct sock_stats *out)
 {
-	struct sock_stats *v = percpu_values(t->tasks->maps.sock_stats, t->ncpus, pid,
-					     sizeof(*v));
-	int cpu, i;
-
-	if (!v)
-		return -errno;
-	memset(out, 0, sizeof(*out));
-	for (cpu = 0; cpu < t->ncpus; cpu++)
-		for (i = 0; i < TCP_STATE_SLOTS; i++)
-			out->state[i] += v[cpu].state[i];
-	free(v);
-	return 0;
+	return read_percpu(t->tasks->maps.sock_stats, t->ncpus, pid, (__u64 *)out->state,
+			   TCP_STATE_SLOTS);
 }
 
 int tracer__adopt_socket(struct tracer *t, int fd, const struct sock_owner *so,
@@ -511,14 +495,16 @@ int tracer__adopt_socket(struct tracer *t, int fd, const struct sock_owner *so,
 	return 0;
 }
 
-int tracer__for_each_close_wait(struct tracer *t,
-				int (*fn)(const struct close_wait *cw, void *arg), void *arg)
+/*
+ * Calls fn for every entry of a hash map until it returns non-zero. In batches, by bucket:
+ * entries deleted meanwhile do not restart the walk, as they would with get_next_key.
+ */
+static int walk_hash(int fd, size_t key_size, size_t value_size,
+		     int (*fn)(const void *key, const void *value, void *arg), void *arg)
 {
-	enum { BATCH = 1024 };
-	int fd = bpf_map__fd(t->tasks->maps.close_waits);
-	__u64 *keys = calloc(BATCH, sizeof(*keys));
-	struct close_wait *vals = calloc(BATCH, sizeof(*vals));
-	__u64 in, out;	/* the hash map's cursor is a bucket number */
+	enum { BATCH = 4096 };
+	char *keys = calloc(BATCH, key_size), *vals = calloc(BATCH, value_size);
+	__u64 in, out;	/* a hash map's cursor: its bucket number, a __u32 */
 	void *inp = NULL;
 	int err = 0, ret;
 	__u32 i, n;
@@ -527,7 +513,6 @@ int tracer__for_each_close_wait(struct tracer *t,
 		err = -ENOMEM;
 		goto out;
 	}
-	/* by buckets, unlike get_next_key: entries deleted meanwhile do not restart the walk */
 	for (;;) {
 		n = BATCH;
 		ret = bpf_map_lookup_batch(fd, inp, &out, keys, vals, &n, NULL);
@@ -536,7 +521,7 @@ int tracer__for_each_close_wait(struct tracer *t,
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			err = fn(&vals[i], arg);
+			err = fn(keys + i * key_size, vals + i * value_size, arg);
 			if (err)
 				goto out;
 		}
@@ -551,47 +536,52 @@ out:
 	return err;
 }
 
+/* tracer__for_each_block's fn, behind walk_hash's */
+struct block_walk {
+	int (*fn)(const struct alloc_key *k, const struct alloc_info *v, void *arg);
+	void *arg;
+};
+
+static int block_entry(const void *key, const void *value, void *arg)
+{
+	struct block_walk *w = arg;
+
+	return w->fn(key, value, w->arg);
+}
+
 int tracer__for_each_block(struct tracer *t,
 			   int (*fn)(const struct alloc_key *k, const struct alloc_info *v,
 				     void *arg),
 			   void *arg)
 {
-	enum { BATCH = 4096 };
-	int fd = bpf_map__fd(t->alloc->maps.allocs);
-	struct alloc_key *keys = calloc(BATCH, sizeof(*keys));
-	struct alloc_info *vals = calloc(BATCH, sizeof(*vals));
-	struct alloc_key in, out;
-	void *inp = NULL;
-	int err = 0, ret;
-	__u32 i, n;
+	struct block_walk w = { .fn = fn, .arg = arg };
 
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
 	if (t->mode == MODE_COUNTS)
-		goto out;
-	for (;;) {
-		n = BATCH;
-		ret = bpf_map_lookup_batch(fd, inp, &out, keys, vals, &n, NULL);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			err = fn(&keys[i], &vals[i], arg);
-			if (err)
-				goto out;
-		}
-		if (ret)	/* ENOENT: that was the last batch */
-			break;
-		in = out;
-		inp = &in;
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+		return 0;
+	return walk_hash(bpf_map__fd(t->alloc->maps.allocs), sizeof(struct alloc_key),
+			 sizeof(struct alloc_info), block_entry, &w);
+}
+
+/* tracer__for_each_close_wait's fn, behind walk_hash's */
+struct close_wait_walk {
+	int (*fn)(const struct close_wait *cw, void *arg);
+	void *arg;
+};
+
+static int close_wait_entry(const void *key, const void *value, void *arg)
+{
+	struct close_wait_walk *w = arg;
+
+	return w->fn(value, w->arg);
+}
+
+int tracer__for_each_close_wait(struct tracer *t,
+				int (*fn)(const struct close_wait *cw, void *arg), void *arg)
+{
+	struct close_wait_walk w = { .fn = fn, .arg = arg };
+
+	return walk_hash(bpf_map__fd(t->tasks->maps.close_waits), sizeof(__u64),
+			 sizeof(struct close_wait), close_wait_entry, &w);
 }
 
 int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
