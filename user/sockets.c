@@ -97,32 +97,6 @@ uint64_t sockets__close_wait_ns(const struct close_wait *cw, uint64_t now)
 	return end > cw->since_ns ? end - cw->since_ns : 0;
 }
 
-/* Sockets already seen, by inode: a socket in two fds is one socket. */
-struct seen {
-	uint64_t *inodes;
-	size_t n, cap;
-};
-
-static int seen_add(struct seen *s, uint64_t inode)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->inodes[i] == inode)
-			return 1;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		uint64_t *p = realloc(s->inodes, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->inodes = p;
-		s->cap = cap;
-	}
-	s->inodes[s->n++] = inode;
-	return 0;
-}
-
 /* Follow one socket through sfd, our copy of the process's fd; 1 if it was not TCP. */
 static int adopt_one(struct tracer *t, struct target *tg, int sfd, uint64_t inode,
 		     uint64_t now)
@@ -148,7 +122,7 @@ static int adopt_one(struct tracer *t, struct target *tg, int sfd, uint64_t inod
 	so.state = info.tcpi_state;
 	err = tracer__adopt_socket(t, sfd, &so, so.state == TCP_CLOSE_WAIT ? &cw : NULL);
 	if (err == -EEXIST)
-		return 1;	/* it connected or listened since attach: the BPF side has it */
+		return 1;	/* in another fd too, or born since attach: followed already */
 	if (err)
 		return err;
 	tg->tcp_start[so.state]++;
@@ -159,7 +133,6 @@ static int adopt_one(struct tracer *t, struct target *tg, int sfd, uint64_t inod
 
 int sockets__adopt(struct tracer *t, struct target *tg)
 {
-	struct seen seen = {};
 	char path[64], link[64];
 	uint64_t now = now_ns(), inode;
 	int pidfd = -1, sfd, fd, err = 0, failed = 0, first_err = 0;
@@ -194,13 +167,6 @@ int sockets__adopt(struct tracer *t, struct target *tg)
 		link[n] = '\0';
 		if (sockets__parse_fd_link(link, &inode))
 			continue;
-		err = seen_add(&seen, inode);
-		if (err < 0) {
-			elog("cannot examine the sockets of PID %d (%s)", tg->pid, errstr(err));
-			goto out;
-		}
-		if (err)
-			continue;
 		fd = atoi(de->d_name);
 		sfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 		if (sfd < 0) {
@@ -226,7 +192,6 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	closedir(dir);
-	free(seen.inodes);
 	return err;
 }
 

@@ -484,14 +484,28 @@ int tracer__sock_stats(struct tracer *t, pid_t pid, struct sock_stats *out)
 int tracer__adopt_socket(struct tracer *t, int fd, const struct sock_owner *so,
 			 const struct close_wait *cw)
 {
+	struct bpf_map *cws = t->tasks->maps.close_waits;
+	bool added_cw = false;
 	__u64 id = so->id;
+	int err;
 
+	/*
+	 * The CLOSE_WAIT record first: once the storage exists, the BPF side may take the
+	 * socket out of CLOSE_WAIT, and must then find the record to delete.
+	 */
+	if (cw) {
+		if (!bpf_map__update_elem(cws, &id, sizeof(id), cw, sizeof(*cw), BPF_NOEXIST))
+			added_cw = true;
+		else if (errno != EEXIST)	/* EEXIST: the same socket in another fd */
+			return -errno;
+	}
 	if (bpf_map__update_elem(t->tasks->maps.sock_owners, &fd, sizeof(fd), so, sizeof(*so),
-				 BPF_NOEXIST))
-		return -errno;
-	if (cw && bpf_map__update_elem(t->tasks->maps.close_waits, &id, sizeof(id), cw,
-				       sizeof(*cw), BPF_NOEXIST))
-		return -errno;
+				 BPF_NOEXIST)) {
+		err = -errno;
+		if (added_cw)
+			bpf_map__delete_elem(cws, &id, sizeof(id), 0);
+		return err;
+	}
 	return 0;
 }
 

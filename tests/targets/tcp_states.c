@@ -5,7 +5,8 @@
  * before "ready" (before `leakbpf -p` attaches) and half after "go".
  *
  * Before "ready": a listener; 2 connections whose server side closed (their client ends in
- * CLOSE_WAIT); 1 connection open on both ends (2 ESTABLISHED); 1 more, open for now.
+ * CLOSE_WAIT); 1 connection open on both ends (2 ESTABLISHED); 1 more, open for now. One
+ * of the CLOSE_WAIT ends and one of the ESTABLISHED ones have a second fd each (dup).
  * After "go": 3 more connections closed by the server side (CLOSE_WAIT); 1 more open on
  * both ends (2 ESTABLISHED); the server side of the one "open for now" closes, so its
  * client end goes to CLOSE_WAIT while traced; 1 connection closed on both sides.
@@ -46,14 +47,17 @@ static void both_close(int listener, in_port_t port)
 
 int main(void)
 {
-	int listener, kept[4], later_client, later_server, i;
+	int listener, kept[4], later_client, later_server, closed_by_peer, i;
 	in_port_t port;
 
 	listener = open_listener(&port);
-	for (i = 0; i < 2; i++)
-		server_closes(listener, port);
+	closed_by_peer = server_closes(listener, port);
+	server_closes(listener, port);
 	kept[0] = both_open(listener, port, &kept[1]);
 	later_client = both_open(listener, port, &later_server);
+	/* a socket is counted once, however many fds it has */
+	if (dup(closed_by_peer) < 0 || dup(kept[0]) < 0)
+		tcp_fail();
 	ctl_say("ready");
 	ctl_wait("go");
 
