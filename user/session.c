@@ -282,14 +282,14 @@ static int setup(struct session *s)
 		if (err)
 			goto out;
 	}
+
+	s->attach_ns = now_ns();
 	/*
 	 * The counters run: what it has now is where its thread and socket counts start. A
 	 * socket that cannot be reached is left out with a warning: no reason to give up.
 	 */
 	threads__start(&s->target);
 	sockets__adopt(s->tracer, &s->target);
-
-	s->attach_ns = now_ns();
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched) {
 		err = launch__release(&s->launch);

@@ -21,9 +21,8 @@ static void done_when(void)
 	if (!ASSERT_OK(trace_pid_until_done(&t, &l, cmd, extra), "trace resources"))
 		goto out;
 	/* -d 8 ends it; the target has been done for a long time by then */
-	status = proc_finish(&l);
-	r = last_report(&l);
-	if (!ASSERT_OK_PTR(r, "report"))
+	r = leakbpf_finish(&l, 0, &status);
+	if (!r)
 		goto out;
 	p = report_proc(r);
 	ASSERT_EQ(count_reports(&l), 1, "one report");
@@ -34,6 +33,7 @@ static void done_when(void)
 	ASSERT_EQ(jint(p, "threads.created"), 8, "threads.created");
 	ASSERT_EQ(jint(p, "threads.exited"), 5, "threads.exited");
 	ASSERT_STREQ(check_status(p, "thread_growth"), "fail", "thread_growth (3 > 2)");
+	ASSERT_NEAR(check_value(p, "thread_growth"), 3, 0, "thread growth");
 	/* the listener and the 4 client ends; UDP is not TCP */
 	ASSERT_EQ(jint(p, "sockets.open"), 5, "sockets.open");
 	ASSERT_EQ(jint(p, "sockets.listen"), 1, "sockets.listen");
@@ -41,6 +41,7 @@ static void done_when(void)
 	ASSERT_EQ(jint(p, "sockets.close_wait"), 4, "sockets.close_wait");
 	/* in CLOSE_WAIT for less than 8 s: within the 60 s default */
 	ASSERT_STREQ(check_status(p, "close_wait"), "pass", "close_wait check");
+	ASSERT_NEAR(check_value(p, "close_wait"), 0, 0, "none over the limit");
 	ASSERT_EQ(status, 23, "leak verdict");
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
 	ASSERT_OK(proc_send(&t, "exit"), "target still listens");
@@ -63,10 +64,8 @@ static void clean(void)
 
 	if (!ASSERT_OK(trace_pid_until_done(&t, &l, cmd, extra), "trace resources"))
 		goto out;
-	kill(l.pid, SIGINT);
-	status = proc_finish(&l);
-	r = last_report(&l);
-	if (!ASSERT_OK_PTR(r, "report"))
+	r = leakbpf_finish(&l, SIGINT, &status);
+	if (!r)
 		goto out;
 	p = report_proc(r);
 	ASSERT_EQ(jint(p, "threads.start"), 1, "threads.start");
