@@ -7,7 +7,9 @@
 #include <string.h>
 #include "collect.h"
 #include "log.h"
+#include "sockets.h"
 #include "symbolize.h"
+#include "threads.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -200,7 +202,8 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->duration_s = (now - c->attach_ns) / 1e9;
 	r->sample_every = c->env->sample_every;
 	tracer__drops(c->tracer, &drops);
-	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing;
+	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
+			 drops.socks_untracked + drops.close_waits_full;
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
 	if (!r->procs)
 		return -ENOMEM;
@@ -216,6 +219,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		struct proc_report *p = &r->procs[i];
 		struct verdict_input in = {};
 		struct alloc_stats st = {};
+		uint64_t end = now;	/* or when it began to exit */
 
 		p->pid = tg->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", tg->comm);
@@ -250,6 +254,12 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		}
 		p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
 		err = fill_sites(c, &tab, tg, p, now);
+		if (!err)
+			err = threads__collect(c->tracer, tg, p, &end);
+		if (!err)
+			err = sockets__collect(c->tracer, tg,
+					       c->env->thresholds.v[CHECK_CLOSE_WAIT], end,
+					       &p->sockets);
 		if (err)
 			goto out;
 

@@ -94,10 +94,12 @@ static void print_resources(const struct proc_report *p, FILE *out)
 	char a[32], b[32], c[32], d[32];
 	int k;
 
+	/* a process that ended is counted as it was when it began to exit */
 	if (p->threads.present)
-		fprintf(out, "  threads     %s at attach, %s now; %s created, %s exited\n",
+		fprintf(out, "  threads     %s at attach, %s %s; %s created, %s exited\n",
 			cnt(p->threads.start, a, sizeof(a)), cnt(p->threads.end, b, sizeof(b)),
-			cnt(p->threads.created, c, sizeof(c)), cnt(p->threads.exited, d, sizeof(d)));
+			p->exited ? "at exit" : "now", cnt(p->threads.created, c, sizeof(c)),
+			cnt(p->threads.exited, d, sizeof(d)));
 	if (p->fds.present) {
 		fprintf(out, "  fds         %s at attach, %s now; %s opened, %s closed (now:",
 			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)),
@@ -108,8 +110,9 @@ static void print_resources(const struct proc_report *p, FILE *out)
 		fprintf(out, ")\n");
 	}
 	if (p->sockets.present) {
-		fprintf(out, "  tcp         %s open: %s established, %s listening, %s in CLOSE_WAIT",
-			cnt(p->sockets.open, a, sizeof(a)), cnt(p->sockets.established, b, sizeof(b)),
+		fprintf(out, "  tcp         %s open%s: %s established, %s listening, "
+			"%s in CLOSE_WAIT", cnt(p->sockets.open, a, sizeof(a)),
+			p->exited ? " at exit" : "", cnt(p->sockets.established, b, sizeof(b)),
 			cnt(p->sockets.listen, c, sizeof(c)), cnt(p->sockets.close_wait, d, sizeof(d)));
 		if (!isnan(p->sockets.oldest_close_wait_s))
 			fprintf(out, " (oldest %.1f s)", p->sockets.oldest_close_wait_s);
