@@ -10,6 +10,7 @@
 #include "allocator.h"
 #include "dynloader.h"
 #include "items.skel.h"
+#include "links.h"
 #include "loader.skel.h"
 #include "log.h"
 #include "tasks.skel.h"
@@ -23,8 +24,7 @@ struct tracer {
 	struct ring_buffer *loader_rb;
 	loader_event_fn loader_fn;
 	void *loader_ctx;
-	struct bpf_link **links;
-	size_t nlinks, cap;
+	struct links links;
 	enum track_mode mode;
 	int ncpus;
 };
@@ -53,17 +53,7 @@ static const struct {
 
 static int add_link(struct tracer *t, struct bpf_link *link)
 {
-	if (t->nlinks == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		struct bpf_link **l = realloc(t->links, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		t->links = l;
-		t->cap = cap;
-	}
-	t->links[t->nlinks++] = link;
-	return 0;
+	return links__add(&t->links, link);
 }
 
 static void load_error(const struct bpf_object *obj, int err)
@@ -191,14 +181,10 @@ fail:
 
 void tracer__free(struct tracer *t)
 {
-	size_t i;
-
 	if (!t)
 		return;
 	/* links first: the probes leave the target before the programs go */
-	for (i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	free(t->links);
+	links__destroy(&t->links);
 	ring_buffer__free(t->loader_rb);
 	tasks_bpf__destroy(t->tasks);
 	loader_bpf__destroy(t->loader);
