@@ -100,15 +100,13 @@ static int wait_readable(int fd)
 	return r > 0 ? 0 : -1;
 }
 
-int proc_expect(struct proc *p, const char *word)
+int proc_read_line(struct proc *p, char *line, size_t size)
 {
-	char line[128];
 	size_t n = 0;
 
-	while (n < sizeof(line) - 1) {
+	while (n < size - 1) {
 		if (wait_readable(p->ctl_out) || read(p->ctl_out, &line[n], 1) != 1) {
-			fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
-			test__fail();
+			line[n] = '\0';
 			return -1;
 		}
 		if (line[n] == '\n')
@@ -116,6 +114,18 @@ int proc_expect(struct proc *p, const char *word)
 		n++;
 	}
 	line[n] = '\0';
+	return 0;
+}
+
+int proc_expect(struct proc *p, const char *word)
+{
+	char line[128];
+
+	if (proc_read_line(p, line, sizeof(line))) {
+		fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
+		test__fail();
+		return -1;
+	}
 	if (strcmp(line, word)) {
 		fprintf(stderr, "  PID %d said '%s', expected '%s'\n", p->pid, line, word);
 		test__fail();
@@ -262,6 +272,39 @@ int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[])
 	return start_leakbpf(l, extra, NULL, cmd);
 }
 
+int trace_pid_until_done(struct proc *t, struct proc *l, char *const cmd[],
+			 const char *const *extra)
+{
+	if (proc_start(t, cmd, false) || proc_expect(t, "ready"))
+		return -1;
+	if (leakbpf_attach_pid(l, t->pid, extra))
+		return -1;
+	return proc_send(t, "go") || proc_expect(t, "done") ? -1 : 0;
+}
+
+int trace_cmd_until_done(struct proc *l, char *const cmd[], const char *const *extra)
+{
+	if (leakbpf_run_cmd(l, extra, cmd))
+		return -1;
+	return proc_expect(l, "ready") || proc_send(l, "go") || proc_expect(l, "done") ? -1 : 0;
+}
+
+json_t *leakbpf_finish(struct proc *l, int sig, int *status)
+{
+	json_t *r;
+
+	if (sig)
+		kill(l->pid, sig);
+	*status = proc_finish(l);
+	r = last_report(l);
+	if (!r) {
+		fprintf(stderr, "  no report from leakbpf (status %d); it said:\n%s\n", *status,
+			l->err_buf ? l->err_buf : "");
+		test__fail();
+	}
+	return r;
+}
+
 json_t *last_report(const struct proc *p)
 {
 	char *copy, *line, *save = NULL;
@@ -370,14 +413,25 @@ json_t *site_by_symbol(json_t *proc, const char *symbol)
 	return NULL;
 }
 
-const char *check_status(json_t *proc, const char *name)
+/* A check of a process's verdict by name, NULL if absent. */
+static json_t *check_by_name(json_t *proc, const char *name)
 {
 	json_t *checks = json_object_get(json_object_get(proc, "verdict"), "checks"), *c;
 	size_t i;
 
 	json_array_foreach(checks, i, c) {
 		if (!strcmp(jstr(c, "name") ?: "", name))
-			return jstr(c, "status");
+			return c;
 	}
 	return NULL;
+}
+
+const char *check_status(json_t *proc, const char *name)
+{
+	return jstr(check_by_name(proc, name), "status");
+}
+
+double check_value(json_t *proc, const char *name)
+{
+	return jnum(check_by_name(proc, name), "value");
 }

@@ -39,6 +39,8 @@ int proc_start(struct proc *p, char *const argv[], bool capture);
 /* Send a line / wait for a line on the control pipes; 0 or -1 (and the test fails). */
 int proc_send(struct proc *p, const char *word);
 int proc_expect(struct proc *p, const char *word);
+/* The next line p says on its fd 4, without the newline; 0, or -1 on EOF/stuck (no failure). */
+int proc_read_line(struct proc *p, char *line, size_t size);
 /* Read p's stderr until a line starting with prefix; 0, or -1 on EOF/stuck. */
 int proc_wait_stderr(struct proc *p, const char *prefix);
 /* Read stdout and stderr to EOF, reap; returns the exit status (or 128+sig), -1 if stuck. */
@@ -49,6 +51,21 @@ void proc_free(struct proc *p);
 /* leakbpf -p PID / -- CMD: started, attached (stderr line seen); 0 or -1. */
 int leakbpf_attach_pid(struct proc *l, pid_t pid, const char *const *extra);
 int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[]);
+
+/*
+ * Start cmd, wait for its "ready", attach leakbpf -p with extra, then "go" and wait for
+ * "done": the target has done its work while traced, and both are still running. 0 or -1.
+ */
+int trace_pid_until_done(struct proc *t, struct proc *l, char *const cmd[],
+			 const char *const *extra);
+/* The same under leakbpf -- cmd: the target's control pipes are l's. */
+int trace_cmd_until_done(struct proc *l, char *const cmd[], const char *const *extra);
+/*
+ * Stop leakbpf with sig (0: it ends by itself, at -d or the target's exit) and read all it
+ * printed: its exit status in *status, its last report returned (NULL if none: the test
+ * fails).
+ */
+json_t *leakbpf_finish(struct proc *l, int sig, int *status);
 
 /* The last JSON report in p's stdout (a new reference), NULL if none. */
 json_t *last_report(const struct proc *p);
@@ -67,5 +84,7 @@ const char *jstr(json_t *obj, const char *path);
 json_t *site_by_symbol(json_t *proc, const char *symbol);
 /* A check's status ("pass", "fail", "skipped") in a process's verdict, NULL if absent. */
 const char *check_status(json_t *proc, const char *name);
+/* A check's value in a process's verdict, NAN if absent or null. */
+double check_value(json_t *proc, const char *name);
 
 #endif

@@ -8,7 +8,9 @@
 #include <string.h>
 #include "collect.h"
 #include "log.h"
+#include "sockets.h"
 #include "symbolize.h"
+#include "threads.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -240,7 +242,8 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		r->tracer_max_rss_kib = ru.ru_maxrss;
 	}
 	tracer__drops(c->tracer, &drops);
-	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing;
+	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
+			 drops.socks_untracked + drops.close_waits_full;
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
 	if (!r->procs)
 		return -ENOMEM;
@@ -256,6 +259,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		struct proc_report *p = &r->procs[i];
 		struct verdict_input in = {};
 		struct alloc_stats st = {};
+		uint64_t end = now;	/* or when it began to exit */
 
 		p->pid = tg->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", tg->comm);
@@ -264,17 +268,20 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		p->exit_code_known = tg->exit_code_known;
 		p->exit_code = tg->exit_code;
 		fill_items(c, tg, r->duration_s, &p->items);
-		r->rounds = tg->nrounds + 1;
 		err = tracer__alloc_stats(c->tracer, tg->pid, &st);
 		if (err) {
 			elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
 			goto out;
 		}
 		fill_memory(c, &st, &p->memory);
+		/* every report is a round, whether or not this mode knows the bytes outstanding */
+		err = target__add_round(tg, r->duration_s,
+					p->memory.outstanding_bytes != UNKNOWN ?
+					(double)p->memory.outstanding_bytes : NAN);
+		if (err)
+			goto out;
+		r->rounds = tg->nrounds;
 		if (p->memory.outstanding_bytes != UNKNOWN) {
-			err = target__add_round(tg, r->duration_s, p->memory.outstanding_bytes);
-			if (err)
-				goto out;
 			/* bytes per second over the rounds, per minute as the check reads it */
 			p->memory.growth_bytes_per_min =
 				slope_least_squares(tg->round_s, tg->round_bytes, tg->nrounds) * 60;
@@ -287,6 +294,12 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		}
 		p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
 		err = fill_sites(c, &tab, tg, p, now);
+		if (!err)
+			err = threads__collect(c->tracer, tg, p, &end);
+		if (!err)
+			err = sockets__collect(c->tracer, tg,
+					       c->env->thresholds.v[CHECK_CLOSE_WAIT], end,
+					       &p->sockets);
 		if (err)
 			goto out;
 

@@ -96,10 +96,12 @@ static void print_resources(const struct proc_report *p, FILE *out)
 	char a[32], b[32], c[32], d[32];
 	int k;
 
+	/* a process that ended is counted as it was when it began to exit */
 	if (p->threads.present)
-		fprintf(out, "  threads     %s at attach, %s now; %s created, %s exited\n",
+		fprintf(out, "  threads     %s at attach, %s %s; %s created, %s exited\n",
 			cnt(p->threads.start, a, sizeof(a)), cnt(p->threads.end, b, sizeof(b)),
-			cnt(p->threads.created, c, sizeof(c)), cnt(p->threads.exited, d, sizeof(d)));
+			p->exited ? "at exit" : "now", cnt(p->threads.created, c, sizeof(c)),
+			cnt(p->threads.exited, d, sizeof(d)));
 	if (p->fds.present) {
 		fprintf(out, "  fds         %s at attach, %s now; %s opened, %s closed (now:",
 			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)),
@@ -110,8 +112,9 @@ static void print_resources(const struct proc_report *p, FILE *out)
 		fprintf(out, ")\n");
 	}
 	if (p->sockets.present) {
-		fprintf(out, "  tcp         %s open: %s established, %s listening, %s in CLOSE_WAIT",
-			cnt(p->sockets.open, a, sizeof(a)), cnt(p->sockets.established, b, sizeof(b)),
+		fprintf(out, "  tcp         %s open%s: %s established, %s listening, "
+			"%s in CLOSE_WAIT", cnt(p->sockets.open, a, sizeof(a)),
+			p->exited ? " at exit" : "", cnt(p->sockets.established, b, sizeof(b)),
 			cnt(p->sockets.listen, c, sizeof(c)), cnt(p->sockets.close_wait, d, sizeof(d)));
 		if (!isnan(p->sockets.oldest_close_wait_s))
 			fprintf(out, " (oldest %.1f s)", p->sockets.oldest_close_wait_s);
@@ -187,8 +190,11 @@ void report__print_text(const struct report *r, FILE *out)
 {
 	int i;
 
-	fprintf(out, "leakbpf %s report after %.1f s (round %d), mode %s",
-		r->final ? "final" : "interim", r->duration_s, r->rounds, r->mode);
+	fprintf(out, "leakbpf %s report after %.1f s", r->final ? "final" : "interim",
+		r->duration_s);
+	if (r->rounds > 1)
+		fprintf(out, " (round %d)", r->rounds);
+	fprintf(out, ", mode %s", r->mode);
 	if (r->sample_every > 1)
 		fprintf(out, " (1 in %d blocks sampled, estimates scaled)", r->sample_every);
 	if (r->lost_events)
@@ -228,13 +234,20 @@ void report__print_round_line(const struct report *r, FILE *out)
 			fprintf(out, "  items %llu", (unsigned long long)p->items.count);
 			if (!isnan(p->items.per_sec))
 				fprintf(out, " (%.0f/s)", p->items.per_sec);
+			if (p->items.batches != UNKNOWN)
+				fprintf(out, " in %llu batches",
+					(unsigned long long)p->items.batches);
 		}
 		if (p->memory.present && p->memory.outstanding_bytes != UNKNOWN)
 			fprintf(out, "  outstanding %s in %s blocks",
 				human(p->memory.outstanding_bytes, a, sizeof(a)),
 				cnt(p->memory.outstanding_objects, b, sizeof(b)));
-		if (!isnan(p->memory.growth_bytes_per_min))
-			fprintf(out, "  growth %+.0f B/min", p->memory.growth_bytes_per_min);
+		if (!isnan(p->memory.growth_bytes_per_min)) {
+			double g = p->memory.growth_bytes_per_min;
+
+			fprintf(out, "  growth %s%s/min", g < 0 ? "-" : "+",
+				human((uint64_t)fabs(g), a, sizeof(a)));
+		}
 		if (p->threads.present)
 			fprintf(out, "  threads %s", cnt(p->threads.end, a, sizeof(a)));
 		if (p->fds.present)

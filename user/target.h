@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "leakbpf.h"
 
 struct symbolizer;
 
@@ -19,6 +21,9 @@ struct target {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + the signal that killed it */
+	/* at attach, where the counts since then start (user/threads.c, user/sockets.c) */
+	uint64_t threads_start;			/* live threads; UINT64_MAX when unknown */
+	int64_t tcp_start[TCP_STATE_SLOTS];	/* TCP sockets it held, per state */
 	/* outstanding bytes at each report so far, for growth_bytes_per_min */
 	double *round_s, *round_bytes;
 	int nrounds;
@@ -26,7 +31,7 @@ struct target {
 
 /* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
 int target__refresh(struct target *t);
-/* Remember a report's outstanding bytes at time secs; 0 or -ENOMEM. */
+/* Remember a report's outstanding bytes (NAN: unknown in this mode) at secs; 0 or -ENOMEM. */
 int target__add_round(struct target *t, double secs, double bytes);
 void target__free(struct target *t);
 
