@@ -132,7 +132,7 @@ static void bench_smoke(void)
 		int round;
 
 		rows++;
-		if (sscanf(line, "%15s %31s %d %lf %15s", w, c, &round, &ns, lost) != 5 || ns <= 0 ||
+		if (sscanf(line, "%15s %31s %d %lf %15s", w, c, &round, &ns, lost) != 5 || !(ns > 0) ||
 		    (strcmp(lost, "-") && strcmp(lost, "0")))
 			bad++;
 	}

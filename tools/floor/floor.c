@@ -155,6 +155,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "floor: attached to PID %d\n", l.pid);
 	err = launch__release(&l);
 	launched = false;
+	if (!err)
+		err = launch__resume(&l);
 	if (err) {
 		fprintf(stderr, "floor: cannot run %s (%s)\n", l.path, errstr(err));
 		goto cleanup;
