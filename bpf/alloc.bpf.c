@@ -249,7 +249,7 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 		return NO_RETURN;
 	}
 	if (cs->kind && sp < cs->sp)
-		return NO_RETURN;	/* called from inside an allocator call we already follow */
+		return NO_RETURN;	/* called from inside an allocator call we follow */
 
 	cs->sp = sp;
 	cs->kind = kind;

@@ -70,7 +70,8 @@ static int mark_nesting(const struct allocator *a, struct alloc_plan *p, uint8_t
 				len = allocator__read_near(a, fn, out[k], code, INTERNAL_WINDOW);
 				if (len <= 0)
 					continue;
-				ni = placement__branches_out(code, len, out[k], inner, MAX_BRANCHES);
+				ni = placement__branches_out(code, len, out[k], inner,
+							     MAX_BRANCHES);
 				for (m = 0; m < ni && j < 0; m++)
 					j = planned_at(p, a, inner[m]);
 			}
@@ -126,7 +127,7 @@ static int make_plan(const struct allocator *a, bool returns, bool returns_at_en
 		err = placement__decide(code, len, a->vaddr[fn], flags, &emu, &s->site);
 		if (err == -ENOENT) {
 			/* no libcapstone: correct, only dearer */
-			snprintf(s->site.why, sizeof(s->site.why), "no Capstone library to decode it");
+			snprintf(s->site.why, sizeof(s->site.why), "no Capstone to decode it");
 			err = 0;
 		}
 		if (err)

@@ -17,7 +17,7 @@ struct alloc_site {
 	enum alloc_func fn;
 	uint64_t offset;	/* file offset of the entry probe */
 	uint64_t cookie;	/* bytes pushed before it: the program's stack pointer correction */
-	bool returns;		/* its return is probed too (the site is then the return's as well) */
+	bool returns;		/* its return is probed too (at the same site with sessions) */
 	uint32_t reaches;	/* bit fn: it may call or jump to that planned function */
 	struct probe_site site;
 };
@@ -25,7 +25,7 @@ struct alloc_site {
 struct alloc_plan {
 	struct alloc_site sites[AF_NR];
 	int n;
-	bool skipped_tail_call;	/* reallocarray only jumps to realloc: realloc's probe counts it */
+	bool skipped_tail_call;	/* reallocarray only jumps to realloc, which counts it */
 };
 
 /*

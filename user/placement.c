@@ -53,7 +53,9 @@ static struct {
 
 static int load_capstone(void)
 {
-	static const char *const libs[] = { "libcapstone.so.4", "libcapstone.so.5", "libcapstone.so" };
+	static const char *const libs[] = {
+		"libcapstone.so.4", "libcapstone.so.5", "libcapstone.so",
+	};
 	static int err = 1;
 	void *h = NULL;
 	size_t i;
@@ -197,6 +199,15 @@ static bool is_reg_op(const cs_x86_op *op, x86_reg reg)
 	return op->type == X86_OP_REG && op->reg == reg;
 }
 
+/* `test %rdi, %rdi` */
+static bool tests_rdi(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return in->id == X86_INS_TEST && x->op_count == 2 &&
+	       is_reg_op(&x->operands[0], X86_REG_RDI) && is_reg_op(&x->operands[1], X86_REG_RDI);
+}
+
 /* `je T` / `jz T` (jcc rel) and its target; false for anything else */
 static bool je_target(const cs_insn *in, uint64_t *target)
 {
@@ -270,9 +281,10 @@ static bool skippable(csh h, const cs_insn *in, unsigned int flags, uint32_t *sp
 			*sp_delta += 8;
 			return true;
 		}
-		if (in->id == X86_INS_SUB && x->op_count == 2 && is_reg_op(&x->operands[0], X86_REG_RSP) &&
-		    x->operands[1].type == X86_OP_IMM && x->operands[1].imm > 0 &&
-		    x->operands[1].imm < (1 << 20)) {
+		/* sub $imm, %rsp with a sane frame size */
+		if (in->id == X86_INS_SUB && x->op_count == 2 &&
+		    is_reg_op(&x->operands[0], X86_REG_RSP) && x->operands[1].type == X86_OP_IMM &&
+		    x->operands[1].imm > 0 && x->operands[1].imm < (1 << 20)) {
 			*sp_delta += x->operands[1].imm;
 			return true;
 		}
@@ -328,9 +340,7 @@ int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned 
 			goto cleanup;
 		}
 		/* free(NULL): `test %rdi,%rdi; je T` with T a bare `ret` */
-		if ((flags & PLACE_NULL_ARG0_RETURNS) && !null_rule_used && in->id == X86_INS_TEST &&
-		    in->detail->x86.op_count == 2 && is_reg_op(&in->detail->x86.operands[0], X86_REG_RDI) &&
-		    is_reg_op(&in->detail->x86.operands[1], X86_REG_RDI)) {
+		if ((flags & PLACE_NULL_ARG0_RETURNS) && !null_rule_used && tests_rdi(in)) {
 			const uint8_t *p2 = p;
 			size_t size2 = size;
 			uint64_t addr2 = addr;
@@ -385,12 +395,13 @@ uint64_t placement__tail_jump(const uint8_t *code, size_t len, uint64_t vaddr)
 		return 0;
 	cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	in = cs.malloc(h);
-	for (count = 0; in && count < MAX_INSNS && cs.disasm_iter(h, &p, &size, &addr, in); count++) {
+	for (count = 0; in && count < MAX_INSNS; count++) {
 		const cs_x86 *x = &in->detail->x86;
 
-		if (in->id == X86_INS_RET)
+		if (!cs.disasm_iter(h, &p, &size, &addr, in) || in->id == X86_INS_RET)
 			break;
-		if (in->id == X86_INS_JMP && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+		if (in->id == X86_INS_JMP && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_IMM) {
 			if ((uint64_t)x->operands[0].imm < vaddr ||
 			    (uint64_t)x->operands[0].imm >= vaddr + len)
 				target = x->operands[0].imm;
@@ -426,8 +437,8 @@ int placement__branches_out(const uint8_t *code, size_t len, uint64_t vaddr, uin
 			addr++;
 			continue;
 		}
-		if ((in->id != X86_INS_JMP && in->id != X86_INS_CALL) || in->detail->x86.op_count != 1 ||
-		    in->detail->x86.operands[0].type != X86_OP_IMM)
+		if ((in->id != X86_INS_JMP && in->id != X86_INS_CALL) ||
+		    in->detail->x86.op_count != 1 || in->detail->x86.operands[0].type != X86_OP_IMM)
 			continue;
 		t = in->detail->x86.operands[0].imm;
 		if (t < vaddr || t >= vaddr + len)

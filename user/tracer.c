@@ -340,7 +340,8 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 
 	for (i = 0; i < NR_ALLOC_PROBES; i++) {
 		if (alloc_probes[i].required && !a->found[alloc_probes[i].fn]) {
-			elog("%s does not define %s", a->name, alloc_func_names[alloc_probes[i].fn]);
+			elog("%s does not define %s", a->name,
+			     alloc_func_names[alloc_probes[i].fn]);
 			return -ENOENT;
 		}
 		if (!a->found[alloc_probes[i].fn])
@@ -402,8 +403,8 @@ int tracer__refresh_allocator(struct tracer *t, pid_t pid)
 
 	if (!t->alloc_obj)
 		return -ENOENT;
-	err = alloc_plan__ranges(&t->plan, t->alloc_obj, pid, (uint64_t *)text.lo, (uint64_t *)text.hi,
-				 MAX_ALLOC_RANGES, &n);
+	err = alloc_plan__ranges(&t->plan, t->alloc_obj, pid, (uint64_t *)text.lo,
+				 (uint64_t *)text.hi, MAX_ALLOC_RANGES, &n);
 	if (err)
 		return err;	/* not mapped yet: the next refresh will do */
 	text.n = n;

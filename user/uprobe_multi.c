@@ -46,8 +46,9 @@ bool uprobe_multi__has_session(void)
 
 int uprobe_multi__prepare_session(struct bpf_program *prog)
 {
-	return bpf_program__set_expected_attach_type(prog,
-						     (enum bpf_attach_type)LEAKBPF_TRACE_UPROBE_SESSION);
+	enum bpf_attach_type type = (enum bpf_attach_type)LEAKBPF_TRACE_UPROBE_SESSION;
+
+	return bpf_program__set_expected_attach_type(prog, type);
 }
 
 int uprobe_multi__attach_session(const struct bpf_program *prog, pid_t pid, const char *path,
