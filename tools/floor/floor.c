@@ -21,6 +21,7 @@
 #include "allocator.h"
 #include "floor.skel.h"
 #include "launch.h"
+#include "links.h"
 #include "log.h"
 #include "uprobe_multi.h"
 
@@ -31,36 +32,45 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 static int attach(struct floor_bpf *skel, const struct alloc_plan *plan,
-		  const struct allocator *a, pid_t pid, bool session, int *fds, int *nfds)
+		  const struct allocator *a, pid_t pid, bool session, struct links *links)
 {
-	int i, fd, err;
+	struct bpf_link *link;
+	int i, fd;
 
 	for (i = 0; i < plan->n; i++) {
 		const struct alloc_site *s = &plan->sites[i];
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = s->cookie);
-		struct bpf_link *link;
+		LIBBPF_OPTS(bpf_uprobe_opts, ropts, .retprobe = true);
 
 		if (s->returns && session) {
 			fd = uprobe_multi__attach_session(skel->progs.floor_session, pid, a->path,
 							  &s->offset, &s->cookie, 1);
 			if (fd < 0)
 				return fd;
-			fds[(*nfds)++] = fd;
+			if (links__add_fd(links, fd)) {
+				close(fd);
+				return -ENOMEM;
+			}
 			continue;
 		}
+		/* without sessions the return probe stays on the entry, as leakbpf's does */
 		if (s->returns) {
-			LIBBPF_OPTS(bpf_uprobe_opts, ropts, .retprobe = true);
-
 			link = bpf_program__attach_uprobe_opts(skel->progs.floor_exit, pid, a->path,
 							       a->offset[s->fn], &ropts);
 			if (!link)
 				return -errno;
+			if (links__add(links, link)) {
+				bpf_link__destroy(link);
+				return -ENOMEM;
+			}
 		}
 		link = bpf_program__attach_uprobe_opts(skel->progs.floor_entry, pid, a->path,
 						       s->offset, &opts);
-		if (!link) {
-			err = -errno;
-			return err;
+		if (!link)
+			return -errno;
+		if (links__add(links, link)) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
 		}
 	}
 	return 0;
@@ -80,7 +90,8 @@ int main(int argc, char **argv)
 	struct alloc_plan plan;
 	struct launch l = { .pid = -1 };
 	bool counts = false, session, place = true, no_session = false, launched = false;
-	int fds[AF_NR], nfds = 0, opt, err, status = 1, i;
+	struct links links = {};
+	int opt, err, status = 1;
 
 	while ((opt = getopt_long(argc, argv, "+m:v", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -147,7 +158,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot load the BPF object (%s)\n", errstr(err));
 		goto cleanup;
 	}
-	err = attach(skel, &plan, a, l.pid, session, fds, &nfds);
+	err = attach(skel, &plan, a, l.pid, session, &links);
 	if (err) {
 		fprintf(stderr, "floor: cannot attach (%s)\n", errstr(err));
 		goto cleanup;
@@ -169,8 +180,7 @@ int main(int argc, char **argv)
 cleanup:
 	if (launched)
 		launch__abort(&l);
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
+	links__destroy(&links);
 	floor_bpf__destroy(skel);
 	free(a);
 	return err ? 1 : status;
