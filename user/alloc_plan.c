@@ -126,8 +126,9 @@ static int make_plan(const struct allocator *a, bool returns, bool returns_at_en
 			flags |= PLACE_KEEP_SP;
 		err = placement__decide(code, len, a->vaddr[fn], flags, &emu, &s->site);
 		if (err == -ENOENT) {
-			/* no libcapstone: correct, only dearer */
-			snprintf(s->site.why, sizeof(s->site.why), "no Capstone to decode it");
+			/* no libcapstone: entries only, and counts mode cannot tell glibc's
+			 * inner calls from the program's */
+			snprintf(s->site.why, sizeof(s->site.why), "libcapstone missing: no decoding");
 			err = 0;
 		}
 		if (err)
