@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect.h"
+#include "fds.h"
 #include "log.h"
 #include "symbolize.h"
 #include "tracer.h"
@@ -200,7 +201,10 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->duration_s = (now - c->attach_ns) / 1e9;
 	r->sample_every = c->env->sample_every;
 	tracer__drops(c->tracer, &drops);
-	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing;
+	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
+			 tracer__fd_lost(c->tracer);
+	for (i = 0; i < c->ntargets; i++)
+		r->lost_events += fd_tracker__lost(c->targets[i].fds);
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
 	if (!r->procs)
 		return -ENOMEM;
@@ -249,6 +253,14 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		err = fill_sites(c, &tab, tg, p, now);
 		if (err)
 			goto out;
+		if (tg->fds) {
+			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, tg->exited, now,
+						 p);
+			if (err) {
+				elog("cannot read the fds of PID %d (%s)", tg->pid, errstr(err));
+				goto out;
+			}
+		}
 
 		in.memory = true;
 		in.mallocs = p->memory.mallocs;

@@ -99,13 +99,20 @@ static void print_resources(const struct proc_report *p, FILE *out)
 			cnt(p->threads.start, a, sizeof(a)), cnt(p->threads.end, b, sizeof(b)),
 			cnt(p->threads.created, c, sizeof(c)), cnt(p->threads.exited, d, sizeof(d)));
 	if (p->fds.present) {
-		fprintf(out, "  fds         %s at attach, %s now; %s opened, %s closed (now:",
-			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)),
-			cnt(p->fds.opened, c, sizeof(c)), cnt(p->fds.closed, d, sizeof(d)));
+		/* an exited process's end is its table at _exit(), or nothing left at all */
+		const char *when = p->fds.at_exit ? "at exit" : p->exited ? "after exit" : "now";
+
+		fprintf(out, "  fds         %s at attach, %s %s; %s opened, %s closed (%s:",
+			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)), when,
+			cnt(p->fds.opened, c, sizeof(c)), cnt(p->fds.closed, d, sizeof(d)), when);
 		for (k = 0; k < FD_KIND_NR; k++)
 			fprintf(out, " %llu %s", (unsigned long long)p->fds.by_kind[k],
 				fd_kind_names[k]);
 		fprintf(out, ")\n");
+		if (p->fds.closed_at_exit)
+			fprintf(out, "              (%llu of those closed by the kernel at exit, "
+				"unseen: it was not held there)\n",
+				(unsigned long long)p->fds.closed_at_exit);
 	}
 	if (p->sockets.present) {
 		fprintf(out, "  tcp         %s open: %s established, %s listening, %s in CLOSE_WAIT",
@@ -135,6 +142,9 @@ static void print_leaked_fds(const struct proc_report *p, FILE *out)
 		fputc('\n', out);
 		for (j = 0; j < l->nframes; j++)
 			print_frame(&l->frames[j], out);
+		if (!l->nframes)
+			fprintf(out, "        (opened where leakbpf does not look, or its stack was "
+				"lost)\n");
 	}
 }
 

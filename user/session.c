@@ -15,6 +15,7 @@
 #include "collect.h"
 #include "dynloader.h"
 #include "elf_file.h"
+#include "fds.h"
 #include "launch.h"
 #include "log.h"
 #include "proc.h"
@@ -194,10 +195,70 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 		return 0;
 	target__refresh(&s->target);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
+	/* held once its libraries are mapped: the C library's _exit can be probed now */
+	if (e->stopped && s->target.fds && fd_tracker__hold_exit(s->target.fds, s->tracer, NULL))
+		elog("cannot hold PID %d at exit: its fds are reported as the kernel left them",
+		     e->tgid);
 	if (e->stopped && kill(e->tgid, SIGCONT))
 		elog("cannot resume PID %d after reading its modules (%s)", e->tgid,
 		     errstr(-errno));
 	return 0;
+}
+
+static int on_fd_event(void *ctx, const void *data, size_t size)
+{
+	const struct fd_exit_event *ex = data;
+	struct session *s = ctx;
+	int err;
+
+	if (size < sizeof(*ex) || (pid_t)ex->tgid != s->target.pid || !s->target.fds)
+		return 0;
+	if (ex->type == FD_EV_UNWIND && size >= sizeof(struct fd_unwind_event))
+		return fd_tracker__unwind(s->target.fds, s->tracer, s->target.sym, data);
+	if (ex->type != FD_EV_EXIT)
+		return 0;
+	/* held at _exit(): its modules and fds as they are, then let it go */
+	target__refresh(&s->target);
+	err = fd_tracker__at_exit(s->target.fds, s->tracer, now_ns());
+	if (err)
+		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));
+	if (ex->stopped && kill(ex->tgid, SIGCONT))
+		elog("cannot resume PID %d after reading its fds (%s)", ex->tgid, errstr(-errno));
+	return 0;
+}
+
+/*
+ * File descriptors: the syscall tracepoints, and the fd table at attach. A command's first
+ * exec closes leakbpf's fds, not the program's; a static command is held at _exit() from
+ * here, a dynamic one once its C library is mapped (on_loader_event).
+ */
+static int setup_fds(struct session *s)
+{
+	int err;
+
+	s->target.fds = fd_tracker__new(s->target.pid);
+	if (!s->target.fds)
+		return -ENOMEM;
+	if (s->launched) {
+		err = tracer__add_fd_flags(s->tracer, s->target.pid, FDP_SKIP_EXEC);
+		if (err) {
+			elog("cannot register PID %d with the fd tracer (%s)", s->target.pid,
+			     errstr(err));
+			return err;
+		}
+	}
+	err = tracer__attach_fds(s->tracer, on_fd_event, s);
+	if (err)
+		return err;
+	if (s->launched && !s->have_loader) {
+		err = fd_tracker__hold_exit(s->target.fds, s->tracer, s->launch.elf);
+		if (err)
+			return err;
+	}
+	err = fd_tracker__start(s->target.fds, s->launched);
+	if (err)
+		elog("cannot read the fds of PID %d (%s)", s->target.pid, errstr(err));
+	return err;
 }
 
 static int setup(struct session *s)
@@ -209,6 +270,7 @@ static int setup(struct session *s)
 		.max_allocs = env->max_allocs,
 		.max_stacks = env->max_stacks,
 		.items = env->item.kind != SPEC_NONE,
+		.fds = true,
 	};
 	struct allocator *a;
 	int err;
@@ -264,6 +326,9 @@ static int setup(struct session *s)
 		if (err)
 			goto out;
 	}
+	err = setup_fds(s);
+	if (err)
+		goto out;
 
 	s->attach_ns = now_ns();
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
@@ -312,6 +377,8 @@ static int print_report(struct session *s, bool final, bool *leak)
 	struct report r;
 	int err;
 
+	/* stacks still waiting to be unwound, and an exit to hold */
+	tracer__fds_consume(s->tracer);
 	err = collect__report(&c, final, &r);
 	if (err)
 		return err;
@@ -348,10 +415,11 @@ static void wait_loop(struct session *s)
 	bool leak;
 
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->pidfd, .events = POLLIN },
 			{ .fd = tracer__loader_poll_fd(s->tracer), .events = POLLIN },
+			{ .fd = tracer__fds_poll_fd(s->tracer), .events = POLLIN },
 		};
 		uint64_t now = now_ns(), until = deadline;
 		struct signalfd_siginfo si;
@@ -360,11 +428,13 @@ static void wait_loop(struct session *s)
 			until = next_round;
 		if (next_refresh < until)
 			until = next_refresh;
-		if (poll(fds, 3, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
+		if (poll(fds, 4, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
 		    errno != EINTR)
 			return;
 		if (fds[2].revents)
 			tracer__loader_consume(s->tracer);
+		if (fds[3].revents)
+			tracer__fds_consume(s->tracer);
 		if (fds[1].revents) {
 			reap(s);
 			return;
@@ -428,6 +498,9 @@ int session__run(const struct env *env)
 cleanup:
 	/* detach before anything else: the target goes on as if leakbpf had never been there */
 	tracer__free(s.tracer);
+	/* held at _exit() after the last report was read: let it finish */
+	if (s.released && !s.target.exited && fd_tracker__holding(s.target.fds))
+		kill(s.target.pid, SIGCONT);
 	if (s.launched && !s.released)
 		launch__abort(&s.launch);
 	target__free(&s.target);
