@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
@@ -61,6 +62,8 @@ int proc_start(struct proc *p, char *const argv[], bool capture)
 			dup2(so[1], 1);
 			dup2(se[1], 2);
 		}
+		/* whatever runs the tests may leak fds to us: targets start with 0-4 only */
+		syscall(SYS_close_range, 5, ~0U, 0);
 		execv(argv[0], argv);
 		_exit(126);
 	}
@@ -100,14 +103,13 @@ static int wait_readable(int fd)
 	return r > 0 ? 0 : -1;
 }
 
-int proc_expect(struct proc *p, const char *word)
+int proc_read_line(struct proc *p, char *line, size_t size)
 {
-	char line[128];
 	size_t n = 0;
 
-	while (n < sizeof(line) - 1) {
+	while (n < size - 1) {
 		if (wait_readable(p->ctl_out) || read(p->ctl_out, &line[n], 1) != 1) {
-			fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
+			fprintf(stderr, "  PID %d said nothing more\n", p->pid);
 			test__fail();
 			return -1;
 		}
@@ -116,6 +118,17 @@ int proc_expect(struct proc *p, const char *word)
 		n++;
 	}
 	line[n] = '\0';
+	return 0;
+}
+
+int proc_expect(struct proc *p, const char *word)
+{
+	char line[128];
+
+	if (proc_read_line(p, line, sizeof(line))) {
+		fprintf(stderr, "  PID %d did not say '%s'\n", p->pid, word);
+		return -1;
+	}
 	if (strcmp(line, word)) {
 		fprintf(stderr, "  PID %d said '%s', expected '%s'\n", p->pid, line, word);
 		test__fail();
@@ -166,6 +179,30 @@ int proc_wait_stderr(struct proc *p, const char *prefix)
 	}
 }
 
+int count_stderr(const struct proc *p, const char *str)
+{
+	const char *s = p->err_buf;
+	int n = 0;
+
+	while (s && (s = strstr(s, str))) {
+		n++;
+		s += strlen(str);
+	}
+	return n;
+}
+
+int proc_wait_stderr_count(struct proc *p, const char *str, int n)
+{
+	while (count_stderr(p, str) < n) {
+		if (wait_readable(p->err) || slurp(p->err, &p->err_buf, &p->err_len) <= 0) {
+			fprintf(stderr, "  '%s' not %d times on stderr of PID %d; it said:\n%s\n",
+				str, n, p->pid, p->err_buf ? p->err_buf : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int proc_finish(struct proc *p)
 {
 	int status;
@@ -212,9 +249,10 @@ void proc_free(struct proc *p)
 		close(p->ctl_in);
 	if (p->ctl_out > 0)
 		close(p->ctl_out);
-	if (p->out >= 0)
+	/* > 0 as for ctl_*: a zeroed (or already freed) proc owns no fd, least of all stdin */
+	if (p->out > 0)
 		close(p->out);
-	if (p->err >= 0)
+	if (p->err > 0)
 		close(p->err);
 	free(p->out_buf);
 	free(p->err_buf);
