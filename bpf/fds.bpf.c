@@ -294,12 +294,14 @@ static __noinline int fp_walk(struct fp_frames *f, int n, __u64 bp, __u64 sp)
 
 /*
  * Unwind with the learned rules, then frame pointers. The number of frames in f->rets, or
- * -1 when a pc on the way has no rule yet: user space must unwind this one.
+ * -1 when a pc on the way has no rule yet: user space must unwind this one. A burst from a
+ * new place would flood the ring buffer before the rule comes back, so a pc is marked
+ * pending, and after MAX_PENDING_EVENTS stacks the frame pointers have to do.
  */
 static __noinline int unwind(struct fp_frames *f, struct unwind_key *key, __u64 ip, __u64 sp,
 			     __u64 bp)
 {
-	struct unwind_rule *r;
+	struct unwind_rule pending = { .type = RULE_PENDING, .sent = 1 }, *r;
 	__u64 cfa, ra, pc = ip;
 	int n = 1, i;
 
@@ -307,9 +309,14 @@ static __noinline int unwind(struct fp_frames *f, struct unwind_key *key, __u64 
 	for (i = 0; i < FD_CFI_STEPS; i++) {
 		key->pc = pc;
 		r = bpf_map_lookup_elem(&unwind_rules, key);
-		if (!r)
+		if (!r) {
+			bpf_map_update_elem(&unwind_rules, key, &pending, BPF_NOEXIST);
 			return -1;
-		if (r->type == RULE_FP)
+		}
+		if (r->type == RULE_PENDING &&
+		    __sync_fetch_and_add(&r->sent, 1) < MAX_PENDING_EVENTS)
+			return -1;
+		if (r->type == RULE_FP || r->type == RULE_PENDING)
 			break;
 		if (r->type == RULE_END)
 			return n;

@@ -150,7 +150,11 @@ enum unwind_rule_type {
 	RULE_CFA_BP = 2,	/* CFA = bp + cfa_off */
 	RULE_FP = 3,		/* a frame-pointer frame: walk the rbp chain from here */
 	RULE_END = 4,		/* the outermost frame: nothing called it */
+	RULE_PENDING = 5,	/* asked for: sent is how many stacks went to user space */
 };
+
+/* Stacks sent to user space for one pc before its rule is known; then frame pointers. */
+#define MAX_PENDING_EVENTS 16
 
 struct unwind_key {
 	__u64 pc;		/* frame 0: the ip after the syscall; others: the return address */
@@ -163,6 +167,8 @@ struct unwind_rule {
 	__s32 cfa_off;
 	__s32 ra_off;		/* the return address is at CFA + ra_off */
 	__s32 bp_off;		/* the caller's rbp is at CFA + bp_off; 0: rbp is unchanged */
+	__u32 sent;		/* RULE_PENDING: stacks sent so far */
+	__u32 pad;
 };
 
 /* A frame-pointer walk: rets[0] is the ip, rets[i > 0] the return address read at bps[i] + 8. */

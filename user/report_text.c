@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "report.h"
 
 /* "1.5 KiB": sizes read at a glance; the exact byte count is printed beside where it matters */
@@ -124,7 +125,7 @@ static void print_resources(const struct proc_report *p, FILE *out)
 	}
 }
 
-static void print_leaked_fds(const struct proc_report *p, FILE *out)
+static void print_leaked_fds(const struct report *r, const struct proc_report *p, FILE *out)
 {
 	int i, j;
 
@@ -142,7 +143,9 @@ static void print_leaked_fds(const struct proc_report *p, FILE *out)
 		fputc('\n', out);
 		for (j = 0; j < l->nframes; j++)
 			print_frame(&l->frames[j], out);
-		if (!l->nframes)
+		if (!l->nframes && !strcmp(r->mode, "counts"))
+			fprintf(out, "        (no stacks in counts mode)\n");
+		else if (!l->nframes)
 			fprintf(out, "        (opened where leakbpf does not look, or its stack was "
 				"lost)\n");
 	}
@@ -217,7 +220,7 @@ void report__print_text(const struct report *r, FILE *out)
 		print_resources(p, out);
 		print_verdict(&p->verdict, out);
 		print_sites(p, out);
-		print_leaked_fds(p, out);
+		print_leaked_fds(r, p, out);
 	}
 	fprintf(out, "\n%s\n", r->leak ? "LEAK FOUND" : "no leak found");
 	fflush(out);

@@ -185,6 +185,13 @@ static void expect_run_all(json_t *p, int udp_port, int tcp_port)
 	ASSERT_OK_PTR(strstr(jstr(leaked(p, 12), "target") ?: "", want), "client's peer");
 }
 
+/* leakbpf detached: the target goes on as before, and finishes on its own. */
+static void target_goes_on(struct proc *t)
+{
+	ASSERT_OK(proc_send(t, "exit"), "target still listens");
+	ASSERT_EQ(proc_finish(t), 0, "target exits normally");
+}
+
 /* Attach with -p once the target is ready; go; read the ports it reports; stop with SIGINT. */
 static json_t *run_pid(const char *mode, const char *const *extra, int nports, int *ports,
 		       int *status, struct proc *t, struct proc *l)
@@ -249,9 +256,7 @@ static void pid_every_kind(void)
 	ASSERT_STREQ(check_status(p, "fd_age"), "pass", "fd_age: all young");
 	ASSERT_EQ(status, 23, "leak -> 23");
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
-	/* detached: the target goes on */
-	ASSERT_OK(proc_send(&t, "exit"), "target still listens");
-	ASSERT_EQ(proc_finish(&t), 0, "target exits normally");
+	target_goes_on(&t);
 	json_decref(r);
 out:
 	proc_free(&t);
@@ -334,8 +339,41 @@ static void clean_pass(void)
 	ASSERT_TRUE(json_is_false(json_object_get(json_object_get(p, "verdict"), "leak")),
 		    "no check fails");
 	ASSERT_EQ(status, 0, "no leak -> 0");
-	ASSERT_OK(proc_send(&t, "exit"), "target still listens");
-	ASSERT_EQ(proc_finish(&t), 0, "target exits normally");
+	target_goes_on(&t);
+	json_decref(r);
+out:
+	proc_free(&t);
+	proc_free(&l);
+}
+
+/*
+ * Per-kind age limits: files (and pipes, anon) at 0 s, sockets at 1000 s. Every non-socket
+ * fd run_all leaves is over its limit, no socket is, and the 5 fds from before the attach
+ * are never judged: exactly 14 offenders.
+ */
+static void age_limits(void)
+{
+	const char *extra[] = { "--top", "30", "--threshold", "fd_age=0", "--threshold",
+				"fd_age_socket=1000", NULL };
+	struct proc t = {}, l = {};
+	int ports[2], status = -1;
+	json_t *r, *p, *fd;
+	size_t i;
+
+	r = run_pid("all", extra, 2, ports, &status, &t, &l);
+	if (!ASSERT_OK_PTR(r, "report"))
+		goto out;
+	p = report_proc(r);
+	ASSERT_STREQ(check_status(p, "fd_age"), "fail", "fd_age");
+	json_array_foreach(json_object_get(json_object_get(p, "verdict"), "checks"), i, fd) {
+		if (!strcmp(jstr(fd, "name"), "fd_age"))
+			ASSERT_EQ(jnum(fd, "value"), 14, "fd_age offenders");
+	}
+	json_array_foreach(json_object_get(p, "leaked_fds"), i, fd)
+		ASSERT_EQ(json_is_true(json_object_get(fd, "over_age")),
+			  strcmp(jstr(fd, "kind"), "socket") != 0, "over_age by kind");
+	ASSERT_EQ(status, 23, "leak");
+	target_goes_on(&t);
 	json_decref(r);
 out:
 	proc_free(&t);
@@ -381,8 +419,7 @@ static void scenario(void)
 	}
 	ASSERT_STREQ(check_status(p, "fd_growth"), "fail", "fd_growth");
 	ASSERT_EQ(status, 23, "leak -> 23");
-	ASSERT_OK(proc_send(&t, "exit"), "target still listens");
-	ASSERT_EQ(proc_finish(&t), 0, "target exits normally");
+	target_goes_on(&t);
 	json_decref(r);
 out:
 	proc_free(&t);
@@ -426,8 +463,7 @@ static void cloexec_exec(void)
 	expect_exec(report_proc(r), ld, 0);
 	ASSERT_EQ(json_array_size(json_object_get(report_proc(r), "leaked_fds")), 1, "leaked");
 	ASSERT_EQ(status, 0, "no leak");
-	ASSERT_OK(proc_send(&t, "exit"), "target still listens");
-	ASSERT_EQ(proc_finish(&t), 0, "target exits normally");
+	target_goes_on(&t);
 	json_decref(r);
 	proc_free(&t);
 	proc_free(&l);
@@ -536,6 +572,8 @@ void test_fds(void)
 		cmd_every_kind();
 	if (test__start_subtest("clean_pass"))
 		clean_pass();
+	if (test__start_subtest("age_limits"))
+		age_limits();
 	if (test__start_subtest("scenario"))
 		scenario();
 	if (test__start_subtest("cloexec_exec"))
