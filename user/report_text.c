@@ -111,8 +111,8 @@ static void print_resources(const struct proc_report *p, FILE *out)
 				fd_kind_names[k]);
 		fprintf(out, ")\n");
 		if (p->fds.closed_at_exit)
-			fprintf(out, "              (%llu of those closed by the kernel at exit, "
-				"unseen: it was not held there)\n",
+			fprintf(out, "              (%llu of them by the kernel when it exited: "
+				"what was open then is not known)\n",
 				(unsigned long long)p->fds.closed_at_exit);
 	}
 	if (p->sockets.present) {
