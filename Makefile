@@ -34,7 +34,7 @@ PKGS := libbpf libelf libdw jansson libmicrohttpd capstone
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread -lstdc++
 
 # The clang BPF target needs the host's system include dirs for the few libc-free
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).
@@ -88,10 +88,22 @@ leakbpf: $(OUTPUT)/user/main.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# demo/: programs to show leakbpf on (make demo), built as real programs are, probed functions
+# kept out of line by their own attributes; the tests use them too
+DEMO_CFLAGS := -g -O2 -fno-omit-frame-pointer -Wall -Werror -std=gnu11 -D_GNU_SOURCE
+DEMO_BINS := $(patsubst demo/%.c,$(OUTPUT)/demo/%,$(wildcard demo/*.c))
+
+$(OUTPUT)/demo:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/demo/%: demo/%.c tests/targets/ctl.h | $(OUTPUT)/demo
+	$(call msg,DEMO,$@)
+	$(Q)$(CC) $(DEMO_CFLAGS) $< -o $@ -lpthread
+
 include tests/Makefile.inc
 
 demo: deps
-	$(Q)$(MAKE) leakbpf $(TARGET_BINS)
+	$(Q)$(MAKE) leakbpf $(DEMO_BINS)
 	$(Q)./tools/demo.sh
 
 install: leakbpf

@@ -39,8 +39,8 @@ int proc_start(struct proc *p, char *const argv[], bool capture);
 /* Send a line / wait for a line on the control pipes; 0 or -1 (and the test fails). */
 int proc_send(struct proc *p, const char *word);
 int proc_expect(struct proc *p, const char *word);
-/* Read one line from the control pipe into buf (no newline); 0 or -1 (and the test fails). */
-int proc_read_line(struct proc *p, char *buf, size_t size);
+/* The next line p says on its fd 4, without the newline; 0, or -1 on EOF/stuck (no failure). */
+int proc_read_line(struct proc *p, char *line, size_t size);
 /* Read p's stderr until a line starting with prefix; 0, or -1 on EOF/stuck. */
 int proc_wait_stderr(struct proc *p, const char *prefix);
 /* How often str occurs in what was read of p's stderr so far. */

@@ -1,15 +1,34 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Copyright (c) 2026 The leakbpf authors
-# `make demo`: trace a bundled program that leaks 7 blocks of 100 bytes, and show the report.
+# `make demo`: trace the bundled channel batcher (demo/batcher.c) twice, clean and then
+# leaking 2 KiB per item, with a round every second: throughput, rounds and the verdict.
 set -u
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: leakbpf needs root (or CAP_BPF and CAP_PERFMON): run 'sudo make demo'" >&2
 	exit 1
 fi
-echo "\$ ./leakbpf --item churn -- .output/tests/targets/leak_n 7 100 0 50"
-./leakbpf --item churn -- .output/tests/targets/leak_n 7 100 0 50
-status=$?
-echo "(exit status $status: 23 means a leak verdict)"
-[ "$status" -eq 23 ]
+
+# $1: what the run shows; the rest: batcher options
+run() {
+	what=$1
+	shift
+	echo "== $what"
+	echo "\$ ./leakbpf -i 1 --item process_item --batch flush_batch -- .output/demo/batcher $*"
+	./leakbpf -i 1 --item process_item --batch flush_batch -- .output/demo/batcher "$@"
+	status=$?
+	echo "(exit status $status)"
+	echo
+}
+
+run "4 producers -> bounded queue -> batcher, 2000 items/s for 3 s: every item freed" \
+	--duration 3 --rate 2000
+clean=$status
+run "the same batcher keeping 2 KiB per item: 2000 x 2048 B/s = 234.4 MiB (245.76 MB) a minute" \
+	--duration 3 --rate 2000 --leak-bytes 2048
+leaking=$status
+if [ "$clean" -ne 0 ] || [ "$leaking" -ne 23 ]; then
+	echo "demo: expected exit status 0 for the clean batcher and 23 for the leaking one" >&2
+	exit 1
+fi

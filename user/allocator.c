@@ -74,13 +74,8 @@ static int scan_map(const struct proc_map *m, void *arg)
 	    (!is_exe && !is_libc_name(m->path) && s->have_lib))
 		return 0;
 	snprintf(a.name, sizeof(a.name), "%s", m->path);
-	if (strstr(m->path, " (deleted)")) {
-		/* replaced on disk (a package upgrade): the mapping still reaches the file */
-		snprintf(a.path, sizeof(a.path), "/proc/%d/map_files/%lx-%lx", s->pid,
-			 (unsigned long)m->start, (unsigned long)m->end);
-	} else if (proc__root_path(s->pid, m->path, a.path, sizeof(a.path))) {
+	if (proc__map_path(s->pid, m, a.path, sizeof(a.path)))
 		return 0;
-	}
 	/* an executable's own malloc only takes over if it is static or exports it */
 	if (read_functions(&a, !is_exe) && !(is_exe && !read_functions(&a, true)))
 		return 0;

@@ -13,23 +13,28 @@ const char *argp_program_version = "leakbpf 0.1";
 const char *argp_program_bug_address = "<https://github.com/leakbpf/leakbpf/issues>";
 
 static const char doc[] =
-"Find memory leaks in a running process or a command, with eBPF, without changing it.\n"
+"Find memory leaks in a live process or a command with eBPF, unchanged.\n"
 "\n"
-"  leakbpf [OPTIONS] -p PID          attach to a running process\n"
-"  leakbpf [OPTIONS] -- CMD [ARG...] start CMD and trace it from its first instruction\n"
+"  leakbpf [OPTIONS] -p PID           attach to a running process\n"
+"  leakbpf [OPTIONS] -- CMD [ARG...]  run CMD, traced from its very start\n"
 "\n"
-"Counts every block of the malloc family allocated and not freed while traced, with the\n"
-"stack that allocated it, and judges the leak checks (defaults in parentheses):\n"
-"  unreleased_objects (0.10)    (mallocs - frees) / items      needs --item\n"
-"  heap_growth_per_item (1024)  outstanding bytes / items      needs --item\n"
-"  heap_object_growth (0.20)    outstanding blocks / items     needs --item\n"
-"  free_rate (0.95)             frees / mallocs, below fails   needs >= 1000 mallocs\n"
+"Counts the malloc family's blocks allocated and not freed while traced, with\n"
+"the stacks that allocated them, and judges the leak checks (default limits):\n"
+"  unreleased_objects    (mallocs - frees) / items > 0.10      needs --item\n"
+"  heap_growth_per_item  outstanding bytes / items > 1024      needs --item\n"
+"  heap_object_growth    outstanding blocks / items > 0.20     needs --item\n"
+"  free_rate             frees / mallocs < 0.95       needs 1000 allocations\n"
+"  growth_rate           outstanding bytes/min > 1 MiB   needs 3 rounds (-i)\n"
 "Frees of blocks allocated before attach are counted apart (untracked_frees).\n"
+"When leakbpf stops (-d, SIGINT, SIGTERM) it detaches and leaves the target\n"
+"running as before, a command started with -- included.\n"
 "\n"
-"Exit status: 0 no leak; 23 (--leak-exit-code) leak; 1 leakbpf failed; 2 usage error.\n"
-"Under -- CMD, a command that fails passes its own status through when there is no leak.\n"
-"Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE) and a kernel with BTF.\n"
-"\vOPTIONS";
+"Exit status: 0 no leak; 23 (--leak-exit-code) a leak verdict; 1 leakbpf\n"
+"failed; 2 usage error. Under -- CMD, when there is no leak verdict, the\n"
+"command's own failing status is passed through.\n"
+"Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE) and a kernel with BTF.\n"
+"\vReports go to stdout (text, or JSON lines with --json), diagnostics to\n"
+"stderr. See leakbpf(8) and README.md.";
 
 enum {
 	OPT_ITEM = 0x100,
@@ -187,7 +192,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int cli__parse(int argc, char **argv, struct env *env)
 {
-	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse_opt, "-p PID\n-- CMD [ARG...]", doc,
+					  NULL, NULL, NULL };
 	int err;
 
 	memset(env, 0, sizeof(*env));

@@ -228,17 +228,20 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		p->exit_code_known = tg->exit_code_known;
 		p->exit_code = tg->exit_code;
 		fill_items(c, tg, r->duration_s, &p->items);
-		r->rounds = tg->nrounds + 1;
 		err = tracer__alloc_stats(c->tracer, tg->pid, &st);
 		if (err) {
 			elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
 			goto out;
 		}
 		fill_memory(c, &st, &p->memory);
+		/* every report is a round, whether or not this mode knows the bytes outstanding */
+		err = target__add_round(tg, r->duration_s,
+					p->memory.outstanding_bytes != UNKNOWN ?
+					(double)p->memory.outstanding_bytes : NAN);
+		if (err)
+			goto out;
+		r->rounds = tg->nrounds;
 		if (p->memory.outstanding_bytes != UNKNOWN) {
-			err = target__add_round(tg, r->duration_s, p->memory.outstanding_bytes);
-			if (err)
-				goto out;
 			/* bytes per second over the rounds, per minute as the check reads it */
 			p->memory.growth_bytes_per_min =
 				slope_least_squares(tg->round_s, tg->round_bytes, tg->nrounds) * 60;

@@ -142,7 +142,8 @@ static int find_exit(const struct proc_map *m, void *arg)
 	ef = elf_file__open(s->path);
 	if (!ef)
 		return 0;
-	err = elf_file__find_export(ef, "_exit", &fn);
+	/* .symtab too: a static program's _exit is not exported */
+	err = elf_file__find_func(ef, "_exit", &fn);
 	elf_file__free(ef);
 	if (err || fn.ifunc)
 		return 0;
@@ -150,11 +151,9 @@ static int find_exit(const struct proc_map *m, void *arg)
 	return 1;
 }
 
-int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t, const char *path)
+int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t)
 {
-	struct elf_func fn = {};
 	struct exit_scan *s;
-	struct elf_file *ef;
 	int err;
 
 	if (ft->holding)
@@ -163,17 +162,9 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t, const char *p
 	if (!s)
 		return -ENOMEM;
 	s->pid = ft->pid;
-	if (path) {
-		ef = elf_file__open(path);
-		err = ef ? elf_file__find_func(ef, "_exit", &fn) : -errno;
-		elf_file__free(ef);
-		snprintf(s->path, sizeof(s->path), "%s", path);
-		s->offset = fn.offset;
-	} else {
-		err = proc__for_each_map(ft->pid, find_exit, s);
-		if (!err && !s->offset)
-			err = -ENOENT;
-	}
+	err = proc__for_each_map(ft->pid, find_exit, s);
+	if (!err && !s->offset)
+		err = -ENOENT;
 	if (err) {
 		vlog("no _exit() to hold PID %d at (%s): its fds are reported as the kernel left "
 		     "them", ft->pid, errstr(err));

@@ -32,10 +32,10 @@ int fd_tracker__start(struct fd_tracker *ft, bool launched);
 
 /*
  * Stop the process at _exit() until its fd table is read (-- CMD, where leakbpf is the
- * parent): _exit in path (a static program), or else in the first object the process maps
- * that exports it (the C library). Does nothing the second time.
+ * parent): _exit in the first object the process maps that defines it (the executable if
+ * static, else the C library). Does nothing the second time, nor without an _exit.
  */
-int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t, const char *path);
+int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
 /* The _exit() probe is in place (the process may be stopped there). */
 bool fd_tracker__holding(const struct fd_tracker *ft);
 

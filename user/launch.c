@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +110,9 @@ int launch__start(struct launch *l, char **argv)
 		close(errp[0]);
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);
+		/* one stop, at exec (SIGTRAP), for leakbpf to read the new image; then detached */
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(127);
 		/* leakbpf blocks signals for its signalfd: give the program a clean slate */
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
@@ -128,7 +132,7 @@ int launch__start(struct launch *l, char **argv)
 
 int launch__release(struct launch *l)
 {
-	int child_err = 0;
+	int child_err = 0, status;
 	ssize_t n;
 
 	if (write(l->gate_fd, "g", 1) != 1) {
@@ -147,7 +151,24 @@ int launch__release(struct launch *l)
 		l->pid = -1;
 		return -child_err;
 	}
+	/* exec succeeded: the child is stopped (or about to be) with SIGTRAP */
+	if (waitpid(l->pid, &status, 0) != l->pid)
+		return -errno;
+	if (!WIFSTOPPED(status)) {
+		l->pid = -1;
+		return -ECHILD;
+	}
+	l->stopped = true;
 	return 0;
+}
+
+int launch__resume(struct launch *l)
+{
+	if (!l->stopped)
+		return 0;
+	l->stopped = false;
+	/* signal 0: the SIGTRAP of the exec stop was for us, not for the program */
+	return ptrace(PTRACE_DETACH, l->pid, NULL, NULL) ? -errno : 0;
 }
 
 void launch__abort(struct launch *l)

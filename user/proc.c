@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "proc.h"
 
@@ -129,4 +131,29 @@ int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *ar
 	free(line);
 	fclose(f);
 	return err < 0 ? err : 0;
+}
+
+static bool same_inode(const char *path, uint64_t inode)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == inode;
+}
+
+int proc__map_path(pid_t pid, const struct proc_map *m, char *buf, size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size, "/proc/%d/map_files/%llx-%llx", pid,
+		     (unsigned long long)m->start, (unsigned long long)m->end);
+	if (n > 0 && (size_t)n < size && same_inode(buf, m->inode))
+		return 0;
+	if (!m->path)
+		return -ENOENT;
+	if (!proc__root_path(pid, m->path, buf, size) && same_inode(buf, m->inode))
+		return 0;
+	n = snprintf(buf, size, "%s", m->path);
+	if (n > 0 && (size_t)n < size && same_inode(buf, m->inode))
+		return 0;
+	return -ENOENT;
 }

@@ -23,6 +23,13 @@ int proc__exe(pid_t pid, char *buf, size_t size);
 int proc__threads(pid_t pid);
 /* /proc/PID/root + path: how to reach a file the process names, even in a container */
 int proc__root_path(pid_t pid, const char *path, char *buf, size_t size);
+/*
+ * A path leakbpf can open for the file behind a mapping. /proc/PID/maps names files as
+ * the reader sees them (a chroot shows its host path, another mount namespace its own), so
+ * the exact handle is /proc/PID/map_files/START-END (needs CAP_SYS_ADMIN, and works for
+ * deleted files too); else whichever of PID/root+path and path has the mapping's inode.
+ */
+int proc__map_path(pid_t pid, const struct proc_map *m, char *buf, size_t size);
 /* calls fn for each mapping in address order; stops early when fn returns non-zero */
 int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg);
 

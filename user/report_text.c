@@ -198,8 +198,11 @@ void report__print_text(const struct report *r, FILE *out)
 {
 	int i;
 
-	fprintf(out, "leakbpf %s report after %.1f s (round %d), mode %s",
-		r->final ? "final" : "interim", r->duration_s, r->rounds, r->mode);
+	fprintf(out, "leakbpf %s report after %.1f s", r->final ? "final" : "interim",
+		r->duration_s);
+	if (r->rounds > 1)
+		fprintf(out, " (round %d)", r->rounds);
+	fprintf(out, ", mode %s", r->mode);
 	if (r->sample_every > 1)
 		fprintf(out, " (1 in %d blocks sampled, estimates scaled)", r->sample_every);
 	if (r->lost_events)
@@ -239,13 +242,20 @@ void report__print_round_line(const struct report *r, FILE *out)
 			fprintf(out, "  items %llu", (unsigned long long)p->items.count);
 			if (!isnan(p->items.per_sec))
 				fprintf(out, " (%.0f/s)", p->items.per_sec);
+			if (p->items.batches != UNKNOWN)
+				fprintf(out, " in %llu batches",
+					(unsigned long long)p->items.batches);
 		}
 		if (p->memory.present && p->memory.outstanding_bytes != UNKNOWN)
 			fprintf(out, "  outstanding %s in %s blocks",
 				human(p->memory.outstanding_bytes, a, sizeof(a)),
 				cnt(p->memory.outstanding_objects, b, sizeof(b)));
-		if (!isnan(p->memory.growth_bytes_per_min))
-			fprintf(out, "  growth %+.0f B/min", p->memory.growth_bytes_per_min);
+		if (!isnan(p->memory.growth_bytes_per_min)) {
+			double g = p->memory.growth_bytes_per_min;
+
+			fprintf(out, "  growth %s%s/min", g < 0 ? "-" : "+",
+				human((uint64_t)fabs(g), a, sizeof(a)));
+		}
 		if (p->threads.present)
 			fprintf(out, "  threads %s", cnt(p->threads.end, a, sizeof(a)));
 		if (p->fds.present)

@@ -19,6 +19,7 @@
 #include "launch.h"
 #include "log.h"
 #include "proc.h"
+#include "rounds.h"
 #include "session.h"
 #include "symbolize.h"
 #include "tracer.h"
@@ -123,6 +124,7 @@ static int attach_counter(struct session *s, const struct probe_spec *spec, bool
 {
 	const char *opt = batch ? "--batch" : "--item";
 	char path[PATH_MAX];
+	const char *shown;
 	struct elf_file *ef;
 	struct elf_func fn;
 	int err;
@@ -134,20 +136,34 @@ static int attach_counter(struct session *s, const struct probe_spec *spec, bool
 		elog("%s %s: path too long", opt, spec->text);
 		return err;
 	}
-	if (spec->kind == SPEC_USDT)
-		return tracer__attach_usdt(s->tracer, s->target.pid, path, spec->provider,
-					   spec->name, batch);
+	/* the file as the user knows it, in messages: not /proc/PID/root/... */
+	shown = spec->path[0] ? spec->path : s->launched ? s->launch.path : s->target.exe;
+	/* a uprobe is placed by inode: a library the target maps later (dlopen) is probed too */
 	ef = elf_file__open(path);
 	if (!ef) {
 		err = -errno;
-		elog("%s %s: cannot read %s (%s)", opt, spec->text, path, errstr(err));
+		if (err == -ENOEXEC)
+			elog("%s %s: %s is not an ELF file", opt, spec->text, shown);
+		else
+			elog("%s %s: cannot read %s (%s)", opt, spec->text, shown, errstr(err));
+		return err;
+	}
+	if (spec->kind == SPEC_USDT) {
+		elf_file__free(ef);
+		err = tracer__attach_usdt(s->tracer, s->target.pid, path, spec->provider,
+					  spec->name, batch);
+		if (err == -ENOENT)
+			elog("%s %s: no USDT probe %s:%s in %s", opt, spec->text, spec->provider,
+			     spec->name, shown);
+		else if (err)
+			elog("%s %s: cannot attach to USDT probe %s:%s in %s (%s)", opt, spec->text,
+			     spec->provider, spec->name, shown, errstr(err));
 		return err;
 	}
 	err = elf_file__find_func(ef, spec->symbol, &fn);
 	elf_file__free(ef);
 	if (err) {
-		elog("%s %s: no function '%s' in %s", opt, spec->text, spec->symbol,
-		     spec->path[0] ? spec->path : s->launched ? s->launch.path : s->target.exe);
+		elog("%s %s: no function '%s' in %s", opt, spec->text, spec->symbol, shown);
 		return err;
 	}
 	if (fn.ifunc) {
@@ -196,7 +212,7 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 	target__refresh(&s->target);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
 	/* held once its libraries are mapped: the C library's _exit can be probed now */
-	if (e->stopped && s->target.fds && fd_tracker__hold_exit(s->target.fds, s->tracer, NULL))
+	if (e->stopped && s->target.fds && fd_tracker__hold_exit(s->target.fds, s->tracer))
 		elog("cannot hold PID %d at exit: its fds are reported as the kernel left them",
 		     e->tgid);
 	if (e->stopped && kill(e->tgid, SIGCONT))
@@ -229,8 +245,9 @@ static int on_fd_event(void *ctx, const void *data, size_t size)
 
 /*
  * File descriptors: the syscall tracepoints, and the fd table at attach. A command's first
- * exec closes leakbpf's fds, not the program's; a static command is held at _exit() from
- * here, a dynamic one once its C library is mapped (on_loader_event).
+ * exec closes leakbpf's fds, not the program's. A command is held at _exit() once the
+ * object that defines it is mapped: at its exec stop when it has no glibc loader to wait
+ * for (static, musl), else when its libraries are (on_loader_event).
  */
 static int setup_fds(struct session *s)
 {
@@ -250,11 +267,6 @@ static int setup_fds(struct session *s)
 	err = tracer__attach_fds(s->tracer, on_fd_event, s);
 	if (err)
 		return err;
-	if (s->launched && !s->have_loader) {
-		err = fd_tracker__hold_exit(s->target.fds, s->tracer, s->launch.elf);
-		if (err)
-			return err;
-	}
 	err = fd_tracker__start(s->target.fds, s->launched);
 	if (err)
 		elog("cannot read the fds of PID %d (%s)", s->target.pid, errstr(err));
@@ -298,7 +310,7 @@ static int setup(struct session *s)
 	err = find_allocator(s, a);
 	if (err)
 		goto out;
-	vlog("allocator: %s", a->name);
+	vlog("allocator: %s (opened as %s)", a->name, a->path);
 	s->have_loader = find_loader(s);
 	opts.loader = s->have_loader ? &s->loader : NULL;
 
@@ -347,7 +359,18 @@ static int setup(struct session *s)
 		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
 		goto out;
 	}
+	/* a command is held at exec here: its executable is read before it can exit */
 	target__refresh(&s->target);
+	if (s->launched && !s->have_loader) {
+		err = fd_tracker__hold_exit(s->target.fds, s->tracer);
+		if (err)
+			goto out;
+	}
+	err = launch__resume(&s->launch);
+	if (err) {
+		elog("cannot let PID %d run after exec (%s)", s->target.pid, errstr(err));
+		goto out;
+	}
 out:
 	free(a);
 	return err;
@@ -397,23 +420,14 @@ static int print_report(struct session *s, bool final, bool *leak)
 	return err;
 }
 
-static int timeout_ms(uint64_t now, uint64_t until)
-{
-	if (until <= now)
-		return 0;
-	return (until - now) / 1000000 + 1;
-}
-
 /* Wait for the end (target exit, signal, -d), printing rounds on the way. */
 static void wait_loop(struct session *s)
 {
-	const struct env *env = s->env;
-	uint64_t deadline = env->duration_s ? s->attach_ns + env->duration_s * 1e9 : UINT64_MAX;
-	uint64_t interval = env->interval_s * 1e9;
-	uint64_t next_round = interval ? s->attach_ns + interval : UINT64_MAX;
 	uint64_t next_refresh = s->attach_ns + MODULE_REFRESH_NS;
+	struct round_clock rc;
 	bool leak;
 
+	round_clock__init(&rc, s->attach_ns, s->env->interval_s, s->env->duration_s);
 	for (;;) {
 		struct pollfd fds[4] = {
 			{ .fd = s->sigfd, .events = POLLIN },
@@ -421,20 +435,28 @@ static void wait_loop(struct session *s)
 			{ .fd = tracer__loader_poll_fd(s->tracer), .events = POLLIN },
 			{ .fd = tracer__fds_poll_fd(s->tracer), .events = POLLIN },
 		};
-		uint64_t now = now_ns(), until = deadline;
+		uint64_t now = now_ns(), until = rc.deadline_ns;
 		struct signalfd_siginfo si;
+		struct timespec ts;
 
-		if (next_round < until)
-			until = next_round;
+		if (round_clock__next_due(&rc) < until)
+			until = round_clock__next_due(&rc);
 		if (next_refresh < until)
 			until = next_refresh;
-		if (poll(fds, 4, until == UINT64_MAX ? -1 : timeout_ms(now, until)) < 0 &&
-		    errno != EINTR)
+		/* ppoll: to the nanosecond, so a round is not a millisecond late each time */
+		ts.tv_sec = until > now ? (until - now) / 1000000000ULL : 0;
+		ts.tv_nsec = until > now ? (until - now) % 1000000000ULL : 0;
+		if (ppoll(fds, 4, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			elog("cannot wait for the target (%s): reporting now", errstr(-errno));
 			return;
+		}
 		if (fds[2].revents)
 			tracer__loader_consume(s->tracer);
 		if (fds[3].revents)
 			tracer__fds_consume(s->tracer);
+		/* an exit comes first: the final report, not a round, is what describes it */
 		if (fds[1].revents) {
 			reap(s);
 			return;
@@ -446,17 +468,17 @@ static void wait_loop(struct session *s)
 			}
 		}
 		now = now_ns();
-		if (now >= deadline)
+		if (round_clock__ended(&rc, now))
 			return;
 		if (now >= next_refresh) {
 			target__refresh(&s->target);
 			next_refresh = now + MODULE_REFRESH_NS;
 		}
-		if (now >= next_round) {
+		if (now >= round_clock__next_due(&rc)) {
 			target__refresh(&s->target);
 			if (print_report(s, false, &leak))
 				return;
-			next_round += interval;
+			round_clock__advance(&rc, now);
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "spec.h"
@@ -14,6 +15,12 @@ static int copy(char *dst, size_t size, const char *src, size_t len)
 	return 0;
 }
 
+/* A probe or provider name: not empty, nothing that belongs to a path or a list. */
+static bool is_name(const char *s, size_t len)
+{
+	return len && strcspn(s, " \t/:") >= len;
+}
+
 int spec__parse(const char *text, struct probe_spec *out, const char **why)
 {
 	const char *last, *prev;
@@ -24,21 +31,25 @@ int spec__parse(const char *text, struct probe_spec *out, const char **why)
 		return -EINVAL;
 	}
 	if (!strncmp(text, "usdt:", 5)) {
-		/* usdt:PATH:PROVIDER:NAME; the path may hold ':' itself, the two names may not */
+		/*
+		 * usdt:PATH:PROVIDER:NAME, or usdt:PROVIDER:NAME for the target's executable: the
+		 * names are the last two fields, so the path may hold ':' itself.
+		 */
 		text += 5;
 		last = strrchr(text, ':');
-		if (!last || last == text) {
-			*why = "expected usdt:PATH:PROVIDER:NAME";
+		if (!last || !is_name(last + 1, strlen(last + 1))) {
+			*why = "expected usdt:PATH:PROVIDER:NAME or usdt:PROVIDER:NAME";
 			return -EINVAL;
 		}
-		for (prev = last - 1; prev > text && *prev != ':'; prev--)
+		for (prev = last; prev > text && prev[-1] != ':'; prev--)
 			;
-		if (prev <= text || !last[1] || prev + 1 == last) {
-			*why = "expected usdt:PATH:PROVIDER:NAME";
+		/* prev: the provider's first character; text: the path's, if any */
+		if (!is_name(prev, last - prev)) {
+			*why = "expected usdt:PATH:PROVIDER:NAME or usdt:PROVIDER:NAME";
 			return -EINVAL;
 		}
-		if (copy(out->path, sizeof(out->path), text, prev - text) ||
-		    copy(out->provider, sizeof(out->provider), prev + 1, last - prev - 1) ||
+		if (copy(out->path, sizeof(out->path), text, prev > text ? prev - 1 - text : 0) ||
+		    copy(out->provider, sizeof(out->provider), prev, last - prev) ||
 		    copy(out->name, sizeof(out->name), last + 1, strlen(last + 1))) {
 			*why = "a part is too long";
 			return -EINVAL;

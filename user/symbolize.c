@@ -14,6 +14,20 @@
 #include "proc.h"
 #include "symbolize.h"
 
+/* C++ names, demangled by the C++ runtime's own demangler (libstdc++) */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+static char *demangle(const char *name)
+{
+	char *d;
+	int status = -1;
+
+	if (name[0] != '_' || name[1] != 'Z')
+		return strdup(name);
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	return status == 0 && d ? d : strdup(name);
+}
+
 struct cached_frame {
 	struct frame f;		/* first: tsearch compares on f.addr */
 	bool return_addr;
@@ -150,7 +164,7 @@ static void lookup(struct symbolizer *s, struct cached_frame *c)
 	c->f.module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 	if (name) {
-		c->f.symbol = strdup(name);
+		c->f.symbol = demangle(name);
 		c->f.offset = off + (pc != c->f.addr);
 	}
 	line = dwfl_module_getsrc(mod, pc);

@@ -28,7 +28,7 @@ struct target {
 
 /* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
 int target__refresh(struct target *t);
-/* Remember a report's outstanding bytes at time secs; 0 or -ENOMEM. */
+/* Remember a report's outstanding bytes (NAN: unknown in this mode) at secs; 0 or -ENOMEM. */
 int target__add_round(struct target *t, double secs, double bytes);
 void target__free(struct target *t);
 

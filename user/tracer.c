@@ -311,12 +311,9 @@ int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const cha
 	int err;
 
 	link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
-	if (!link) {
-		err = -errno;
-		elog("cannot attach to USDT probe %s:%s in %s (%s)", provider, name, path,
-		     errstr(err));
-		return err;
-	}
+	if (!link)
+		return -errno;
+	vlog("USDT probe %s:%s in %s", provider, name, path);
 	err = add_link(t, link);
 	if (err)
 		bpf_link__destroy(link);

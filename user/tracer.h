@@ -44,7 +44,10 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 /* One uprobe counting items (batch=false) or batches at a file offset. */
 int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64_t offset,
 			   bool batch);
-/* A USDT probe counting items or batches. */
+/*
+ * A USDT probe counting items or batches; -ENOENT: the file has no such probe. Silent: the
+ * caller knows what the user asked for, and says why it failed.
+ */
 int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const char *provider,
 			const char *name, bool batch);
 

@@ -224,7 +224,11 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	}
 
 	c = add(v, CHECK_GROWTH_RATE, t);
-	if (!in->memory || isnan(in->growth_bytes_per_min) || in->rounds < GROWTH_MIN_ROUNDS) {
+	if (!in->memory) {
+		skip(c, "the allocator is not traced");
+	} else if (!known(in->outstanding_bytes)) {
+		skip(c, "blocks are not tracked in this mode (--mode counts)");
+	} else if (in->rounds < GROWTH_MIN_ROUNDS || isnan(in->growth_bytes_per_min)) {
 		snprintf(c->reason, sizeof(c->reason), "needs at least %d rounds (-i) of "
 			 "outstanding bytes, has %d", GROWTH_MIN_ROUNDS, in->rounds);
 		c->status = CHECK_SKIPPED;

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * Items, batches and rounds end to end, on the demo's channel batcher (demo/batcher.c): the
+ * counts leakbpf reports must equal the ones the batcher counts itself, in every --item
+ * form (SYMBOL, PATH:SYMBOL on a library, usdt:...), under -p and -- CMD; rounds are
+ * cumulative and on schedule; a leaking batcher fails growth_rate and heap_growth_per_item,
+ * a clean one passes everything.
+ */
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+#include "test_progs.h"
+
+#define BATCHER ".output/demo/batcher"
+#define ITEM_LIB TARGETS "item_lib"
+#define LIBITEMS TARGETS "libitems.so"
+#define MAX_REPORTS 64
+
+/* 2000 items/s, each keeping 2 KiB: 2000 * 2048 * 60 bytes a minute */
+#define LEAK_PER_MIN (2000.0 * 2048 * 60)
+
+/* What the batcher counted itself: its "done ITEMS BATCHES" line. */
+struct totals {
+	long long items, batches;
+};
+
+static int read_totals(struct proc *p, struct totals *t)
+{
+	char line[128];
+
+	if (proc_read_line(p, line, sizeof(line)) ||
+	    sscanf(line, "done %lld %lld", &t->items, &t->batches) != 2) {
+		fprintf(stderr, "  PID %d said '%s', not 'done ITEMS BATCHES'\n", p->pid, line);
+		test__fail();
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Step a target that said "ready" through go, its "done..." line and exit (ctl: its control
+ * pipes, leakbpf's under -- CMD). t NULL: a plain "done".
+ */
+static int go_to_exit(struct proc *ctl, struct totals *t)
+{
+	if (proc_send(ctl, "go") || (t ? read_totals(ctl, t) : proc_expect(ctl, "done")))
+		return -1;
+	return proc_send(ctl, "exit");
+}
+
+/* `leakbpf --json EXTRA -- CMD`, the target stepped through; leakbpf's exit status or -1. */
+static int run_cmd(const char *const *extra, char *const cmd[], struct proc *l, struct totals *t)
+{
+	if (leakbpf_run_cmd(l, extra, cmd) || proc_expect(l, "ready") || go_to_exit(l, t))
+		return -1;
+	return proc_finish(l);
+}
+
+/*
+ * `leakbpf --json EXTRA -p PID` on a target started first, SIGINT once it is done; then the
+ * target, detached, must finish on its own. leakbpf's exit status or -1.
+ */
+static int run_pid(const char *const *extra, char *const cmd[], struct proc *l, struct totals *t)
+{
+	struct proc tg = {};
+	int status = -1;
+
+	/* its output captured: its totals line is for people, the test reads fd 4 */
+	if (proc_start(&tg, cmd, true) || proc_expect(&tg, "ready"))
+		goto out;
+	if (leakbpf_attach_pid(l, tg.pid, extra) || proc_send(&tg, "go"))
+		goto out;
+	if (t ? read_totals(&tg, t) : proc_expect(&tg, "done"))
+		goto out;
+	kill(l->pid, SIGINT);
+	status = proc_finish(l);
+	if (proc_send(&tg, "exit") || !ASSERT_EQ(proc_finish(&tg), 0, "target exits on its own"))
+		status = -1;
+out:
+	proc_free(&tg);
+	return status;
+}
+
+/* Every JSON report in p's stdout, in order; the number found. */
+static int reports(const struct proc *p, json_t **out, int max)
+{
+	char *copy = strdup(p->out_buf ? p->out_buf : ""), *line, *save = NULL;
+	int n = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '{')
+			out[n] = json_loads(line, 0, NULL);
+		if (line[0] == '{' && out[n])
+			n++;
+	}
+	free(copy);
+	return n;
+}
+
+static void free_reports(json_t **r, int n)
+{
+	while (n--)
+		json_decref(r[n]);
+}
+
+/* leakbpf's items, batches and mean batch are exactly what the target counted. */
+static void assert_counts(json_t *p, const struct totals *t)
+{
+	ASSERT_EQ(jint(p, "items.count"), t->items, "items.count = the batcher's own count");
+	ASSERT_EQ(jint(p, "items.batches"), t->batches, "items.batches = the batcher's own count");
+	ASSERT_NEAR(jnum(p, "items.mean_batch"), (double)t->items / t->batches, 1e-6,
+		    "mean_batch");
+	ASSERT_TRUE(jnum(p, "items.per_sec") > 0, "per_sec");
+}
+
+/* The absolute path of a file of the tree: what a -p target names it by. */
+static const char *abs_path(const char *rel, char *buf)
+{
+	return realpath(rel, buf) ? buf : rel;
+}
+
+/*
+ * The batcher (cmd) under leakbpf EXTRA, by -p or -- CMD: it processes `items` items and
+ * frees them all, and its own totals are leakbpf's. The last report (NULL if none).
+ */
+static json_t *exact(const char *const *extra, char *const cmd[], bool pid, long long items,
+		     struct proc *l)
+{
+	struct totals t = {};
+	int status = pid ? run_pid(extra, cmd, l, &t) : run_cmd(extra, cmd, l, &t);
+	json_t *r = last_report(l);
+
+	ASSERT_EQ(t.items, items, "the batcher processed every item");
+	ASSERT_EQ(status, 0, "a clean batcher: exit 0");
+	if (ASSERT_OK_PTR(r, "report"))
+		assert_counts(report_proc(r), &t);
+	return r;
+}
+
+static void exact_cmd(void)
+{
+	char *cmd[] = { BATCHER, "--rate", "0", "--items", "20000", "--batch", "64", NULL };
+	const char *extra[] = { "--item", "process_item", "--batch", "flush_batch", NULL };
+	struct proc l = {};
+	json_t *r = exact(extra, cmd, false, 20000, &l), *p = report_proc(r);
+
+	ASSERT_GE(jint(p, "items.batches"), 20000 / 64 + 1, "312 full batches and a partial one");
+	ASSERT_STREQ(jstr(p, "items.probe"), "process_item", "probe");
+	ASSERT_STREQ(jstr(p, "memory.grade"), "excellent", "grade");
+	ASSERT_EQ(check_report_schema(&l), 0, "schema");
+	json_decref(r);
+	proc_free(&l);
+}
+
+static void exact_pid(void)
+{
+	char *cmd[] = { BATCHER, "--rate", "0", "--items", "20000", "--producers", "3", NULL };
+	const char *extra[] = { "--item", "process_item", "--batch", "flush_batch", NULL };
+	struct proc l = {};
+
+	json_decref(exact(extra, cmd, true, 20000, &l));
+	proc_free(&l);
+}
+
+static void usdt_cmd(void)
+{
+	char *cmd[] = { BATCHER, "--rate", "0", "--items", "12345", "--batch", "100", NULL };
+	/* both forms: the path given, and the target's executable by default */
+	const char *extra[] = { "--item", "usdt:" BATCHER ":batcher:item",
+				"--batch", "usdt:batcher:flush", NULL };
+	struct proc l = {};
+	json_t *r = exact(extra, cmd, false, 12345, &l);
+
+	ASSERT_STREQ(jstr(report_proc(r), "items.probe"), "usdt:" BATCHER ":batcher:item",
+		     "probe as written");
+	json_decref(r);
+	proc_free(&l);
+}
+
+static void usdt_pid(void)
+{
+	char *cmd[] = { BATCHER, "--rate", "0", "--items", "5000", "--batch", "10", NULL };
+	char path[PATH_MAX], item[PATH_MAX + 32];
+	const char *extra[] = { "--item", item, "--batch", "usdt:batcher:flush", NULL };
+	struct proc l = {};
+
+	/* -p: the path as the target names it */
+	snprintf(item, sizeof(item), "usdt:%s:batcher:item", abs_path(BATCHER, path));
+	json_decref(exact(extra, cmd, true, 5000, &l));
+	proc_free(&l);
+}
+
+/* --item LIB:lib_item on a library the target dlopens only after leakbpf attached. */
+static void shared_lib(bool pid)
+{
+	char path[PATH_MAX], item[PATH_MAX + 16];
+	char *cmd[] = { ITEM_LIB, path, "1234", NULL };
+	const char *extra[] = { "--item", item, NULL };
+	struct proc l = {};
+	int status;
+	json_t *r, *p;
+
+	abs_path(LIBITEMS, path);
+	/* -p: the path as the target names it; -- CMD: as leakbpf's user does, relative here */
+	snprintf(item, sizeof(item), "%s:lib_item", pid ? path : LIBITEMS);
+	status = pid ? run_pid(extra, cmd, &l, NULL) : run_cmd(extra, cmd, &l, NULL);
+	r = last_report(&l);
+	p = report_proc(r);
+	if (!ASSERT_OK_PTR(r, "report"))
+		goto out;
+	ASSERT_EQ(jint(p, "items.count"), 1234, "every call of lib_item in the library");
+	ASSERT_TRUE(json_is_null(json_object_get(json_object_get(p, "items"), "batches")),
+		    "batches null without --batch");
+	ASSERT_TRUE(json_is_null(json_object_get(json_object_get(p, "items"), "mean_batch")),
+		    "mean_batch null without --batch");
+	ASSERT_EQ(status, 0, "exit 0");
+	json_decref(r);
+out:
+	proc_free(&l);
+}
+
+static void shared_lib_cmd(void)
+{
+	shared_lib(false);
+}
+
+static void shared_lib_pid(void)
+{
+	shared_lib(true);
+}
+
+/*
+ * leakbpf ARGS -- batcher refuses to start: exit 1, one line on stderr naming the cause,
+ * and the batcher never ran (it would have said "ready" first).
+ */
+static void refused(const char *const *args, const char *cause)
+{
+	char *argv[16] = { LEAKBPF }, line[64];
+	struct proc l = {};
+	int n = 1, i;
+
+	for (i = 0; args[i]; i++)
+		argv[n++] = (char *)args[i];
+	argv[n++] = "--";
+	argv[n++] = BATCHER;
+	argv[n] = NULL;
+	if (!ASSERT_OK(proc_start(&l, argv, true), "start leakbpf"))
+		return;
+	ASSERT_EQ(proc_finish(&l), 1, cause);
+	ASSERT_OK_PTR(l.err_buf ? strstr(l.err_buf, cause) : NULL, cause);
+	if (l.err_buf) {
+		ASSERT_EQ(strncmp(l.err_buf, "leakbpf: ", 9), 0, "the line is leakbpf's");
+		ASSERT_TRUE(strchr(l.err_buf, '\n') == l.err_buf + l.err_len - 1, "one line");
+	}
+	ASSERT_TRUE(proc_read_line(&l, line, sizeof(line)) && !line[0], "the target never ran");
+	proc_free(&l);
+}
+
+static void errors(void)
+{
+	const char *sym[] = { "--item", "no_such_function", NULL };
+	const char *probe[] = { "--item", "process_item", "--batch", "usdt:batcher:no_such_probe",
+				NULL };
+	const char *lib[] = { "--item", "/no/such/lib.so:lib_item", NULL };
+	const char *usdt_file[] = { "--item", "usdt:/no/such/file:batcher:item", NULL };
+	const char *not_elf[] = { "--item", "/etc/passwd:f", NULL };
+	char *cmd[] = { ITEM_LIB, LIBITEMS, "10", NULL }, pid[16];
+	char *argv[] = { LEAKBPF, "--item", "no_such_function", "-p", pid, NULL };
+	struct proc l = {}, t = {};
+
+	refused(sym, "--item no_such_function: no function 'no_such_function' in " BATCHER);
+	refused(probe, "--batch usdt:batcher:no_such_probe: no USDT probe "
+		"batcher:no_such_probe in " BATCHER);
+	refused(lib, "cannot read /no/such/lib.so (ENOENT");
+	refused(usdt_file, "cannot read /no/such/file (ENOENT");
+	refused(not_elf, "--item /etc/passwd:f: /etc/passwd is not an ELF file");
+
+	/* -p: refused the same way, the target goes on untouched */
+	if (!ASSERT_OK(proc_start(&t, cmd, false), "start target") || proc_expect(&t, "ready"))
+		goto out;
+	snprintf(pid, sizeof(pid), "%d", t.pid);
+	if (ASSERT_OK(proc_start(&l, argv, true), "start leakbpf"))
+		ASSERT_EQ(proc_finish(&l), 1, "-p, unknown symbol: exit 1");
+	ASSERT_OK_PTR(l.err_buf ? strstr(l.err_buf, "no function 'no_such_function'") : NULL,
+		      "names the cause");
+	ASSERT_OK(go_to_exit(&t, NULL), "the target was left alone");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits normally");
+out:
+	proc_free(&l);
+	proc_free(&t);
+}
+
+/*
+ * The reports of one -i run: numbered from 1, only the last final, later ones never
+ * earlier, counts cumulative since attach (never lower than in the round before).
+ */
+static void assert_rounds(json_t **r, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		json_t *p = report_proc(r[i]), *q = i ? report_proc(r[i - 1]) : NULL;
+
+		ASSERT_EQ(jint(r[i], "round"), i + 1, "rounds are numbered from 1");
+		ASSERT_EQ(json_is_true(json_object_get(r[i], "final")), i == n - 1,
+			  "only the last report is final");
+		if (!q)
+			continue;
+		ASSERT_TRUE(jnum(r[i], "duration_s") > jnum(r[i - 1], "duration_s"),
+			    "duration_s increases");
+		ASSERT_GE(jint(p, "items.count"), jint(q, "items.count"), "items cumulative");
+		ASSERT_GE(jint(p, "items.batches"), jint(q, "items.batches"), "batches cumulative");
+		ASSERT_GE(jint(p, "memory.mallocs"), jint(q, "memory.mallocs"), "mallocs, too");
+	}
+}
+
+/*
+ * 2.5 s at 2000 items/s under -i 0.5: rounds at 0.5, 1, 1.5 and 2 s at least, then the
+ * final report when the batcher exits. leak: each item keeps 2 KiB.
+ */
+static void rounds(bool leak)
+{
+	char *cmd[] = { BATCHER, "--duration", "2.5", "--rate", "2000",
+			"--leak-bytes", leak ? "2048" : "0", NULL };
+	const char *extra[] = { "-i", "0.5", "--item", "process_item", "--batch", "flush_batch",
+				NULL };
+	json_t *r[MAX_REPORTS], *p, *site;
+	struct totals t = {};
+	struct proc l = {};
+	int status = run_cmd(extra, cmd, &l, &t), n = reports(&l, r, MAX_REPORTS), i;
+
+	if (!ASSERT_GE(n, 5, "four rounds and the final report"))
+		goto out;
+	assert_rounds(r, n);
+	for (i = 1; i < 4; i++)
+		ASSERT_TRUE(jint(report_proc(r[i]), "items.count") >
+			    jint(report_proc(r[i - 1]), "items.count"), "items flow");
+	p = report_proc(r[n - 1]);
+	ASSERT_EQ(t.items, 5000, "the batcher processed 2.5 s x 2000 items");
+	assert_counts(p, &t);
+	ASSERT_TRUE(json_is_true(json_object_get(p, "exited")), "the final report is the exit's");
+	ASSERT_NEAR(jnum(p, "items.per_sec"), 2000, 200, "about 2000 items/s");
+	ASSERT_STREQ(check_status(p, "growth_rate"), leak ? "fail" : "pass", "growth_rate");
+	ASSERT_STREQ(check_status(p, "heap_growth_per_item"), leak ? "fail" : "pass",
+		     "heap_growth_per_item");
+	if (leak) {
+		ASSERT_NEAR(jnum(p, "memory.growth_bytes_per_min"), LEAK_PER_MIN, LEAK_PER_MIN / 20,
+			    "growth: 2000 items/s x 2 KiB = 245.76 MB/min, within 5%");
+		site = site_by_symbol(p, "process_item");
+		ASSERT_OK_PTR(site, "the leak site is process_item");
+		ASSERT_EQ(jint(site, "objects"), 5000, "one record per item");
+		ASSERT_EQ(jint(site, "bytes"), 5000 * 2048, "2 KiB each");
+		ASSERT_STREQ(jstr(p, "memory.grade"), "needs_optimization", "grade");
+		for (i = 1; i < n - 1; i++)
+			ASSERT_TRUE(jint(report_proc(r[i]), "memory.outstanding_bytes") >
+				    jint(report_proc(r[i - 1]), "memory.outstanding_bytes"),
+				    "the leak grows every round");
+		ASSERT_EQ(status, 23, "leak -> 23");
+	} else {
+		json_t *checks = json_object_get(json_object_get(p, "verdict"), "checks"), *c;
+		size_t k;
+
+		ASSERT_TRUE(fabs(jnum(p, "memory.growth_bytes_per_min")) < 1048576,
+			    "growth well under 1 MiB/min");
+		ASSERT_STREQ(jstr(p, "memory.grade"), "excellent", "grade");
+		json_array_foreach(checks, k, c)
+			ASSERT_TRUE(strcmp(jstr(c, "status"), "fail"), jstr(c, "name"));
+		ASSERT_EQ(status, 0, "clean -> 0");
+	}
+	ASSERT_EQ(check_report_schema(&l), 0, "schema");
+out:
+	free_reports(r, n);
+	proc_free(&l);
+}
+
+static void rounds_leaking(void)
+{
+	rounds(true);
+}
+
+static void rounds_clean(void)
+{
+	rounds(false);
+}
+
+/*
+ * -d 1.5 -i 0.5 -p: rounds at 0.5 and 1 s of leakbpf's clock, then the final report at
+ * 1.5 s in place of a third round; never early, never a round and a final at once.
+ */
+static void rounds_duration(void)
+{
+	char *cmd[] = { BATCHER, "--duration", "60", "--rate", "1000", NULL };
+	const char *extra[] = { "-d", "1.5", "-i", "0.5", "--item", "process_item", NULL };
+	struct proc l = {}, t = {};
+	json_t *r[MAX_REPORTS];
+	int n = 0, i;
+
+	if (proc_start(&t, cmd, false) || proc_expect(&t, "ready") ||
+	    leakbpf_attach_pid(&l, t.pid, extra) || proc_send(&t, "go"))
+		goto out;
+	ASSERT_EQ(proc_finish(&l), 0, "-d ends leakbpf, exit 0");
+	n = reports(&l, r, MAX_REPORTS);
+	if (!ASSERT_EQ(n, 3, "two rounds and the final report"))
+		goto out;
+	assert_rounds(r, n);
+	for (i = 0; i < n; i++) {
+		double at = 0.5 * (i + 1), d = jnum(r[i], "duration_s");
+
+		ASSERT_TRUE(d >= at, "a report is never early");
+		ASSERT_TRUE(d < at + 0.25, "nor late by much");
+	}
+	ASSERT_FALSE(json_is_true(json_object_get(report_proc(r[2]), "exited")),
+		     "the target still runs");
+	ASSERT_TRUE(jint(report_proc(r[0]), "items.count") > 0, "items counted by round 1");
+out:
+	free_reports(r, n);
+	proc_free(&l);
+	proc_free(&t);
+}
+
+/* Without --json: a compact line per round, then the full report once. */
+static void rounds_text(void)
+{
+	char *argv[] = { LEAKBPF, "-i", "0.4", "--item", "process_item", "--batch", "flush_batch",
+			 "--", BATCHER, "--duration", "1", "--rate", "2000", NULL };
+	struct totals t = {};
+	struct proc l = {};
+	char expect[128];
+	const char *out;
+	int lines = 0;
+
+	if (proc_start(&l, argv, true) || proc_wait_stderr(&l, "leakbpf: attached to PID") ||
+	    proc_expect(&l, "ready") || go_to_exit(&l, &t))
+		goto out;
+	ASSERT_EQ(proc_finish(&l), 0, "exit 0");
+	for (out = l.out_buf; out && !strncmp(out, "round ", 6);) {
+		const char *nl = strchr(out, '\n'), *b = strstr(out, " batches ");
+
+		lines++;
+		ASSERT_TRUE(b && nl && b < nl, "a round line tells the batches");
+		out = nl ? nl + 1 : NULL;
+	}
+	ASSERT_GE(lines, 2, "a line per round (0.4 s, 0.8 s)");
+	ASSERT_OK_PTR(out && !strncmp(out, "leakbpf final report after", 26) ? out : NULL,
+		      "then the final report");
+	snprintf(expect, sizeof(expect), "items       %lld calls of process_item", t.items);
+	ASSERT_OK_PTR(out ? strstr(out, expect) : NULL, "the final report's items");
+	ASSERT_TRUE(!strstr(l.out_buf, "interim report"), "no full report but the final one");
+out:
+	proc_free(&l);
+}
+
+void test_batcher(void)
+{
+	if (!bpf_tests_possible())
+		return;
+	if (test__start_subtest("exact_cmd"))
+		exact_cmd();
+	if (test__start_subtest("exact_pid"))
+		exact_pid();
+	if (test__start_subtest("usdt_cmd"))
+		usdt_cmd();
+	if (test__start_subtest("usdt_pid"))
+		usdt_pid();
+	if (test__start_subtest("shared_lib_cmd"))
+		shared_lib_cmd();
+	if (test__start_subtest("shared_lib_pid"))
+		shared_lib_pid();
+	if (test__start_subtest("errors"))
+		errors();
+	if (test__start_subtest("rounds_leaking"))
+		rounds_leaking();
+	if (test__start_subtest("rounds_clean"))
+		rounds_clean();
+	if (test__start_subtest("rounds_duration"))
+		rounds_duration();
+	if (test__start_subtest("rounds_text"))
+		rounds_text();
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * The command line's promises: usage errors exit 2, leakbpf's own failures exit 1 with one
+ * line naming the cause, --help exits 0.
+ */
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+#include "test_progs.h"
+
+/* Run leakbpf with args, expect status and a line containing `says` on stderr. */
+static void expect(char *const argv[], int status, const char *says, const char *name)
+{
+	struct proc p = {};
+
+	if (!ASSERT_OK(proc_start(&p, argv, true), name))
+		return;
+	ASSERT_EQ(proc_finish(&p), status, name);
+	if (says && !ASSERT_OK_PTR(strstr(p.err_buf ? p.err_buf : "", says), name))
+		fprintf(stderr, "  stderr was: %s\n", p.err_buf ? p.err_buf : "(empty)");
+	proc_free(&p);
+}
+
+static void usage_errors(void)
+{
+	char *none[] = { LEAKBPF, NULL };
+	char *both[] = { LEAKBPF, "-p", "1", "--", "/bin/true", NULL };
+	char *badpid[] = { LEAKBPF, "-p", "12x", NULL };
+	char *badmode[] = { LEAKBPF, "-m", "most", "-p", "1", NULL };
+	char *badthr[] = { LEAKBPF, "--threshold", "nope=1", "-p", "1", NULL };
+	char *badspec[] = { LEAKBPF, "--item", "usdt:only", "-p", "1", NULL };
+	char *batch[] = { LEAKBPF, "--batch", "f", "-p", "1", NULL };
+	char *sample[] = { LEAKBPF, "-m", "counts", "-s", "10", "-p", "1", NULL };
+	char *dur[] = { LEAKBPF, "-d", "0", "-p", "1", NULL };
+	char *unknown[] = { LEAKBPF, "--frobnicate", "-p", "1", NULL };
+
+	expect(none, 2, "give one target", "no target");
+	expect(both, 2, "give one target", "two targets");
+	expect(badpid, 2, "-p takes a whole number", "bad pid");
+	expect(badmode, 2, "counts, stacks or full", "bad mode");
+	expect(badthr, 2, "unknown check name", "bad threshold");
+	expect(badspec, 2, "usdt:PATH:PROVIDER:NAME", "bad spec");
+	expect(batch, 2, "--batch needs --item", "batch without item");
+	expect(sample, 2, "-s samples tracked blocks", "sample in counts mode");
+	expect(dur, 2, "positive number of seconds", "zero duration");
+	expect(unknown, 2, "unrecognized option", "unknown option");
+}
+
+static void help(void)
+{
+	char *argv[] = { LEAKBPF, "--help", NULL };
+
+	expect(argv, 0, NULL, "--help exits 0");
+}
+
+static void own_failures(void)
+{
+	char *nopid[] = { LEAKBPF, "-p", "2147483646", NULL };
+	char *kthread[] = { LEAKBPF, "-p", "2", NULL };
+	char *nocmd[] = { LEAKBPF, "--", "/nonexistent/program", NULL };
+	char *nosym[] = { LEAKBPF, "--item", "no_such_function", "--", TARGETS "leak_n", NULL };
+	char *nolib[] = { LEAKBPF, "--item", "/no/such/lib.so:f", "--", TARGETS "leak_n", NULL };
+	char *noperm[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+			   "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+			   LEAKBPF, "--", TARGETS "leak_n", "0", NULL };
+
+	expect(nopid, 1, "no such process: PID 2147483646", "missing PID");
+	expect(kthread, 1, "is a kernel thread", "kernel thread");
+	expect(nocmd, 1, "cannot run /nonexistent/program", "missing command");
+	if (!bpf_tests_possible())
+		return;
+	expect(nosym, 1, "no function 'no_such_function'", "unknown --item symbol");
+	expect(nolib, 1, "cannot read /no/such/lib.so", "missing --item library");
+	if (access("/usr/bin/setpriv", X_OK) == 0)
+		expect(noperm, 1, "not permitted", "unprivileged user");
+}
+
+void test_cli(void)
+{
+	if (test__start_subtest("usage_errors"))
+		usage_errors();
+	if (test__start_subtest("help"))
+		help();
+	if (test__start_subtest("own_failures"))
+		own_failures();
+}

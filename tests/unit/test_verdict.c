@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/* The verdict maths and threshold parsing (user/verdict.c), without BPF. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "verdict.h"
+
+static const struct check *find(const struct verdict *v, enum check_id id)
+{
+	int i;
+
+	for (i = 0; i < v->nchecks; i++)
+		if (v->checks[i].id == id)
+			return &v->checks[i];
+	return NULL;
+}
+
+static struct verdict judge(const struct verdict_input *in)
+{
+	struct thresholds t;
+	struct verdict v;
+
+	thresholds__init(&t);
+	verdict__evaluate(in, &t, &v);
+	return v;
+}
+
+/* The batcher's numbers from 000_f81ef2a29d794c5a.txt: 986838 mallocs, 986389 frees, 250000
+ * items, 104 KB growth, 449 objects: every check passes. */
+static void seed_example_passes(void **state)
+{
+	struct verdict_input in = {
+		.memory = true, .mallocs = 986838, .frees = 986389,
+		.outstanding_objects = 449, .outstanding_bytes = 104 * 1024,
+		.items = true, .item_count = 250000, .growth_bytes_per_min = NAN,
+	};
+	struct verdict v = judge(&in);
+
+	assert_false(v.leak);
+	assert_int_equal(find(&v, CHECK_UNRELEASED_OBJECTS)->status, CHECK_PASS);
+	assert_true(fabs(find(&v, CHECK_UNRELEASED_OBJECTS)->value - 449.0 / 250000) < 1e-12);
+	assert_int_equal(find(&v, CHECK_FREE_RATE)->status, CHECK_PASS);
+	assert_int_equal(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->status, CHECK_PASS);
+	assert_int_equal(find(&v, CHECK_HEAP_OBJECT_GROWTH)->status, CHECK_PASS);
+	assert_int_equal(v.nchecks, CHECK_NR);
+}
+
+/* Each threshold sits on the passing side at exactly its value: the rule is "> T" fails
+ * (or "< T" for free_rate). */
+static void boundaries(void **state)
+{
+	struct verdict_input in = {
+		.memory = true, .items = true, .item_count = 1000, .mallocs = 2000,
+		.growth_bytes_per_min = NAN,
+	};
+	struct verdict v;
+
+	in.frees = 1900;		/* free_rate 0.95 exactly: pass */
+	in.outstanding_objects = 100;	/* unreleased (2000-1900)/1000 = 0.10: pass */
+	in.outstanding_bytes = 1024 * 1000;	/* 1024 B/item: pass */
+	v = judge(&in);
+	assert_int_equal(find(&v, CHECK_FREE_RATE)->status, CHECK_PASS);
+	assert_int_equal(find(&v, CHECK_UNRELEASED_OBJECTS)->status, CHECK_PASS);
+	assert_int_equal(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->status, CHECK_PASS);
+	assert_int_equal(find(&v, CHECK_HEAP_OBJECT_GROWTH)->status, CHECK_PASS);
+	assert_false(v.leak);
+
+	in.frees = 1899;		/* free_rate 0.9495 and unreleased 0.101: both fail */
+	in.outstanding_bytes = 1024 * 1000 + 1;
+	in.outstanding_objects = 201;	/* 0.201 > 0.20 */
+	v = judge(&in);
+	assert_int_equal(find(&v, CHECK_FREE_RATE)->status, CHECK_FAIL);
+	assert_int_equal(find(&v, CHECK_UNRELEASED_OBJECTS)->status, CHECK_FAIL);
+	assert_int_equal(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->status, CHECK_FAIL);
+	assert_int_equal(find(&v, CHECK_HEAP_OBJECT_GROWTH)->status, CHECK_FAIL);
+	assert_true(v.leak);
+}
+
+static void skipped_with_reasons(void **state)
+{
+	struct verdict_input in = { .memory = true, .mallocs = 999, .frees = 0,
+				    .growth_bytes_per_min = NAN };
+	struct verdict v = judge(&in);
+	const struct check *c;
+
+	c = find(&v, CHECK_UNRELEASED_OBJECTS);
+	assert_int_equal(c->status, CHECK_SKIPPED);
+	assert_non_null(strstr(c->reason, "--item"));
+	c = find(&v, CHECK_FREE_RATE);
+	assert_int_equal(c->status, CHECK_SKIPPED);
+	assert_non_null(strstr(c->reason, "999"));
+	assert_true(isnan(c->value));
+	/* --item given but never hit: nothing to divide by */
+	in.items = true;
+	v = judge(&in);
+	assert_non_null(strstr(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->reason, "never hit"));
+	assert_false(v.leak);
+	assert_int_equal(find(&v, CHECK_GOROUTINE_GROWTH)->status, CHECK_SKIPPED);
+}
+
+/* counts mode: frees and outstanding are unknown, never taken as 0 */
+static void unknown_is_not_zero(void **state)
+{
+	struct verdict_input in = {
+		.memory = true, .mallocs = 5000, .frees = UINT64_MAX,
+		.outstanding_objects = UINT64_MAX, .outstanding_bytes = UINT64_MAX,
+		.items = true, .item_count = 10, .growth_bytes_per_min = NAN,
+	};
+	struct verdict v = judge(&in);
+
+	assert_int_equal(find(&v, CHECK_FREE_RATE)->status, CHECK_SKIPPED);
+	assert_int_equal(find(&v, CHECK_UNRELEASED_OBJECTS)->status, CHECK_SKIPPED);
+	assert_int_equal(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->status, CHECK_SKIPPED);
+	assert_false(v.leak);
+}
+
+static void resource_checks(void **state)
+{
+	struct verdict_input in = {
+		.threads = true, .threads_start = 4, .threads_end = 7,
+		.fds = true, .fds_start = 8, .fds_end = 10, .fds_over_age = 1,
+		.sockets = true, .close_wait_over = 0,
+		.rounds = 4, .memory = true, .growth_bytes_per_min = 1048576,
+	};
+	struct verdict v = judge(&in);
+
+	assert_int_equal(find(&v, CHECK_THREAD_GROWTH)->status, CHECK_FAIL);	/* 3 > 2 */
+	assert_int_equal(find(&v, CHECK_FD_GROWTH)->status, CHECK_PASS);	/* 2 */
+	assert_int_equal(find(&v, CHECK_FD_AGE)->status, CHECK_FAIL);
+	assert_int_equal(find(&v, CHECK_CLOSE_WAIT)->status, CHECK_PASS);
+	assert_int_equal(find(&v, CHECK_GROWTH_RATE)->status, CHECK_PASS);	/* = 1 MiB/min */
+	in.rounds = 2;
+	v = judge(&in);
+	assert_int_equal(find(&v, CHECK_GROWTH_RATE)->status, CHECK_SKIPPED);
+}
+
+static void thresholds_parse(void **state)
+{
+	struct thresholds t;
+	const char *why = NULL;
+
+	thresholds__init(&t);
+	assert_int_equal(thresholds__parse(&t, "free_rate=0.5", &why), 0);
+	assert_true(t.v[CHECK_FREE_RATE] == 0.5);
+	assert_int_equal(thresholds__parse(&t, "heap_growth_per_item=2048", &why), 0);
+	assert_true(t.v[CHECK_HEAP_GROWTH_PER_ITEM] == 2048);
+	assert_int_equal(thresholds__parse(&t, "close_wait=0", &why), 0);
+	assert_true(t.v[CHECK_CLOSE_WAIT] == 0);
+	assert_int_equal(thresholds__parse(&t, "fd_age_socket=5", &why), 0);
+	assert_true(t.fd_age_socket == 5);
+
+	assert_int_equal(thresholds__parse(&t, "free_rate=1.5", &why), -EINVAL);
+	assert_non_null(strstr(why, "ratio"));
+	assert_int_equal(thresholds__parse(&t, "nope=1", &why), -EINVAL);
+	assert_string_equal(why, "unknown check name");
+	assert_int_equal(thresholds__parse(&t, "free_rate", &why), -EINVAL);
+	assert_int_equal(thresholds__parse(&t, "=3", &why), -EINVAL);
+	assert_int_equal(thresholds__parse(&t, "fd_growth=-1", &why), -EINVAL);
+	assert_int_equal(thresholds__parse(&t, "fd_growth=3x", &why), -EINVAL);
+	assert_int_equal(thresholds__parse(&t, "fd_growth=inf", &why), -EINVAL);
+	assert_int_equal(thresholds__parse(&t, "free_rat=0.5", &why), -EINVAL);
+	assert_true(t.v[CHECK_FREE_RATE] == 0.5);	/* failed parses change nothing */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seed_example_passes),
+		cmocka_unit_test(boundaries),
+		cmocka_unit_test(skipped_with_reasons),
+		cmocka_unit_test(unknown_is_not_zero),
+		cmocka_unit_test(resource_checks),
+		cmocka_unit_test(thresholds_parse),
+	};
+
+	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
+}
