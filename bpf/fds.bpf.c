@@ -689,7 +689,7 @@ int BPF_PROG(fds_proc_exit, struct task_struct *task, bool group_dead)
 }
 
 /*
- * _exit() of a process leakbpf started: stop it until user space has read its fds, so
+ * _Exit() of a process leakbpf started: stop it until user space has read its fds, so
  * that a command's report shows what it left open, not the empty table after exit.
  */
 SEC("uprobe")

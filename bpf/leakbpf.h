@@ -131,7 +131,7 @@ struct fd_stats {
 /* Flags of a process in the `fd_procs` map. */
 enum fd_proc_flags {
 	FDP_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
-	FDP_HOLD_EXIT = 2,	/* stop the process at _exit() until user space has read its fds */
+	FDP_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
 };
 
 /* Value of the `fd_procs` map. */
@@ -197,7 +197,7 @@ struct fd_unwind_event {
 	__u8 copy[FD_STACK_COPY];	/* the user stack from sp up */
 };
 
-/* A process called _exit() and, with stopped, waits (SIGSTOP) for user space to look. */
+/* A process called _Exit() and, with stopped, waits (SIGSTOP) for user space to look. */
 struct fd_exit_event {
 	__u32 type;
 	__u32 tgid;

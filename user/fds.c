@@ -55,11 +55,11 @@ struct fd_tracker {
 	pid_t pid;
 	struct fd_table start;
 	bool have_exit;
-	struct fd_view exit;	/* the table when the process called _exit() */
+	struct fd_view exit;	/* the table when the process called _Exit() */
 	void *stacks;		/* tsearch tree of struct user_stack */
 	size_t nstacks;
 	uint64_t lost;
-	bool holding;		/* the _exit() probe is attached */
+	bool holding;		/* the _Exit() probe is attached */
 };
 
 static int cmp_stack(const void *a, const void *b)
@@ -119,7 +119,7 @@ int fd_tracker__start(struct fd_tracker *ft, bool launched)
 	return 0;
 }
 
-/* Where _exit starts in the objects a process maps. */
+/* Where _Exit starts in the objects a process maps. */
 struct exit_scan {
 	pid_t pid;
 	char last[PATH_MAX];	/* a file's mappings come together: look at each once */
@@ -142,8 +142,13 @@ static int find_exit(const struct proc_map *m, void *arg)
 	ef = elf_file__open(s->path);
 	if (!ef)
 		return 0;
-	/* .symtab too: a static program's _exit is not exported */
-	err = elf_file__find_func(ef, "_exit", &fn);
+	/*
+	 * exit() ends in _Exit (musl's _exit calls it; glibc's is the same function). .symtab
+	 * too: a static program's is not exported.
+	 */
+	err = elf_file__find_func(ef, "_Exit", &fn);
+	if (err)
+		err = elf_file__find_func(ef, "_exit", &fn);
 	elf_file__free(ef);
 	if (err || fn.ifunc)
 		return 0;
@@ -166,7 +171,7 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t)
 	if (!err && !s->offset)
 		err = -ENOENT;
 	if (err) {
-		vlog("no _exit() to hold PID %d at (%s): its fds are reported as the kernel left "
+		vlog("no _Exit() to hold PID %d at (%s): its fds are reported as the kernel left "
 		     "them", ft->pid, errstr(err));
 		goto out;
 	}
@@ -189,22 +194,50 @@ static int cfi_lookup(void *ctx, uint64_t addr, bool return_addr, struct cfi_row
 	return symbolizer__cfi(ctx, addr, return_addr, out);
 }
 
+static int code_before(void *ctx, uint64_t addr, uint8_t code[7])
+{
+	return addr > 7 ? symbolizer__code(ctx, addr - 7, code, 7) : -ENOENT;
+}
+
+static int func_start(void *ctx, uint64_t addr, uint64_t *start)
+{
+	struct frame f;
+
+	symbolizer__resolve(ctx, addr, true, &f);
+	if (!f.symbol)
+		return -ENOENT;
+	*start = addr - f.offset;
+	return 0;
+}
+
+static const struct unwind_ops unwind_ops = {
+	.cfi = cfi_lookup,
+	.code_before = code_before,
+	.func_start = func_start,
+};
+
 int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
 		       const struct fd_unwind_event *e)
 {
 	struct unwind_rule fp_rule = { .type = RULE_FP };
 	struct user_stack *us, **slot;
 	struct unwind_result res;
+	struct fd_proc proc;
 	int i, err;
 
-	if (!sym) {
-		ft->lost++;
-		return 0;
+	if (!sym || tracer__fd_proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {
+		/*
+		 * Its image is gone (exec): the symbolizer's CFI is the new one's, not its own;
+		 * or no module could be read. The kernel's frame-pointer walk is what is left.
+		 */
+		res.n = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
+		memcpy(res.ips, e->fp.rets, res.n * sizeof(res.ips[0]));
+		goto keep;
 	}
-	unwind__event(e, cfi_lookup, sym, &res);
+	unwind__event(e, &unwind_ops, sym, &res);
 	/* a module mapped since the symbolizer last looked (ld.so's own opens come early) */
 	if (res.stuck && !symbolizer__refresh(sym))
-		unwind__event(e, cfi_lookup, sym, &res);
+		unwind__event(e, &unwind_ops, sym, &res);
 	for (i = 0; i < res.nrules; i++) {
 		err = tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.rules[i].pc,
 					      &res.rules[i].rule);
@@ -217,6 +250,7 @@ int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolize
 	if (res.stuck)
 		tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.stuck_pc, &fp_rule);
 
+keep:
 	if (ft->nstacks >= MAX_USER_STACKS) {
 		ft->lost++;
 		return 0;
@@ -428,9 +462,15 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 		       const struct env *env, bool exited, uint64_t now, struct proc_report *p)
 {
 	struct fd_view live, *view = NULL;
+	struct fd_drop_stats drops;
 	struct fd_stats st = {};
 	int k, err;
 
+	tracer__fd_drops(t, &drops);
+	if (drops.records_full || drops.stacks_failed || drops.events_lost || ft->lost)
+		vlog("fds: lost %llu records, %llu stacks in BPF, %llu events, %llu unwound stacks",
+		     (unsigned long long)drops.records_full, (unsigned long long)drops.stacks_failed,
+		     (unsigned long long)drops.events_lost, (unsigned long long)ft->lost);
 	p->fds.present = true;
 	p->fds.start = ft->start.n;
 	if (!exited) {
@@ -445,7 +485,7 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 		p->fds.at_exit = true;
 	}
 	if (!view) {
-		/* gone without being held at _exit(): the kernel closed whatever was open */
+		/* gone without being held at _Exit(): the kernel closed whatever was open */
 		err = tracer__fd_stats(t, ft->pid, &st);
 		if (err)
 			return err;

@@ -3,7 +3,7 @@
 /*
  * The file descriptors of one traced process, for the report: /proc/PID/fd at attach, the
  * stacks user space unwound for bpf/fds, the fd table as it was when the process called
- * _exit(), and from those the fds section and the leaked fds. Functions return 0 or -errno.
+ * _Exit(), and from those the fds section and the leaked fds. Functions return 0 or -errno.
  */
 #ifndef LEAKBPF_FDS_H
 #define LEAKBPF_FDS_H
@@ -31,19 +31,19 @@ void fd_tracker__free(struct fd_tracker *ft);
 int fd_tracker__start(struct fd_tracker *ft, bool launched);
 
 /*
- * Stop the process at _exit() until its fd table is read (-- CMD, where leakbpf is the
- * parent): _exit in the first object the process maps that defines it (the executable if
- * static, else the C library). Does nothing the second time, nor without an _exit.
+ * Stop the process at _Exit() until its fd table is read (-- CMD, where leakbpf is the
+ * parent): _Exit in the first object the process maps that defines it (the executable if
+ * static, else the C library). Does nothing the second time, nor without an _Exit.
  */
 int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
-/* The _exit() probe is in place (the process may be stopped there). */
+/* The _Exit() probe is in place (the process may be stopped there). */
 bool fd_tracker__holding(const struct fd_tracker *ft);
 
 /* Unwind a stack bpf/fds could not (an FD_EV_UNWIND event), and teach it the rules. */
 int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
 		       const struct fd_unwind_event *e);
 
-/* The process is held at _exit(): keep its fd table as the report's end state. */
+/* The process is held at _Exit(): keep its fd table as the report's end state. */
 int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now);
 
 /* Fill p->fds and p->leaked_fds (the oldest first, at most env->top of them). */

@@ -51,7 +51,7 @@ struct fds_report {
 	uint64_t opened, closed;	/* while traced */
 	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
 	uint64_t over_age;		/* opened while traced, open longer than fd_age allows */
-	bool at_exit;			/* end is the table when the process called _exit() */
+	bool at_exit;			/* end is the table when the process called _Exit() */
 	uint64_t closed_at_exit;	/* exited unseen: fds the kernel closed, part of closed */
 };
 

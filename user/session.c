@@ -211,7 +211,7 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 		return 0;
 	target__refresh(&s->target);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
-	/* held once its libraries are mapped: the C library's _exit can be probed now */
+	/* held once its libraries are mapped: the C library's _Exit can be probed now */
 	if (e->stopped && s->target.fds && fd_tracker__hold_exit(s->target.fds, s->tracer))
 		elog("cannot hold PID %d at exit: its fds are reported as the kernel left them",
 		     e->tgid);
@@ -229,11 +229,15 @@ static int on_fd_event(void *ctx, const void *data, size_t size)
 
 	if (size < sizeof(*ex) || (pid_t)ex->tgid != s->target.pid || !s->target.fds)
 		return 0;
-	if (ex->type == FD_EV_UNWIND && size >= sizeof(struct fd_unwind_event))
+	if (ex->type == FD_EV_UNWIND && size >= sizeof(struct fd_unwind_event)) {
+		/* its modules could not be read yet (it was exec'ing at the first look) */
+		if (!s->target.sym)
+			target__refresh(&s->target);
 		return fd_tracker__unwind(s->target.fds, s->tracer, s->target.sym, data);
+	}
 	if (ex->type != FD_EV_EXIT)
 		return 0;
-	/* held at _exit(): its modules and fds as they are, then let it go */
+	/* held at _Exit(): its modules and fds as they are, then let it go */
 	target__refresh(&s->target);
 	err = fd_tracker__at_exit(s->target.fds, s->tracer, now_ns());
 	if (err)
@@ -245,7 +249,7 @@ static int on_fd_event(void *ctx, const void *data, size_t size)
 
 /*
  * File descriptors: the syscall tracepoints, and the fd table at attach. A command's first
- * exec closes leakbpf's fds, not the program's. A command is held at _exit() once the
+ * exec closes leakbpf's fds, not the program's. A command is held at _Exit() once the
  * object that defines it is mapped: at its exec stop when it has no glibc loader to wait
  * for (static, musl), else when its libraries are (on_loader_event).
  */
@@ -342,6 +346,13 @@ static int setup(struct session *s)
 	if (err)
 		goto out;
 
+	/* before saying so: a process that exits right after the attach is still reported */
+	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
+	if (s->pidfd < 0) {
+		err = -errno;
+		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
+		goto out;
+	}
 	s->attach_ns = now_ns();
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched) {
@@ -352,12 +363,6 @@ static int setup(struct session *s)
 			elog("cannot run %s (%s)", s->launch.path, errstr(err));
 			goto out;
 		}
-	}
-	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
-	if (s->pidfd < 0) {
-		err = -errno;
-		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
-		goto out;
 	}
 	/* a command is held at exec here: its executable is read before it can exit */
 	target__refresh(&s->target);
@@ -520,7 +525,7 @@ int session__run(const struct env *env)
 cleanup:
 	/* detach before anything else: the target goes on as if leakbpf had never been there */
 	tracer__free(s.tracer);
-	/* held at _exit() after the last report was read: let it finish */
+	/* held at _Exit() after the last report was read: let it finish */
 	if (s.released && !s.target.exited && fd_tracker__holding(s.target.fds))
 		kill(s.target.pid, SIGCONT);
 	if (s.launched && !s.released)

@@ -293,3 +293,33 @@ int symbolizer__cfi(struct symbolizer *s, uint64_t addr, bool return_addr, struc
 	free(frame);
 	return err;
 }
+
+int symbolizer__code(struct symbolizer *s, uint64_t addr, void *buf, size_t len)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+	Elf_Scn *scn = NULL;
+	Dwarf_Addr bias;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	uint64_t a;
+	Elf *elf;
+
+	if (!mod)
+		return -ENOENT;
+	elf = dwfl_module_getelf(mod, &bias);
+	if (!elf)
+		return -ENOENT;
+	a = addr - bias;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR) || a < sh.sh_addr ||
+		    a + len > sh.sh_addr + sh.sh_size)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || a - sh.sh_addr + len > data->d_size)
+			return -ENOENT;
+		memcpy(buf, (const char *)data->d_buf + (a - sh.sh_addr), len);
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -9,6 +9,7 @@
 #define LEAKBPF_SYMBOLIZE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -61,5 +62,7 @@ void symbolizer__resolve(struct symbolizer *s, uint64_t addr, bool return_addr,
  * when no module or no CFI covers it, -ENOTSUP when its rules are not of the form above.
  */
 int symbolizer__cfi(struct symbolizer *s, uint64_t addr, bool return_addr, struct cfi_row *out);
+/* The code bytes at [addr, addr + len) of a module's executable sections; 0 or -ENOENT. */
+int symbolizer__code(struct symbolizer *s, uint64_t addr, void *buf, size_t len);
 
 #endif

@@ -431,7 +431,7 @@ int tracer__add_fd_flags(struct tracer *t, pid_t pid, uint32_t flags)
 
 int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset)
 {
-	return attach_uprobe(t, t->fds->progs.fds_exit_hold, pid, path, offset, false, "_exit");
+	return attach_uprobe(t, t->fds->progs.fds_exit_hold, pid, path, offset, false, "_Exit");
 }
 
 int tracer__fds_poll_fd(struct tracer *t)
@@ -466,14 +466,20 @@ int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint
 	return 0;
 }
 
+void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out)
+{
+	if (t->fds)
+		*out = t->fds->bss->fd_drops;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 uint64_t tracer__fd_lost(struct tracer *t)
 {
-	const struct fd_drop_stats *d;
+	struct fd_drop_stats d;
 
-	if (!t->fds)
-		return 0;
-	d = &t->fds->bss->fd_drops;
-	return d->records_full + d->stacks_failed + d->events_lost;
+	tracer__fd_drops(t, &d);
+	return d.records_full + d.stacks_failed + d.events_lost;
 }
 
 /* Sum a per-CPU value of n u64 counters. */

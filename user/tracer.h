@@ -68,7 +68,7 @@ int tracer__loader_consume(struct tracer *t);
 int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx);
 /* Set enum fd_proc_flags of a process added with tracer__add_process (BPF clears them). */
 int tracer__add_fd_flags(struct tracer *t, pid_t pid, uint32_t flags);
-/* Hold the process at _exit(): a uprobe at this file offset (fds_exit_hold). */
+/* Hold the process at _Exit(): a uprobe at this file offset (fds_exit_hold). */
 int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset);
 /* -1 when fds are not traced */
 int tracer__fds_poll_fd(struct tracer *t);
@@ -83,6 +83,7 @@ int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint
 			    const struct unwind_rule *rule);
 /* fd events and records lost so far (0 when fds are not traced) */
 uint64_t tracer__fd_lost(struct tracer *t);
+void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out);
 
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);

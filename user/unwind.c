@@ -34,6 +34,29 @@ int unwind__rule(const struct cfi_row *row, struct unwind_rule *out)
 	return 0;
 }
 
+/* How far up the stack frames without CFI are searched for a return address. */
+#define SCAN_WORDS 64
+
+bool unwind__ends_in_call(const uint8_t c[7])
+{
+	/* c[7] would be the byte at the return address */
+	return c[2] == 0xe8 ||					/* call rel32 */
+	       (c[5] == 0xff && (c[6] & 0xf8) == 0xd0) ||		/* call *%reg */
+	       (c[4] == 0xff && (c[5] & 0xf8) == 0x50) ||		/* call *disp8(%reg) */
+	       (c[1] == 0xff && (c[2] == 0x15 || (c[2] & 0xf8) == 0x90));	/* *disp32(...) */
+}
+
+int unwind__call_target(const uint8_t c[7], uint64_t ret, uint64_t *target)
+{
+	int32_t rel;
+
+	if (c[2] != 0xe8)
+		return -ENOENT;
+	memcpy(&rel, &c[3], sizeof(rel));
+	*target = ret + rel;
+	return 0;
+}
+
 /* The word at a user address, if the copy of the stack holds it. */
 static bool read_copy(const struct fd_unwind_event *e, uint64_t addr, uint64_t *val)
 {
@@ -56,7 +79,87 @@ static void add_rule(struct unwind_result *out, uint64_t pc, const struct cfi_ro
 	}
 }
 
-void unwind__event(const struct fd_unwind_event *e, cfi_lookup_fn cfi, void *ctx,
+/* The return address of the frame-pointer frame at bp, from the copy or the kernel's walk. */
+static bool fp_return(const struct fd_unwind_event *e, uint64_t bp, uint64_t *ret)
+{
+	int k, nfp = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
+
+	if (read_copy(e, bp + 8, ret))
+		return true;
+	for (k = 1; k < nfp; k++) {
+		if (e->fp.bps[k] == bp) {
+			*ret = e->fp.rets[k];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Is there a frame-pointer frame at bp, entered by a call of the function at start? */
+static bool frame_of(const struct fd_unwind_event *e, uint64_t bp, uint64_t start,
+		     const struct unwind_ops *ops, void *ctx)
+{
+	uint64_t caller_ret, target;
+	uint8_t code[7];
+
+	if (!fp_return(e, bp, &caller_ret) || ops->code_before(ctx, caller_ret, code) ||
+	    !unwind__ends_in_call(code))
+		return false;
+	/* an indirect call cannot be checked: that it follows a call will do */
+	return unwind__call_target(code, caller_ret, &target) || target == start;
+}
+
+/*
+ * Can w, found on the stack at slot, be the return address of the frames without CFI
+ * below it? It must follow a call, into code with CFI. If that code keeps a frame pointer,
+ * its frame must be at bp and have been entered by a call of w's function: words left over
+ * from earlier calls (the locals of code without CFI are full of them) fail that. Code
+ * without CFI may also have put rbp to other uses: then the frame pointer it saved is
+ * searched for below the slot, and *bp set to it.
+ */
+static bool plausible_return(const struct fd_unwind_event *e, uint64_t slot, uint64_t w,
+			     uint64_t *bp, bool *bp_known, const struct unwind_ops *ops,
+			     void *ctx)
+{
+	struct unwind_rule rule;
+	struct cfi_row row;
+	uint64_t start, a, v;
+	uint8_t code[7];
+
+	if (ops->code_before(ctx, w, code) || !unwind__ends_in_call(code) ||
+	    ops->cfi(ctx, w, true, &row))
+		return false;
+	if (unwind__rule(&row, &rule) || rule.type != RULE_FP)
+		return true;	/* no frame pointer of its own to check */
+	if (ops->func_start(ctx, w, &start))
+		return true;	/* nothing to check against */
+	if (*bp_known && frame_of(e, *bp, start, ops, ctx))
+		return true;
+	for (a = e->sp; a < slot; a += 8) {
+		if (read_copy(e, a, &v) && v > slot && frame_of(e, v, start, ops, ctx)) {
+			*bp = v;
+			*bp_known = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The stack slot above sp holding the return address past frames without CFI; 0: none. */
+static uint64_t scan_for_return(const struct fd_unwind_event *e, uint64_t sp, uint64_t *bp,
+				bool *bp_known, const struct unwind_ops *ops, void *ctx)
+{
+	uint64_t slot, w;
+	int i;
+
+	for (i = 0, slot = sp; i < SCAN_WORDS && read_copy(e, slot, &w); i++, slot += 8) {
+		if (plausible_return(e, slot, w, bp, bp_known, ops, ctx))
+			return slot;
+	}
+	return 0;
+}
+
+void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops, void *ctx,
 		   struct unwind_result *out)
 {
 	uint64_t pc = e->ip, sp = e->sp, bp = e->bp, cfa, ra, saved = 0;
@@ -70,12 +173,26 @@ void unwind__event(const struct fd_unwind_event *e, cfi_lookup_fn cfi, void *ctx
 	out->ips[out->n++] = pc;
 	while (out->n < MAX_STACK_DEPTH) {
 		/* frame 0 stopped after the syscall instruction; the others after a call */
-		if (cfi(ctx, pc, out->n > 1, &row)) {
-			out->stuck = true;
-			out->stuck_pc = pc;
-			break;
+		if (ops->cfi(ctx, pc, out->n > 1, &row)) {
+			saved = scan_for_return(e, sp, &bp, &bp_known, ops, ctx);
+			if (!saved) {
+				out->stuck = true;
+				out->stuck_pc = pc;
+				break;
+			}
+			/*
+			 * As if CFI said: the return address at that slot, rbp untouched. Not a
+			 * rule for bpf/fds: the slot may lie several frames up, and other paths
+			 * through the same pc have other frames.
+			 */
+			row.cfa_reg = CFI_SP;
+			row.cfa_off = saved + 8 - sp;
+			row.ra_off = -8;
+			row.bp_rule = CFI_BP_SAME;
+			row.outermost = false;
+		} else {
+			add_rule(out, pc, &row);
 		}
-		add_rule(out, pc, &row);
 		if (row.outermost)
 			return;
 		if (row.cfa_reg == CFI_BP && !bp_known)
