@@ -300,6 +300,39 @@ int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[])
 	return start_leakbpf(l, extra, NULL, cmd);
 }
 
+int trace_pid_until_done(struct proc *t, struct proc *l, char *const cmd[],
+			 const char *const *extra)
+{
+	if (proc_start(t, cmd, false) || proc_expect(t, "ready"))
+		return -1;
+	if (leakbpf_attach_pid(l, t->pid, extra))
+		return -1;
+	return proc_send(t, "go") || proc_expect(t, "done") ? -1 : 0;
+}
+
+int trace_cmd_until_done(struct proc *l, char *const cmd[], const char *const *extra)
+{
+	if (leakbpf_run_cmd(l, extra, cmd))
+		return -1;
+	return proc_expect(l, "ready") || proc_send(l, "go") || proc_expect(l, "done") ? -1 : 0;
+}
+
+json_t *leakbpf_finish(struct proc *l, int sig, int *status)
+{
+	json_t *r;
+
+	if (sig)
+		kill(l->pid, sig);
+	*status = proc_finish(l);
+	r = last_report(l);
+	if (!r) {
+		fprintf(stderr, "  no report from leakbpf (status %d); it said:\n%s\n", *status,
+			l->err_buf ? l->err_buf : "");
+		test__fail();
+	}
+	return r;
+}
+
 json_t *last_report(const struct proc *p)
 {
 	char *copy, *line, *save = NULL;
@@ -408,14 +441,62 @@ json_t *site_by_symbol(json_t *proc, const char *symbol)
 	return NULL;
 }
 
-const char *check_status(json_t *proc, const char *name)
+/* A check of a process's verdict by name, NULL if absent. */
+static json_t *check_by_name(json_t *proc, const char *name)
 {
 	json_t *checks = json_object_get(json_object_get(proc, "verdict"), "checks"), *c;
 	size_t i;
 
 	json_array_foreach(checks, i, c) {
 		if (!strcmp(jstr(c, "name") ?: "", name))
-			return jstr(c, "status");
+			return c;
 	}
 	return NULL;
+}
+
+json_t *leaked_fd(json_t *proc, int fd)
+{
+	json_t *a = json_object_get(proc, "leaked_fds"), *l;
+	size_t i;
+
+	json_array_foreach(a, i, l) {
+		if (jint(l, "fd") == fd)
+			return l;
+	}
+	return NULL;
+}
+
+const char *stack_symbol(json_t *entry, int i)
+{
+	return jstr(json_array_get(json_object_get(entry, "stack"), i), "symbol");
+}
+
+int stack_has(json_t *entry, const char *fn, const char *const *then)
+{
+	const char *s;
+	int i, j;
+
+	for (i = 0; i < 4; i++) {
+		s = stack_symbol(entry, i);
+		if (s && !strcmp(s, fn))
+			break;
+	}
+	if (i == 4)
+		return -1;
+	for (j = 0; then && then[j]; j++) {
+		s = stack_symbol(entry, i + 1 + j);
+		if (!s || strcmp(s, then[j]))
+			return -1;
+	}
+	return i;
+}
+
+const char *check_status(json_t *proc, const char *name)
+{
+	return jstr(check_by_name(proc, name), "status");
+}
+
+double check_value(json_t *proc, const char *name)
+{
+	return jnum(check_by_name(proc, name), "value");
 }

@@ -56,6 +56,21 @@ void proc_free(struct proc *p);
 int leakbpf_attach_pid(struct proc *l, pid_t pid, const char *const *extra);
 int leakbpf_run_cmd(struct proc *l, const char *const *extra, char *const cmd[]);
 
+/*
+ * Start cmd, wait for its "ready", attach leakbpf -p with extra, then "go" and wait for
+ * "done": the target has done its work while traced, and both are still running. 0 or -1.
+ */
+int trace_pid_until_done(struct proc *t, struct proc *l, char *const cmd[],
+			 const char *const *extra);
+/* The same under leakbpf -- cmd: the target's control pipes are l's. */
+int trace_cmd_until_done(struct proc *l, char *const cmd[], const char *const *extra);
+/*
+ * Stop leakbpf with sig (0: it ends by itself, at -d or the target's exit) and read all it
+ * printed: its exit status in *status, its last report returned (NULL if none: the test
+ * fails).
+ */
+json_t *leakbpf_finish(struct proc *l, int sig, int *status);
+
 /* The last JSON report in p's stdout (a new reference), NULL if none. */
 json_t *last_report(const struct proc *p);
 /* The number of JSON reports in p's stdout. */
@@ -71,7 +86,18 @@ double jnum(json_t *obj, const char *path);
 const char *jstr(json_t *obj, const char *path);
 /* The leak site whose first frame is in function `symbol`, NULL if none. */
 json_t *site_by_symbol(json_t *proc, const char *symbol);
+/* The entry of leaked_fds for fd, NULL if none. */
+json_t *leaked_fd(json_t *proc, int fd);
+/* The symbol of frame i of an entry's "stack" (a leak site or a leaked fd), NULL if none. */
+const char *stack_symbol(json_t *entry, int i);
+/*
+ * The frame of function fn among an entry's first 4 frames, -1 if it is not there; when
+ * then is given, the frames after it must be those functions (NULL-terminated).
+ */
+int stack_has(json_t *entry, const char *fn, const char *const *then);
 /* A check's status ("pass", "fail", "skipped") in a process's verdict, NULL if absent. */
 const char *check_status(json_t *proc, const char *name);
+/* A check's value in a process's verdict, NAN if absent or null. */
+double check_value(json_t *proc, const char *name);
 
 #endif

@@ -8,7 +8,9 @@
 #include "collect.h"
 #include "fds.h"
 #include "log.h"
+#include "sockets.h"
 #include "symbolize.h"
+#include "threads.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -200,9 +202,10 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->mode = modes[c->env->mode];
 	r->duration_s = (now - c->attach_ns) / 1e9;
 	r->sample_every = c->env->sample_every;
+	r->top = c->env->top;
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
-			 tracer__fd_lost(c->tracer);
+			 drops.socks_untracked + drops.close_waits_full + tracer__fd_lost(c->tracer);
 	for (i = 0; i < c->ntargets; i++)
 		r->lost_events += fd_tracker__lost(c->targets[i].fds);
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
@@ -220,6 +223,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		struct proc_report *p = &r->procs[i];
 		struct verdict_input in = {};
 		struct alloc_stats st = {};
+		uint64_t end = now;	/* or when it began to exit */
 
 		p->pid = tg->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", tg->comm);
@@ -254,10 +258,17 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		}
 		p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
 		err = fill_sites(c, &tab, tg, p, now);
+		if (!err)
+			err = threads__collect(c->tracer, tg, p, &end);
+		if (!err)
+			err = sockets__collect(c->tracer, tg,
+					       c->env->thresholds.v[CHECK_CLOSE_WAIT], end,
+					       &p->sockets);
 		if (err)
 			goto out;
 		if (tg->fds) {
-			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, tg->exited, now,
+			/* exited: threads__collect may know it before the pidfd says so */
+			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, p->exited, now,
 						 p);
 			if (err) {
 				elog("cannot read the fds of PID %d (%s)", tg->pid, errstr(err));

@@ -415,7 +415,7 @@ static int fill_leaked(const struct fd_view *view, struct symbolizer *sym,
 		order[i] = &view->v[i];
 	qsort(order, view->n, sizeof(*order), by_age);
 	p->leaked_fds_total = view->n;
-	p->nleaked_fds = view->n < env->top ? view->n : env->top;
+	p->nleaked_fds = view->n < MAX_LISTED_FDS ? view->n : MAX_LISTED_FDS;
 	p->leaked_fds = calloc(p->nleaked_fds ? p->nleaked_fds : 1, sizeof(*p->leaked_fds));
 	if (!p->leaked_fds) {
 		p->nleaked_fds = 0;

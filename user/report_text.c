@@ -95,10 +95,12 @@ static void print_resources(const struct proc_report *p, FILE *out)
 	char a[32], b[32], c[32], d[32];
 	int k;
 
+	/* a process that ended is counted as it was when it began to exit */
 	if (p->threads.present)
-		fprintf(out, "  threads     %s at attach, %s now; %s created, %s exited\n",
+		fprintf(out, "  threads     %s at attach, %s %s; %s created, %s exited\n",
 			cnt(p->threads.start, a, sizeof(a)), cnt(p->threads.end, b, sizeof(b)),
-			cnt(p->threads.created, c, sizeof(c)), cnt(p->threads.exited, d, sizeof(d)));
+			p->exited ? "at exit" : "now", cnt(p->threads.created, c, sizeof(c)),
+			cnt(p->threads.exited, d, sizeof(d)));
 	if (p->fds.present) {
 		/* an exited process's end is its table at _exit(), or nothing left at all */
 		const char *when = p->fds.at_exit ? "at exit" : p->exited ? "after exit" : "now";
@@ -116,8 +118,9 @@ static void print_resources(const struct proc_report *p, FILE *out)
 				(unsigned long long)p->fds.closed_at_exit);
 	}
 	if (p->sockets.present) {
-		fprintf(out, "  tcp         %s open: %s established, %s listening, %s in CLOSE_WAIT",
-			cnt(p->sockets.open, a, sizeof(a)), cnt(p->sockets.established, b, sizeof(b)),
+		fprintf(out, "  tcp         %s open%s: %s established, %s listening, "
+			"%s in CLOSE_WAIT", cnt(p->sockets.open, a, sizeof(a)),
+			p->exited ? " at exit" : "", cnt(p->sockets.established, b, sizeof(b)),
 			cnt(p->sockets.listen, c, sizeof(c)), cnt(p->sockets.close_wait, d, sizeof(d)));
 		if (!isnan(p->sockets.oldest_close_wait_s))
 			fprintf(out, " (oldest %.1f s)", p->sockets.oldest_close_wait_s);
@@ -127,13 +130,13 @@ static void print_resources(const struct proc_report *p, FILE *out)
 
 static void print_leaked_fds(const struct report *r, const struct proc_report *p, FILE *out)
 {
-	int i, j;
+	int i, j, n = p->nleaked_fds < r->top ? p->nleaked_fds : r->top;
 
-	if (!p->nleaked_fds)
+	if (!n)
 		return;
-	fprintf(out, "  fds opened while traced and still open (%d of %llu)\n", p->nleaked_fds,
+	fprintf(out, "  fds opened while traced and still open (%d of %llu, the oldest)\n", n,
 		(unsigned long long)p->leaked_fds_total);
-	for (i = 0; i < p->nleaked_fds; i++) {
+	for (i = 0; i < n; i++) {
 		const struct leaked_fd *l = &p->leaked_fds[i];
 
 		fprintf(out, "    fd %d  %s %s", l->fd, fd_kind_names[l->kind],

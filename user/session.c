@@ -21,7 +21,9 @@
 #include "proc.h"
 #include "rounds.h"
 #include "session.h"
+#include "sockets.h"
 #include "symbolize.h"
+#include "threads.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -354,6 +356,12 @@ static int setup(struct session *s)
 		goto out;
 	}
 	s->attach_ns = now_ns();
+	/*
+	 * The counters run: what it has now is where its thread and socket counts start. A
+	 * socket that cannot be reached is left out with a warning: no reason to give up.
+	 */
+	threads__start(&s->target);
+	sockets__adopt(s->tracer, &s->target);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched) {
 		err = launch__release(&s->launch);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "leakbpf.h"
 
 struct fd_tracker;
 struct symbolizer;
@@ -21,6 +23,9 @@ struct target {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + the signal that killed it */
+	/* at attach, where the counts since then start (user/threads.c, user/sockets.c) */
+	uint64_t threads_start;			/* live threads; UINT64_MAX when unknown */
+	int64_t tcp_start[TCP_STATE_SLOTS];	/* TCP sockets it held, per state */
 	/* outstanding bytes at each report so far, for growth_bytes_per_min */
 	double *round_s, *round_bytes;
 	int nrounds;

@@ -11,13 +11,16 @@
 #include "dynloader.h"
 #include "fds.skel.h"
 #include "items.skel.h"
+#include "links.h"
 #include "loader.skel.h"
 #include "log.h"
+#include "tasks.skel.h"
 
 struct tracer {
 	struct alloc_bpf *alloc;
 	struct items_bpf *items;	/* NULL without --item/--batch */
 	struct loader_bpf *loader;	/* NULL when the loader is not watched */
+	struct tasks_bpf *tasks;	/* threads and TCP sockets; NULL when the kernel cannot */
 	struct fds_bpf *fds;		/* NULL when fds are not traced */
 	struct ring_buffer *fds_rb;
 	fd_event_fn fds_fn;
@@ -26,8 +29,7 @@ struct tracer {
 	struct ring_buffer *loader_rb;
 	loader_event_fn loader_fn;
 	void *loader_ctx;
-	struct bpf_link **links;
-	size_t nlinks, cap;
+	struct links links;
 	enum track_mode mode;
 	int ncpus;
 };
@@ -56,16 +58,47 @@ static const struct {
 
 static int add_link(struct tracer *t, struct bpf_link *link)
 {
-	if (t->nlinks == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		struct bpf_link **l = realloc(t->links, cap * sizeof(*l));
+	return links__add(&t->links, link);
+}
 
-		if (!l)
-			return -ENOMEM;
-		t->links = l;
-		t->cap = cap;
+static void load_error(const struct bpf_object *obj, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		elog("loading BPF programs is not permitted (%s): run as root, or with "
+		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
+	else
+		elog("cannot load the BPF object %s (%s)%s", bpf_object__name(obj), errstr(err),
+		     log_verbose ? "" : "; -v shows the verifier's log");
+}
+
+/*
+ * Threads and TCP sockets: BTF tracepoints, attached once for every process. They cost a
+ * test and a lookup per event until a process is added, so they go live right away.
+ * Kernels before 5.11 cannot use sk storage from them: the caller goes on without.
+ */
+static int load_tasks(struct tracer *t)
+{
+	int err;
+
+	t->tasks = tasks_bpf__open();
+	if (!t->tasks) {
+		err = -errno;
+		elog("cannot open the thread and TCP socket BPF object: %s", errstr(err));
+		return err;
 	}
-	t->links[t->nlinks++] = link;
+	err = tasks_bpf__load(t->tasks);
+	if (err) {
+		err = -errno;
+		load_error(t->tasks->obj, err);
+		return err;
+	}
+	err = tasks_bpf__attach(t->tasks);
+	if (err) {
+		err = -errno;
+		elog("cannot attach to the task_newtask, sched_process_exit and "
+		     "inet_sock_set_state tracepoints (%s)", errstr(err));
+		return err;
+	}
 	return 0;
 }
 
@@ -148,21 +181,20 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		err = fds_bpf__load(t->fds);
 		if (err) {
 			err = -errno;
-			obj = t->fds->obj;
-			goto load_failed_obj;
+			load_error(t->fds->obj, err);
+			goto fail;
 		}
+	}
+	if (load_tasks(t)) {
+		elog("threads and TCP sockets are not traced: their sections are null");
+		tasks_bpf__destroy(t->tasks);
+		t->tasks = NULL;
 	}
 	return t;
 
 load_failed:
 	obj = t->loader ? t->loader->obj : t->items ? t->items->obj : t->alloc->obj;
-load_failed_obj:
-	if (err == -EPERM || err == -EACCES)
-		elog("loading BPF programs is not permitted (%s): run as root, or with "
-		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
-	else
-		elog("cannot load the BPF object %s (%s)%s", bpf_object__name(obj), errstr(err),
-		     log_verbose ? "" : "; -v shows the verifier's log");
+	load_error(obj, err);
 fail:
 	tracer__free(t);
 	errno = -err;
@@ -171,17 +203,14 @@ fail:
 
 void tracer__free(struct tracer *t)
 {
-	size_t i;
-
 	if (!t)
 		return;
 	/* links first: the probes leave the target before the programs go */
-	for (i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	free(t->links);
+	links__destroy(&t->links);
 	ring_buffer__free(t->loader_rb);
 	ring_buffer__free(t->fds_rb);
 	fds_bpf__destroy(t->fds);
+	tasks_bpf__destroy(t->tasks);
 	loader_bpf__destroy(t->loader);
 	items_bpf__destroy(t->items);
 	alloc_bpf__destroy(t->alloc);
@@ -215,6 +244,15 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 		err = insert_zeroed(t->fds->maps.fd_stats, sizeof(struct fd_stats), t->ncpus, pid);
 	if (!err && t->fds)
 		err = insert_zeroed(t->fds->maps.fd_procs, sizeof(struct fd_proc), 1, pid);
+	if (err || !t->tasks)
+		return err;
+	err = insert_zeroed(t->tasks->maps.thread_stats, sizeof(struct thread_stats), t->ncpus,
+			    pid);
+	if (!err)
+		err = insert_zeroed(t->tasks->maps.exiting, sizeof(__u32), 1, pid);
+	if (!err)
+		err = insert_zeroed(t->tasks->maps.sock_stats, sizeof(struct sock_stats),
+				    t->ncpus, pid);
 	return err;
 }
 
@@ -482,27 +520,39 @@ uint64_t tracer__fd_lost(struct tracer *t)
 	return d.records_full + d.stacks_failed + d.events_lost;
 }
 
-/* Sum a per-CPU value of n u64 counters. */
-static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, size_t n)
+/* The per-CPU values of a process in map, ncpus * size bytes to free; NULL with errno. */
+static void *percpu_values(struct bpf_map *map, int ncpus, pid_t pid, size_t size)
 {
 	__u32 key = pid;
-	__u64 *vals = calloc(ncpus, n * sizeof(__u64));
-	int cpu, err = 0;
+	void *vals = calloc(ncpus, size);
+	int err;
+
+	if (!vals)
+		return NULL;
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * size, 0)) {
+		err = errno;
+		free(vals);
+		errno = err;
+		return NULL;
+	}
+	return vals;
+}
+
+/* Sum a per-CPU value of n u64 counters (two's complement: __s64 ones too). */
+static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, size_t n)
+{
+	__u64 *vals = percpu_values(map, ncpus, pid, n * sizeof(__u64));
+	int cpu;
 	size_t i;
 
 	if (!vals)
-		return -ENOMEM;
-	if (bpf_map__lookup_elem(map, &key, sizeof(key), vals, ncpus * n * sizeof(__u64), 0)) {
-		err = -errno;
-		goto out;
-	}
+		return -errno;
 	memset(out, 0, n * sizeof(__u64));
 	for (cpu = 0; cpu < ncpus; cpu++)
 		for (i = 0; i < n; i++)
 			out[i] += vals[cpu * n + i];
-out:
 	free(vals);
-	return err;
+	return 0;
 }
 
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out)
@@ -530,18 +580,87 @@ int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out)
 void tracer__drops(struct tracer *t, struct drop_stats *out)
 {
 	*out = t->alloc->bss->drops;
+	if (!t->tasks)
+		return;
+	out->socks_untracked = t->tasks->bss->drops.socks_untracked;
+	out->close_waits_full = t->tasks->bss->drops.close_waits_full;
 }
 
-int tracer__for_each_block(struct tracer *t,
-			   int (*fn)(const struct alloc_key *k, const struct alloc_info *v,
-				     void *arg),
-			   void *arg)
+bool tracer__has_tasks(const struct tracer *t)
+{
+	return t->tasks != NULL;
+}
+
+int tracer__thread_stats(struct tracer *t, pid_t pid, struct thread_stats *out)
+{
+	struct thread_stats *v = percpu_values(t->tasks->maps.thread_stats, t->ncpus, pid,
+					       sizeof(*v));
+	int cpu;
+
+	if (!v)
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < t->ncpus; cpu++) {
+		out->created += v[cpu].created;
+		out->exited += v[cpu].exited;
+		/* every CPU saw the count at its own exits: the first exit saw the most */
+		if (v[cpu].threads_at_exit > out->threads_at_exit)
+			out->threads_at_exit = v[cpu].threads_at_exit;
+		if (v[cpu].exit_ns && (!out->exit_ns || v[cpu].exit_ns < out->exit_ns))
+			out->exit_ns = v[cpu].exit_ns;
+		if (v[cpu].dead && !out->dead) {
+			out->dead = 1;
+			out->exit_status = v[cpu].exit_status;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+int tracer__sock_stats(struct tracer *t, pid_t pid, struct sock_stats *out)
+{
+	return read_percpu(t->tasks->maps.sock_stats, t->ncpus, pid, (__u64 *)out->state,
+			   TCP_STATE_SLOTS);
+}
+
+int tracer__adopt_socket(struct tracer *t, int fd, const struct sock_owner *so,
+			 const struct close_wait *cw)
+{
+	struct bpf_map *cws = t->tasks->maps.close_waits;
+	bool added_cw = false;
+	__u64 id = so->id;
+	int err;
+
+	/*
+	 * The CLOSE_WAIT record first: once the storage exists, the BPF side may take the
+	 * socket out of CLOSE_WAIT, and must then find the record to delete.
+	 */
+	if (cw) {
+		if (!bpf_map__update_elem(cws, &id, sizeof(id), cw, sizeof(*cw), BPF_NOEXIST))
+			added_cw = true;
+		else if (errno != EEXIST)	/* EEXIST: the same socket in another fd */
+			return -errno;
+	}
+	if (bpf_map__update_elem(t->tasks->maps.sock_owners, &fd, sizeof(fd), so, sizeof(*so),
+				 BPF_NOEXIST)) {
+		err = -errno;
+		if (added_cw)
+			bpf_map__delete_elem(cws, &id, sizeof(id), 0);
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Calls fn for every entry of a hash map until it returns non-zero. In batches, by bucket:
+ * entries deleted meanwhile do not restart the walk, as they would with get_next_key.
+ */
+static int walk_hash(int fd, size_t key_size, size_t value_size,
+		     int (*fn)(const void *key, const void *value, void *arg), void *arg)
 {
 	enum { BATCH = 4096 };
-	int fd = bpf_map__fd(t->alloc->maps.allocs);
-	struct alloc_key *keys = calloc(BATCH, sizeof(*keys));
-	struct alloc_info *vals = calloc(BATCH, sizeof(*vals));
-	struct alloc_key in, out;
+	char *keys = calloc(BATCH, key_size), *vals = calloc(BATCH, value_size);
+	__u64 in, out;	/* a hash map's cursor: its bucket number, a __u32 */
 	void *inp = NULL;
 	int err = 0, ret;
 	__u32 i, n;
@@ -550,8 +669,6 @@ int tracer__for_each_block(struct tracer *t,
 		err = -ENOMEM;
 		goto out;
 	}
-	if (t->mode == MODE_COUNTS)
-		goto out;
 	for (;;) {
 		n = BATCH;
 		ret = bpf_map_lookup_batch(fd, inp, &out, keys, vals, &n, NULL);
@@ -560,7 +677,7 @@ int tracer__for_each_block(struct tracer *t,
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			err = fn(&keys[i], &vals[i], arg);
+			err = fn(keys + i * key_size, vals + i * value_size, arg);
 			if (err)
 				goto out;
 		}
@@ -573,6 +690,54 @@ out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+/* tracer__for_each_block's fn, behind walk_hash's */
+struct block_walk {
+	int (*fn)(const struct alloc_key *k, const struct alloc_info *v, void *arg);
+	void *arg;
+};
+
+static int block_entry(const void *key, const void *value, void *arg)
+{
+	struct block_walk *w = arg;
+
+	return w->fn(key, value, w->arg);
+}
+
+int tracer__for_each_block(struct tracer *t,
+			   int (*fn)(const struct alloc_key *k, const struct alloc_info *v,
+				     void *arg),
+			   void *arg)
+{
+	struct block_walk w = { .fn = fn, .arg = arg };
+
+	if (t->mode == MODE_COUNTS)
+		return 0;
+	return walk_hash(bpf_map__fd(t->alloc->maps.allocs), sizeof(struct alloc_key),
+			 sizeof(struct alloc_info), block_entry, &w);
+}
+
+/* tracer__for_each_close_wait's fn, behind walk_hash's */
+struct close_wait_walk {
+	int (*fn)(const struct close_wait *cw, void *arg);
+	void *arg;
+};
+
+static int close_wait_entry(const void *key, const void *value, void *arg)
+{
+	struct close_wait_walk *w = arg;
+
+	return w->fn(value, w->arg);
+}
+
+int tracer__for_each_close_wait(struct tracer *t,
+				int (*fn)(const struct close_wait *cw, void *arg), void *arg)
+{
+	struct close_wait_walk w = { .fn = fn, .arg = arg };
+
+	return walk_hash(bpf_map__fd(t->tasks->maps.close_waits), sizeof(__u64),
+			 sizeof(struct close_wait), close_wait_entry, &w);
 }
 
 static int read_stack(struct bpf_map *map, uint64_t stack, uint64_t *ips, int max)

@@ -88,6 +88,24 @@ void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out);
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);
 void tracer__drops(struct tracer *t, struct drop_stats *out);
+/* Are threads and TCP sockets traced? (Not when the kernel cannot; tracer__new said so.) */
+bool tracer__has_tasks(const struct tracer *t);
+/* A process's thread counters, the CPUs merged. Only when tracer__has_tasks(). */
+int tracer__thread_stats(struct tracer *t, pid_t pid, struct thread_stats *out);
+/*
+ * A process's TCP socket counts per state since it was added (negative: fewer than then).
+ * This and the next two only when tracer__has_tasks().
+ */
+int tracer__sock_stats(struct tracer *t, pid_t pid, struct sock_stats *out);
+/*
+ * Follow a socket that was open before the process was added, through fd, an fd of ours
+ * for it; cw: its CLOSE_WAIT record when it is in CLOSE_WAIT. -EEXIST: already followed.
+ */
+int tracer__adopt_socket(struct tracer *t, int fd, const struct sock_owner *so,
+			 const struct close_wait *cw);
+/* Calls fn for every socket in CLOSE_WAIT (of every process); stops when fn returns non-zero. */
+int tracer__for_each_close_wait(struct tracer *t,
+				int (*fn)(const struct close_wait *cw, void *arg), void *arg);
 
 /* Calls fn for every outstanding block; stops when fn returns non-zero. */
 int tracer__for_each_block(struct tracer *t,

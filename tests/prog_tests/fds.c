@@ -66,37 +66,6 @@ static int read_port(struct proc *p)
 	return atoi(line + 5);
 }
 
-static json_t *leaked(json_t *proc, int fd)
-{
-	json_t *a = json_object_get(proc, "leaked_fds"), *l;
-	size_t i;
-
-	json_array_foreach(a, i, l) {
-		if (jint(l, "fd") == fd)
-			return l;
-	}
-	return NULL;
-}
-
-static const char *frame_symbol(json_t *l, int i)
-{
-	return jstr(json_array_get(json_object_get(l, "stack"), i), "symbol");
-}
-
-/* The frame of function fn among the first frames, -1 if it is not there. */
-static int frame_of(json_t *l, const char *fn)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		const char *s = frame_symbol(l, i);
-
-		if (s && !strcmp(s, fn))
-			return i;
-	}
-	return -1;
-}
-
 /*
  * fd was left open with this kind and target, opened by fn, which run_fn called, which
  * main called, in the C library's wrapper (frame 0): the walk through the wrapper is right.
@@ -104,7 +73,7 @@ static int frame_of(json_t *l, const char *fn)
 static void expect_fd(json_t *proc, int fd, const char *kind, const char *target,
 		      const char *fn, const char *run_fn)
 {
-	json_t *l = leaked(proc, fd);
+	json_t *l = leaked_fd(proc, fd);
 	char name[160];
 	int at;
 
@@ -119,13 +88,9 @@ static void expect_fd(json_t *proc, int fd, const char *kind, const char *target
 			    !strncmp(jstr(l, "target"), target, strlen(target) - 1), name);
 	else
 		ASSERT_STREQ(jstr(l, "target"), target, name);
-	snprintf(name, sizeof(name), "fd %d opened by %s", fd, fn);
-	at = frame_of(l, fn);
-	if (!ASSERT_TRUE(at >= 1, name))
-		return;
-	snprintf(name, sizeof(name), "fd %d: %s called by %s, by main", fd, fn, run_fn);
-	ASSERT_STREQ(frame_symbol(l, at + 1), run_fn, name);
-	ASSERT_STREQ(frame_symbol(l, at + 2), "main", name);
+	snprintf(name, sizeof(name), "fd %d opened by %s, called by %s, by main", fd, fn, run_fn);
+	at = stack_has(l, fn, (const char *const[]){ run_fn, "main", NULL });
+	ASSERT_TRUE(at >= 1, name);
 	snprintf(name, sizeof(name), "fd %d: frame 0 in the C library", fd);
 	ASSERT_TRUE(strstr(jstr(json_array_get(json_object_get(l, "stack"), 0), "module") ?: "",
 			   wrappers), name);
@@ -184,7 +149,7 @@ static void expect_run_all(json_t *p, int udp_port, int tcp_port)
 	expect_fd(p, 22, "socket", "unix stream", "make_socketpair", "run_all");
 	expect_fd(p, 23, "file", a, "recv_fd", "run_all");	/* SCM_RIGHTS */
 	snprintf(want, sizeof(want), "-> 127.0.0.1:%d", tcp_port);
-	ASSERT_OK_PTR(strstr(jstr(leaked(p, 12), "target") ?: "", want), "client's peer");
+	ASSERT_OK_PTR(strstr(jstr(leaked_fd(p, 12), "target") ?: "", want), "client's peer");
 }
 
 /* leakbpf detached: the target goes on as before, and finishes on its own. */
@@ -319,7 +284,7 @@ static void cmd_every_kind(void)
 	/* 0-2 were replaced (dup2) while traced: they are the program's own now */
 	ASSERT_EQ(json_array_size(json_object_get(p, "leaked_fds")), 23, "leaked_fds");
 	for (i = 0; i < 3; i++)
-		ASSERT_STREQ(jstr(leaked(p, i), "target"), "/dev/null", "stdio on /dev/null");
+		ASSERT_STREQ(jstr(leaked_fd(p, i), "target"), "/dev/null", "stdio on /dev/null");
 	expect_run_all(p, ports[0], ports[1]);
 	ASSERT_STREQ(check_status(p, "fd_growth"), "fail", "fd_growth");
 	ASSERT_EQ(status, 23, "leak -> 23");
@@ -430,7 +395,7 @@ out:
 /* The scenario, fds half: growth 14 = 5 files + 2 UDP + a pipe + a listener + 4 */
 static void scenario(void)
 {
-	const char *extra[] = { "--top", "20", NULL };
+	const char *extra[] = { NULL };	/* all 14 listed, though --top is 10 */
 	static const char *const logs[] = { "log1", "log2", "log3", "log4", "log5" };
 	struct proc t = {}, l = {};
 	int ports[3], status = -1, i;
@@ -461,7 +426,7 @@ static void scenario(void)
 	for (i = 0; i < 4; i++) {
 		expect_fd(p, 15 + i, "socket", "tcp 127.0.0.1:*", "connect_client",
 			  "run_scenario");
-		ASSERT_OK_PTR(strstr(jstr(leaked(p, 15 + i), "target") ?: "", want),
+		ASSERT_OK_PTR(strstr(jstr(leaked_fd(p, 15 + i), "target") ?: "", want),
 			      "client in CLOSE_WAIT");
 	}
 	ASSERT_STREQ(check_status(p, "fd_growth"), "fail", "fd_growth");
@@ -479,7 +444,7 @@ out:
  */
 static void expect_exec(json_t *p, int ld, int before)
 {
-	json_t *kept = leaked(p, 6), *stack;
+	json_t *kept = leaked_fd(p, 6), *stack;
 	size_t i;
 
 	/* before: what was traced before run_exec (/dev/null under -- CMD) */
@@ -488,7 +453,7 @@ static void expect_exec(json_t *p, int ld, int before)
 	if (!ASSERT_OK_PTR(kept, "the plain file survives the exec"))
 		return;
 	ASSERT_STREQ(jstr(kept, "target"), in_dir("kept"), "its target");
-	ASSERT_TRUE(!leaked(p, 5) && !leaked(p, 7) && !leaked(p, 8), "close-on-exec fds gone");
+	ASSERT_TRUE(!leaked_fd(p, 5) && !leaked_fd(p, 7) && !leaked_fd(p, 8), "close-on-exec fds gone");
 	/* at least the wrapper: once the image is gone, only the frame-pointer walk is left */
 	stack = json_object_get(kept, "stack");
 	ASSERT_GE(json_array_size(stack), 1, "its stack");
@@ -560,11 +525,11 @@ static void learned_rules(void)
 	ASSERT_EQ(json_array_size(json_object_get(p, "leaked_fds")), 6, "leaked");
 	/* round 1: fds 5 (file) and 6 (socket); round 2: 7-10, alternately */
 	for (fd = 5; fd <= 10; fd++) {
-		const char *want[] = { frame_symbol(leaked(p, 5 + !(fd % 2)), 0),
+		const char *want[] = { stack_symbol(leaked_fd(p, 5 + !(fd % 2)), 0),
 				       fd % 2 ? "open_file" : "open_udp", "run_twice", "main" };
 
 		for (i = 0; i < 4; i++)
-			ASSERT_STREQ(frame_symbol(leaked(p, fd), i), want[i] ?: "?",
+			ASSERT_STREQ(stack_symbol(leaked_fd(p, fd), i), want[i] ?: "?",
 				     "same frames as round 1");
 	}
 	ASSERT_EQ(status, 23, "leak");

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/* A growable set of BPF links, detached together. */
+#ifndef LEAKBPF_LINKS_H
+#define LEAKBPF_LINKS_H
+
+#include <stddef.h>
+
+struct bpf_link;
+
+struct links {
+	struct bpf_link **v;
+	size_t n, cap;
+};
+
+/* 0 or -ENOMEM (the link is then not kept: the caller destroys it) */
+int links__add(struct links *l, struct bpf_link *link);
+/*
+ * Destroy every link, several at a time. Removing a uprobe waits for an RCU grace period
+ * (about 0.25 s here), and one after the other those waits add up to seconds at exit;
+ * waited for side by side, they cost about one.
+ */
+void links__destroy(struct links *l);
+
+#endif
