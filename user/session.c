@@ -208,15 +208,17 @@ static bool find_loader(struct session *s)
 static int on_loader_event(void *ctx, const struct loader_event *e)
 {
 	struct session *s = ctx;
+	int err;
 
 	if ((pid_t)e->tgid != s->target.pid)
 		return 0;
 	target__refresh(&s->target);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
 	/* held once its libraries are mapped: the C library's _Exit can be probed now */
-	if (e->stopped && s->target.fds && fd_tracker__hold_exit(s->target.fds, s->tracer))
-		elog("cannot hold PID %d at exit: its fds are reported as the kernel left them",
-		     e->tgid);
+	err = e->stopped && s->target.fds ? fd_tracker__hold_exit(s->target.fds, s->tracer) : 0;
+	if (err)
+		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
+		     e->tgid, errstr(err));
 	if (e->stopped && kill(e->tgid, SIGCONT))
 		elog("cannot resume PID %d after reading its modules (%s)", e->tgid,
 		     errstr(-errno));

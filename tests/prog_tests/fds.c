@@ -177,9 +177,7 @@ static json_t *run_pid(const char *mode, const char *const *extra, int nports, i
 	}
 	if (proc_expect(t, "done"))
 		return NULL;
-	kill(l->pid, SIGINT);
-	*status = proc_finish(l);
-	return last_report(l);
+	return leakbpf_finish(l, SIGINT, status);
 }
 
 /* `leakbpf -- PROG MODE DIR`, through go/done/exit. */
@@ -198,8 +196,7 @@ static json_t *run_prog(const char *prog, const char *mode, const char *const *e
 	}
 	if (proc_expect(l, "done") || proc_send(l, "exit"))
 		return NULL;
-	*status = proc_finish(l);
-	return last_report(l);
+	return leakbpf_finish(l, 0, status);
 }
 
 static json_t *run_cmd(const char *mode, const char *const *extra, int nports, int *ports,
@@ -515,10 +512,8 @@ static void learned_rules(void)
 	if (!ASSERT_OK(proc_wait_stderr_count(&l, unwound, 2), "two places unwound") ||
 	    proc_send(&t, "again") || proc_expect(&t, "done"))
 		goto out;
-	kill(l.pid, SIGINT);
-	status = proc_finish(&l);
-	r = last_report(&l);
-	if (!ASSERT_OK_PTR(r, "report"))
+	r = leakbpf_finish(&l, SIGINT, &status);
+	if (!r)
 		goto out;
 	p = report_proc(r);
 	ASSERT_EQ(count_stderr(&l, unwound), 2, "the second round stayed in the kernel");
@@ -555,9 +550,8 @@ static void exit_unheld(void)
 	    proc_send(&t, "exit"))
 		goto out;
 	ASSERT_EQ(proc_finish(&t), 0, "target exits");
-	status = proc_finish(&l);
-	r = last_report(&l);
-	if (!ASSERT_OK_PTR(r, "report"))
+	r = leakbpf_finish(&l, 0, &status);
+	if (!r)
 		goto out;
 	p = report_proc(r);
 	ASSERT_TRUE(json_is_true(json_object_get(p, "exited")), "exited");
