@@ -178,4 +178,121 @@ struct loader_event {
 	__u32 stopped;		/* SIGSTOP was sent: user space sends SIGCONT when done */
 };
 
+/*
+ * File descriptors (bpf/fds.bpf.c). An fd opened while traced is a record keyed by
+ * {tgid, fd}; the fd table itself, not the records, is what the report counts.
+ */
+#define DEFAULT_MAX_FDS (1 << 16)	/* fds opened while traced and still open, all processes */
+#define MAX_UNWIND_RULES 8192		/* learned unwind rules (struct unwind_rule) */
+#define FD_STACK_COPY 4096		/* bytes of user stack an fd_unwind_event carries */
+#define FD_CFI_STEPS 8			/* frames unwound by rules before the frame-pointer walk */
+#define MAX_NEW_FDS 32			/* fds recorded from one syscall (SCM_RIGHTS may bring more) */
+
+/* Key of the `fd_records` map. */
+struct fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+/* Value of the `fd_records` map: an fd opened while traced. */
+struct fd_info {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC when it was opened */
+	__u64 stack;		/* key in `fd_stacks`; 0 when not captured here */
+	__u64 seq;		/* else the fd_unwind_event that carried its stack to user space; 0: none */
+	__u64 ino;		/* i_ino of its file: a later fd with the same number has another */
+	__u32 exec_gen;		/* fd_proc.exec_gen when it was opened: its stack's image */
+	__u32 pad;
+};
+
+/* Per-process fd counters (a per-CPU value: user space sums the CPUs). */
+struct fd_stats {
+	__u64 opened;		/* fds created by a traced syscall */
+	__u64 closed;		/* fds closed by close, close_range, dup2/dup3 over them, exec */
+	__u64 closed_at_exit;	/* fds still open when the process exited (the kernel closed them) */
+};
+
+/* Flags of a process in the `fd_procs` map. */
+enum fd_proc_flags {
+	FDP_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
+	FDP_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
+};
+
+/* Value of the `fd_procs` map. */
+struct fd_proc {
+	__u32 flags;		/* enum fd_proc_flags */
+	__u32 exec_gen;		/* execs so far: unwind rules of an older image no longer apply */
+};
+
+/*
+ * How to unwind one frame, learned by user space from the CFI of the frame's module, keyed
+ * by {tgid, pc}: C libraries' syscall wrappers keep no frame pointer, so the caller of
+ * open() is found only through the CFI. CFA is the caller's stack pointer.
+ */
+enum unwind_rule_type {
+	RULE_CFA_SP = 1,	/* CFA = sp + cfa_off */
+	RULE_CFA_BP = 2,	/* CFA = bp + cfa_off */
+	RULE_FP = 3,		/* a frame-pointer frame: walk the rbp chain from here */
+	RULE_END = 4,		/* the outermost frame: nothing called it */
+	RULE_PENDING = 5,	/* asked for: sent is how many stacks went to user space */
+};
+
+/* Stacks sent to user space for one pc before its rule is known; then frame pointers. */
+#define MAX_PENDING_EVENTS 16
+
+struct unwind_key {
+	__u64 pc;		/* frame 0: the ip after the syscall; others: the return address */
+	__u32 tgid;
+	__u32 exec_gen;		/* fd_proc.exec_gen of the image the pc belongs to */
+};
+
+struct unwind_rule {
+	__u32 type;		/* enum unwind_rule_type */
+	__s32 cfa_off;
+	__s32 ra_off;		/* the return address is at CFA + ra_off */
+	__s32 bp_off;		/* the caller's rbp is at CFA + bp_off; 0: rbp is unchanged */
+	__u32 sent;		/* RULE_PENDING: stacks sent so far */
+	__u32 pad;
+};
+
+/* A frame-pointer walk: rets[0] is the ip, rets[i > 0] the return address read at bps[i] + 8. */
+struct fp_frames {
+	__u64 rets[MAX_STACK_DEPTH];
+	__u64 bps[MAX_STACK_DEPTH];
+};
+
+/* Ring buffer events of bpf/fds.bpf.c, told apart by their first field. */
+enum fd_event_type {
+	FD_EV_UNWIND = 1,	/* struct fd_unwind_event */
+	FD_EV_EXIT = 2,		/* struct fd_exit_event */
+};
+
+/* An fd was opened at a pc with no learned rule: user space unwinds it from this. */
+struct fd_unwind_event {
+	__u32 type;
+	__u32 tgid;
+	__u64 seq;		/* fd_info.seq of the fds it made */
+	__u32 exec_gen;		/* for the rules learned from it */
+	__u32 pad;
+	__u64 ip, sp, bp;	/* user registers at the syscall */
+	struct fp_frames fp;	/* frame-pointer walk from bp (garbage if the wrapper reused rbp) */
+	__u32 nfp;		/* entries in fp */
+	__u32 copy_len;		/* bytes of copy */
+	__u8 copy[FD_STACK_COPY];	/* the user stack from sp up */
+};
+
+/* A process called _Exit() and, with stopped, waits (SIGSTOP) for user space to look. */
+struct fd_exit_event {
+	__u32 type;
+	__u32 tgid;
+	__u32 stopped;
+	__u32 pad;
+};
+
+/* Losses of bpf/fds.bpf.c, in .bss: every one of these makes the report say so. */
+struct fd_drop_stats {
+	__u64 records_full;	/* `fd_records` was full, or an SCM_RIGHTS message brought more */
+	__u64 stacks_failed;	/* `fd_stacks` was full */
+	__u64 events_lost;	/* the ring buffer was full: an fd went without its stack */
+};
+
 #endif /* LEAKBPF_H */

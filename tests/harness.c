@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
@@ -61,6 +62,8 @@ int proc_start(struct proc *p, char *const argv[], bool capture)
 			dup2(so[1], 1);
 			dup2(se[1], 2);
 		}
+		/* whatever runs the tests may leak fds to us: targets start with 0-4 only */
+		syscall(SYS_close_range, 5, ~0U, 0);
 		execv(argv[0], argv);
 		_exit(126);
 	}
@@ -176,6 +179,30 @@ int proc_wait_stderr(struct proc *p, const char *prefix)
 	}
 }
 
+int count_stderr(const struct proc *p, const char *str)
+{
+	const char *s = p->err_buf;
+	int n = 0;
+
+	while (s && (s = strstr(s, str))) {
+		n++;
+		s += strlen(str);
+	}
+	return n;
+}
+
+int proc_wait_stderr_count(struct proc *p, const char *str, int n)
+{
+	while (count_stderr(p, str) < n) {
+		if (wait_readable(p->err) || slurp(p->err, &p->err_buf, &p->err_len) <= 0) {
+			fprintf(stderr, "  '%s' not %d times on stderr of PID %d; it said:\n%s\n",
+				str, n, p->pid, p->err_buf ? p->err_buf : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int proc_finish(struct proc *p)
 {
 	int status;
@@ -222,9 +249,10 @@ void proc_free(struct proc *p)
 		close(p->ctl_in);
 	if (p->ctl_out > 0)
 		close(p->ctl_out);
-	if (p->out >= 0)
+	/* > 0 as for ctl_*: a zeroed (or already freed) proc owns no fd, least of all stdin */
+	if (p->out > 0)
 		close(p->out);
-	if (p->err >= 0)
+	if (p->err > 0)
 		close(p->err);
 	free(p->out_buf);
 	free(p->err_buf);
@@ -424,6 +452,43 @@ static json_t *check_by_name(json_t *proc, const char *name)
 			return c;
 	}
 	return NULL;
+}
+
+json_t *leaked_fd(json_t *proc, int fd)
+{
+	json_t *a = json_object_get(proc, "leaked_fds"), *l;
+	size_t i;
+
+	json_array_foreach(a, i, l) {
+		if (jint(l, "fd") == fd)
+			return l;
+	}
+	return NULL;
+}
+
+const char *stack_symbol(json_t *entry, int i)
+{
+	return jstr(json_array_get(json_object_get(entry, "stack"), i), "symbol");
+}
+
+int stack_has(json_t *entry, const char *fn, const char *const *then)
+{
+	const char *s;
+	int i, j;
+
+	for (i = 0; i < 4; i++) {
+		s = stack_symbol(entry, i);
+		if (s && !strcmp(s, fn))
+			break;
+	}
+	if (i == 4)
+		return -1;
+	for (j = 0; then && then[j]; j++) {
+		s = stack_symbol(entry, i + 1 + j);
+		if (!s || strcmp(s, then[j]))
+			return -1;
+	}
+	return i;
 }
 
 const char *check_status(json_t *proc, const char *name)

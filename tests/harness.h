@@ -43,6 +43,10 @@ int proc_expect(struct proc *p, const char *word);
 int proc_read_line(struct proc *p, char *line, size_t size);
 /* Read p's stderr until a line starting with prefix; 0, or -1 on EOF/stuck. */
 int proc_wait_stderr(struct proc *p, const char *prefix);
+/* How often str occurs in what was read of p's stderr so far. */
+int count_stderr(const struct proc *p, const char *str);
+/* Read p's stderr until str occurred n times; 0, or -1 on EOF/stuck. */
+int proc_wait_stderr_count(struct proc *p, const char *str, int n);
 /* Read stdout and stderr to EOF, reap; returns the exit status (or 128+sig), -1 if stuck. */
 int proc_finish(struct proc *p);
 void proc_kill(struct proc *p);
@@ -82,6 +86,15 @@ double jnum(json_t *obj, const char *path);
 const char *jstr(json_t *obj, const char *path);
 /* The leak site whose first frame is in function `symbol`, NULL if none. */
 json_t *site_by_symbol(json_t *proc, const char *symbol);
+/* The entry of leaked_fds for fd, NULL if none. */
+json_t *leaked_fd(json_t *proc, int fd);
+/* The symbol of frame i of an entry's "stack" (a leak site or a leaked fd), NULL if none. */
+const char *stack_symbol(json_t *entry, int i);
+/*
+ * The frame of function fn among an entry's first 4 frames, -1 if it is not there; when
+ * then is given, the frames after it must be those functions (NULL-terminated).
+ */
+int stack_has(json_t *entry, const char *fn, const char *const *then);
 /* A check's status ("pass", "fail", "skipped") in a process's verdict, NULL if absent. */
 const char *check_status(json_t *proc, const char *name);
 /* A check's value in a process's verdict, NAN if absent or null. */

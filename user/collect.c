@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect.h"
+#include "fds.h"
 #include "log.h"
 #include "sockets.h"
 #include "symbolize.h"
@@ -241,9 +242,12 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 				  ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 		r->tracer_max_rss_kib = ru.ru_maxrss;
 	}
+	r->top = c->env->top;
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
-			 drops.socks_untracked + drops.close_waits_full;
+			 drops.socks_untracked + drops.close_waits_full + tracer__fd_lost(c->tracer);
+	for (i = 0; i < c->ntargets; i++)
+		r->lost_events += fd_tracker__lost(c->targets[i].fds);
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
 	if (!r->procs)
 		return -ENOMEM;
@@ -302,6 +306,15 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 					       &p->sockets);
 		if (err)
 			goto out;
+		if (tg->fds) {
+			/* exited: threads__collect may know it before the pidfd says so */
+			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, p->exited, now,
+						 p);
+			if (err) {
+				elog("cannot read the fds of PID %d (%s)", tg->pid, errstr(err));
+				goto out;
+			}
+		}
 
 		in.memory = true;
 		in.mallocs = p->memory.mallocs;

@@ -115,6 +115,7 @@ static json_t *fds_json(const struct fds_report *f)
 	for (k = 0; k < FD_KIND_NR; k++)
 		json_object_set_new(kinds, fd_kind_names[k], json_integer((json_int_t)f->by_kind[k]));
 	json_object_set_new(o, "by_kind", kinds);
+	json_object_set_new(o, "at_exit", json_boolean(f->at_exit));
 	return o;
 }
 
@@ -146,6 +147,7 @@ static json_t *leaked_fds_json(const struct proc_report *p)
 		json_object_set_new(o, "kind", json_string(fd_kind_names[l->kind]));
 		json_object_set_new(o, "target", string(l->target));
 		json_object_set_new(o, "age_s", number(l->age_s));
+		json_object_set_new(o, "over_age", json_boolean(l->over_age));
 		json_object_set_new(o, "stack", stack_json(l->frames, l->nframes));
 		json_array_append_new(a, o);
 	}

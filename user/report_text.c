@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "report.h"
 
 /* "1.5 KiB": sizes read at a glance; the exact byte count is printed beside where it matters */
@@ -103,13 +104,20 @@ static void print_resources(const struct proc_report *p, FILE *out)
 			p->exited ? "at exit" : "now", cnt(p->threads.created, c, sizeof(c)),
 			cnt(p->threads.exited, d, sizeof(d)));
 	if (p->fds.present) {
-		fprintf(out, "  fds         %s at attach, %s now; %s opened, %s closed (now:",
-			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)),
-			cnt(p->fds.opened, c, sizeof(c)), cnt(p->fds.closed, d, sizeof(d)));
+		/* an exited process's end is its table at _exit(), or nothing left at all */
+		const char *when = p->fds.at_exit ? "at exit" : p->exited ? "after exit" : "now";
+
+		fprintf(out, "  fds         %s at attach, %s %s; %s opened, %s closed (%s:",
+			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)), when,
+			cnt(p->fds.opened, c, sizeof(c)), cnt(p->fds.closed, d, sizeof(d)), when);
 		for (k = 0; k < FD_KIND_NR; k++)
 			fprintf(out, " %llu %s", (unsigned long long)p->fds.by_kind[k],
 				fd_kind_names[k]);
 		fprintf(out, ")\n");
+		if (p->fds.closed_at_exit)
+			fprintf(out, "              (%llu of them by the kernel when it exited: "
+				"what was open then is not known)\n",
+				(unsigned long long)p->fds.closed_at_exit);
 	}
 	if (p->sockets.present) {
 		fprintf(out, "  tcp         %s open%s: %s established, %s listening, "
@@ -122,15 +130,15 @@ static void print_resources(const struct proc_report *p, FILE *out)
 	}
 }
 
-static void print_leaked_fds(const struct proc_report *p, FILE *out)
+static void print_leaked_fds(const struct report *r, const struct proc_report *p, FILE *out)
 {
-	int i, j;
+	int i, j, n = p->nleaked_fds < r->top ? p->nleaked_fds : r->top;
 
-	if (!p->nleaked_fds)
+	if (!n)
 		return;
-	fprintf(out, "  fds opened while traced and still open (%d of %llu)\n", p->nleaked_fds,
+	fprintf(out, "  fds opened while traced and still open (%d of %llu, the oldest)\n", n,
 		(unsigned long long)p->leaked_fds_total);
-	for (i = 0; i < p->nleaked_fds; i++) {
+	for (i = 0; i < n; i++) {
 		const struct leaked_fd *l = &p->leaked_fds[i];
 
 		fprintf(out, "    fd %d  %s %s", l->fd, fd_kind_names[l->kind],
@@ -140,6 +148,11 @@ static void print_leaked_fds(const struct proc_report *p, FILE *out)
 		fputc('\n', out);
 		for (j = 0; j < l->nframes; j++)
 			print_frame(&l->frames[j], out);
+		if (!l->nframes && !strcmp(r->mode, "counts"))
+			fprintf(out, "        (no stacks in counts mode)\n");
+		else if (!l->nframes)
+			fprintf(out, "        (opened where leakbpf does not look, or its stack was "
+				"lost)\n");
 	}
 }
 
@@ -215,7 +228,7 @@ void report__print_text(const struct report *r, FILE *out)
 		print_resources(p, out);
 		print_verdict(&p->verdict, out);
 		print_sites(p, out);
-		print_leaked_fds(p, out);
+		print_leaked_fds(r, p, out);
 	}
 	fprintf(out, "\n%s\n", r->leak ? "LEAK FOUND" : "no leak found");
 	fflush(out);

@@ -16,6 +16,7 @@
 #include "collect.h"
 #include "dynloader.h"
 #include "elf_file.h"
+#include "fds.h"
 #include "launch.h"
 #include "log.h"
 #include "proc.h"
@@ -208,16 +209,78 @@ static bool find_loader(struct session *s)
 static int on_loader_event(void *ctx, const struct loader_event *e)
 {
 	struct session *s = ctx;
+	int err;
 
 	if ((pid_t)e->tgid != s->target.pid)
 		return 0;
 	target__refresh(&s->target);
 	tracer__refresh_allocator(s->tracer, e->tgid);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
+	/* held once its libraries are mapped: the C library's _Exit can be probed now */
+	err = e->stopped && s->target.fds ? fd_tracker__hold_exit(s->target.fds, s->tracer) : 0;
+	if (err)
+		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
+		     e->tgid, errstr(err));
 	if (e->stopped && kill(e->tgid, SIGCONT))
 		elog("cannot resume PID %d after reading its modules (%s)", e->tgid,
 		     errstr(-errno));
 	return 0;
+}
+
+static int on_fd_event(void *ctx, const void *data, size_t size)
+{
+	const struct fd_exit_event *ex = data;
+	struct session *s = ctx;
+	int err;
+
+	if (size < sizeof(*ex) || (pid_t)ex->tgid != s->target.pid || !s->target.fds)
+		return 0;
+	if (ex->type == FD_EV_UNWIND && size >= sizeof(struct fd_unwind_event)) {
+		/* its modules could not be read yet (it was exec'ing at the first look) */
+		if (!s->target.sym)
+			target__refresh(&s->target);
+		return fd_tracker__unwind(s->target.fds, s->tracer, s->target.sym, data);
+	}
+	if (ex->type != FD_EV_EXIT)
+		return 0;
+	/* held at _Exit(): its modules and fds as they are, then let it go */
+	target__refresh(&s->target);
+	err = fd_tracker__at_exit(s->target.fds, s->tracer, now_ns());
+	if (err)
+		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));
+	if (ex->stopped && kill(ex->tgid, SIGCONT))
+		elog("cannot resume PID %d after reading its fds (%s)", ex->tgid, errstr(-errno));
+	return 0;
+}
+
+/*
+ * File descriptors: the syscall tracepoints, and the fd table at attach. A command's first
+ * exec closes leakbpf's fds, not the program's. A command is held at _Exit() once the
+ * object that defines it is mapped: at its exec stop when it has no glibc loader to wait
+ * for (static, musl), else when its libraries are (on_loader_event).
+ */
+static int setup_fds(struct session *s)
+{
+	int err;
+
+	s->target.fds = fd_tracker__new(s->target.pid);
+	if (!s->target.fds)
+		return -ENOMEM;
+	if (s->launched) {
+		err = tracer__add_fd_flags(s->tracer, s->target.pid, FDP_SKIP_EXEC);
+		if (err) {
+			elog("cannot register PID %d with the fd tracer (%s)", s->target.pid,
+			     errstr(err));
+			return err;
+		}
+	}
+	err = tracer__attach_fds(s->tracer, on_fd_event, s);
+	if (err)
+		return err;
+	err = fd_tracker__start(s->target.fds, s->launched);
+	if (err)
+		elog("cannot read the fds of PID %d (%s)", s->target.pid, errstr(err));
+	return err;
 }
 
 static int setup(struct session *s)
@@ -229,6 +292,7 @@ static int setup(struct session *s)
 		.max_allocs = env->max_allocs,
 		.max_stacks = env->max_stacks,
 		.items = env->item.kind != SPEC_NONE,
+		.fds = true,
 	};
 	struct allocator *a;
 	int err;
@@ -284,7 +348,17 @@ static int setup(struct session *s)
 		if (err)
 			goto out;
 	}
+	err = setup_fds(s);
+	if (err)
+		goto out;
 
+	/* before saying so: a process that exits right after the attach is still reported */
+	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
+	if (s->pidfd < 0) {
+		err = -errno;
+		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
+		goto out;
+	}
 	s->attach_ns = now_ns();
 	/*
 	 * The counters run: what it has now is where its thread and socket counts start. A
@@ -304,14 +378,13 @@ static int setup(struct session *s)
 			goto out;
 		}
 	}
-	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
-	if (s->pidfd < 0) {
-		err = -errno;
-		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
-		goto out;
-	}
 	/* a command is held at exec here: its executable is read before it can exit */
 	target__refresh(&s->target);
+	if (s->launched && !s->have_loader) {
+		err = fd_tracker__hold_exit(s->target.fds, s->tracer);
+		if (err)
+			goto out;
+	}
 	err = launch__resume(&s->launch);
 	if (err) {
 		elog("cannot let PID %d run after exec (%s)", s->target.pid, errstr(err));
@@ -346,6 +419,8 @@ static int print_report(struct session *s, bool final, bool *leak)
 	struct report r;
 	int err;
 
+	/* stacks still waiting to be unwound, and an exit to hold */
+	tracer__fds_consume(s->tracer);
 	err = collect__report(&c, final, &r);
 	if (err)
 		return err;
@@ -373,10 +448,11 @@ static void wait_loop(struct session *s)
 
 	round_clock__init(&rc, s->attach_ns, s->env->interval_s, s->env->duration_s);
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->pidfd, .events = POLLIN },
 			{ .fd = tracer__loader_poll_fd(s->tracer), .events = POLLIN },
+			{ .fd = tracer__fds_poll_fd(s->tracer), .events = POLLIN },
 		};
 		uint64_t now = now_ns(), until = rc.deadline_ns;
 		struct signalfd_siginfo si;
@@ -389,7 +465,7 @@ static void wait_loop(struct session *s)
 		/* ppoll: to the nanosecond, so a round is not a millisecond late each time */
 		ts.tv_sec = until > now ? (until - now) / 1000000000ULL : 0;
 		ts.tv_nsec = until > now ? (until - now) % 1000000000ULL : 0;
-		if (ppoll(fds, 3, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
+		if (ppoll(fds, 4, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			elog("cannot wait for the target (%s): reporting now", errstr(-errno));
@@ -397,6 +473,8 @@ static void wait_loop(struct session *s)
 		}
 		if (fds[2].revents)
 			tracer__loader_consume(s->tracer);
+		if (fds[3].revents)
+			tracer__fds_consume(s->tracer);
 		/* an exit comes first: the final report, not a round, is what describes it */
 		if (fds[1].revents) {
 			reap(s);
@@ -462,6 +540,9 @@ int session__run(const struct env *env)
 cleanup:
 	/* detach before anything else: the target goes on as if leakbpf had never been there */
 	tracer__free(s.tracer);
+	/* held at _Exit() after the last report was read: let it finish */
+	if (s.released && !s.target.exited && fd_tracker__holding(s.target.fds))
+		kill(s.target.pid, SIGCONT);
 	if (s.launched && !s.released)
 		launch__abort(&s.launch);
 	target__free(&s.target);

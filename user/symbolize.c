@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include "log.h"
 #include "proc.h"
@@ -201,4 +202,124 @@ void symbolizer__resolve(struct symbolizer *s, uint64_t addr, bool return_addr,
 		return;
 	}
 	*out = c->f;
+}
+
+/* DWARF register numbers of the x86-64 psABI */
+#define DWARF_REG_BP 6
+#define DWARF_REG_SP 7
+
+/* A register's rule as an offset from the CFA: 0 and *off set, or -ENOTSUP. */
+static int cfa_relative(const Dwarf_Op *ops, size_t nops, int64_t *off)
+{
+	if (nops < 1 || nops > 2 || ops[0].atom != DW_OP_call_frame_cfa)
+		return -ENOTSUP;
+	if (nops == 1) {
+		*off = 0;
+		return 0;
+	}
+	if (ops[1].atom != DW_OP_plus_uconst)
+		return -ENOTSUP;
+	*off = (int64_t)ops[1].number;	/* a negative offset arrives wrapped around */
+	return 0;
+}
+
+static int row_from_frame(Dwarf_Frame *frame, struct cfi_row *out)
+{
+	Dwarf_Op mem[3], *ops;
+	size_t nops;
+	int ra_reg, reg;
+
+	memset(out, 0, sizeof(*out));
+	if (dwarf_frame_cfa(frame, &ops, &nops) || nops != 1)
+		return -ENOTSUP;
+	if (ops[0].atom == DW_OP_bregx) {
+		reg = ops[0].number;
+		out->cfa_off = (int64_t)ops[0].number2;
+	} else if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+		reg = ops[0].atom - DW_OP_breg0;
+		out->cfa_off = (int64_t)ops[0].number;
+	} else {
+		return -ENOTSUP;
+	}
+	if (reg != DWARF_REG_SP && reg != DWARF_REG_BP)
+		return -ENOTSUP;
+	out->cfa_reg = reg == DWARF_REG_SP ? CFI_SP : CFI_BP;
+
+	ra_reg = dwarf_frame_info(frame, NULL, NULL, NULL);
+	if (ra_reg < 0 || dwarf_frame_register(frame, ra_reg, mem, &ops, &nops))
+		return -ENOTSUP;
+	if (!nops) {
+		/* undefined (ops == mem) marks the outermost frame; "same value" means nothing */
+		if (ops != mem)
+			return -ENOTSUP;
+		out->outermost = true;
+		return 0;
+	}
+	if (cfa_relative(ops, nops, &out->ra_off))
+		return -ENOTSUP;
+
+	if (dwarf_frame_register(frame, DWARF_REG_BP, mem, &ops, &nops))
+		return -ENOTSUP;
+	if (!nops) {
+		out->bp_rule = ops ? CFI_BP_LOST : CFI_BP_SAME;
+		return 0;
+	}
+	if (cfa_relative(ops, nops, &out->bp_off))
+		return -ENOTSUP;
+	out->bp_rule = CFI_BP_AT;
+	return 0;
+}
+
+int symbolizer__cfi(struct symbolizer *s, uint64_t addr, bool return_addr, struct cfi_row *out)
+{
+	uint64_t pc = return_addr && addr ? addr - 1 : addr;
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+	Dwarf_Frame *frame = NULL;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+	int err;
+
+	if (!mod)
+		return -ENOENT;
+	/* .eh_frame is what the C library ships; .debug_frame comes with separate debug info */
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame)) {
+		frame = NULL;
+		cfi = dwfl_module_dwarf_cfi(mod, &bias);
+		if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame))
+			return -ENOENT;
+	}
+	err = row_from_frame(frame, out);
+	free(frame);
+	return err;
+}
+
+int symbolizer__code(struct symbolizer *s, uint64_t addr, void *buf, size_t len)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+	Elf_Scn *scn = NULL;
+	Dwarf_Addr bias;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	uint64_t a;
+	Elf *elf;
+
+	if (!mod)
+		return -ENOENT;
+	elf = dwfl_module_getelf(mod, &bias);
+	if (!elf)
+		return -ENOENT;
+	a = addr - bias;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR) || a < sh.sh_addr ||
+		    a + len > sh.sh_addr + sh.sh_size)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || a - sh.sh_addr + len > data->d_size)
+			return -ENOENT;
+		memcpy(buf, (const char *)data->d_buf + (a - sh.sh_addr), len);
+		return 0;
+	}
+	return -ENOENT;
 }

@@ -9,6 +9,7 @@
 #define LEAKBPF_SYMBOLIZE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,27 @@ struct frame {
 
 struct symbolizer;
 
+/*
+ * Where the caller's frame is when the pc is at some address, from the CFI of its module
+ * (.eh_frame, else .debug_frame), when it has this simple form (it has, outside of
+ * hand-written assembly and signal frames).
+ */
+enum cfi_reg { CFI_SP, CFI_BP };
+enum cfi_bp_rule {
+	CFI_BP_SAME,		/* the caller's rbp is this frame's */
+	CFI_BP_AT,		/* saved at CFA + bp_off */
+	CFI_BP_LOST,		/* clobbered: the frame-pointer chain ends here */
+};
+
+struct cfi_row {
+	enum cfi_reg cfa_reg;
+	int64_t cfa_off;	/* CFA = cfa_reg + cfa_off: the caller's stack pointer */
+	int64_t ra_off;		/* the return address is at CFA + ra_off */
+	enum cfi_bp_rule bp_rule;
+	int64_t bp_off;
+	bool outermost;		/* no return address: nothing called this frame (_start) */
+};
+
 /* NULL with errno set on failure */
 struct symbolizer *symbolizer__new(pid_t pid);
 void symbolizer__free(struct symbolizer *s);
@@ -35,5 +57,12 @@ int symbolizer__refresh(struct symbolizer *s);
  */
 void symbolizer__resolve(struct symbolizer *s, uint64_t addr, bool return_addr,
 			 struct frame *out);
+/*
+ * The CFI row at addr (looked up one byte back for a return address, as above). -ENOENT
+ * when no module or no CFI covers it, -ENOTSUP when its rules are not of the form above.
+ */
+int symbolizer__cfi(struct symbolizer *s, uint64_t addr, bool return_addr, struct cfi_row *out);
+/* The code bytes at [addr, addr + len) of a module's executable sections; 0 or -ENOENT. */
+int symbolizer__code(struct symbolizer *s, uint64_t addr, void *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "fds.h"
 #include "proc.h"
 #include "symbolize.h"
 #include "target.h"
@@ -43,6 +44,8 @@ void target__free(struct target *t)
 {
 	symbolizer__free(t->sym);
 	t->sym = NULL;
+	fd_tracker__free(t->fds);
+	t->fds = NULL;
 	free(t->round_s);
 	free(t->round_bytes);
 	t->round_s = t->round_bytes = NULL;

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include "leakbpf.h"
 
+struct fd_tracker;
 struct symbolizer;
 
 struct target {
@@ -18,6 +19,7 @@ struct target {
 	char comm[32];
 	char exe[PATH_MAX];	/* as the process names it; empty when unknown */
 	struct symbolizer *sym;	/* NULL until its modules could be read */
+	struct fd_tracker *fds;	/* NULL when its fds are not traced */
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + the signal that killed it */

@@ -11,6 +11,7 @@
 #include "alloc_plan.h"
 #include "allocator.h"
 #include "dynloader.h"
+#include "fds.skel.h"
 #include "items.skel.h"
 #include "links.h"
 #include "loader.skel.h"
@@ -23,6 +24,10 @@ struct tracer {
 	struct items_bpf *items;	/* NULL without --item/--batch */
 	struct loader_bpf *loader;	/* NULL when the loader is not watched */
 	struct tasks_bpf *tasks;	/* threads and TCP sockets; NULL when the kernel cannot */
+	struct fds_bpf *fds;		/* NULL when fds are not traced */
+	struct ring_buffer *fds_rb;
+	fd_event_fn fds_fn;
+	void *fds_ctx;
 	const struct dynloader *ld;
 	struct ring_buffer *loader_rb;
 	loader_event_fn loader_fn;
@@ -218,6 +223,23 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 			goto load_failed;
 		}
 	}
+	if (o->fds) {
+		t->fds = fds_bpf__open();
+		if (!t->fds) {
+			err = -errno;
+			elog("cannot open the file-descriptor BPF object: %s", errstr(err));
+			goto fail;
+		}
+		/* counts mode keeps the counters and records, without the stacks */
+		t->fds->rodata->capture_stacks = o->mode != MODE_COUNTS;
+		bpf_map__set_max_entries(t->fds->maps.fd_stacks, o->max_stacks);
+		err = fds_bpf__load(t->fds);
+		if (err) {
+			err = -errno;
+			load_error(t->fds->obj, err);
+			goto fail;
+		}
+	}
 	if (load_tasks(t)) {
 		elog("threads and TCP sockets are not traced: their sections are null");
 		tasks_bpf__destroy(t->tasks);
@@ -242,6 +264,8 @@ void tracer__free(struct tracer *t)
 	links__destroy(&t->links);
 	free(t->alloc_obj);
 	ring_buffer__free(t->loader_rb);
+	ring_buffer__free(t->fds_rb);
+	fds_bpf__destroy(t->fds);
 	tasks_bpf__destroy(t->tasks);
 	loader_bpf__destroy(t->loader);
 	items_bpf__destroy(t->items);
@@ -272,6 +296,10 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 	if (!err && t->items)
 		err = insert_zeroed(t->items->maps.item_stats, sizeof(struct item_stats),
 				    t->ncpus, pid);
+	if (!err && t->fds)
+		err = insert_zeroed(t->fds->maps.fd_stats, sizeof(struct fd_stats), t->ncpus, pid);
+	if (!err && t->fds)
+		err = insert_zeroed(t->fds->maps.fd_procs, sizeof(struct fd_proc), 1, pid);
 	if (err || !t->tasks)
 		return err;
 	err = insert_zeroed(t->tasks->maps.thread_stats, sizeof(struct thread_stats), t->ncpus,
@@ -482,6 +510,126 @@ int tracer__loader_consume(struct tracer *t)
 	return n < 0 ? n : 0;
 }
 
+static int on_fd_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	return t->fds_fn(t->fds_ctx, data, size);
+}
+
+int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx)
+{
+	struct bpf_program *progs[] = {
+		t->fds->progs.fds_sys_enter, t->fds->progs.fds_sys_exit, t->fds->progs.fds_proc_exit,
+	};
+	struct bpf_link *link;
+	size_t i;
+	int err;
+
+	t->fds_fn = fn;
+	t->fds_ctx = ctx;
+	t->fds_rb = ring_buffer__new(bpf_map__fd(t->fds->maps.fd_events), on_fd_event, t, NULL);
+	if (!t->fds_rb) {
+		err = -errno;
+		elog("cannot read the file-descriptor events (%s)", errstr(err));
+		return err;
+	}
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		link = bpf_program__attach(progs[i]);
+		if (!link) {
+			err = -errno;
+			elog("cannot attach %s (%s)", bpf_program__section_name(progs[i]),
+			     errstr(err));
+			return err;
+		}
+		err = add_link(t, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int tracer__fd_proc(struct tracer *t, pid_t pid, struct fd_proc *out)
+{
+	__u32 key = pid;
+
+	if (bpf_map__lookup_elem(t->fds->maps.fd_procs, &key, sizeof(key), out, sizeof(*out), 0))
+		return -errno;
+	return 0;
+}
+
+int tracer__add_fd_flags(struct tracer *t, pid_t pid, uint32_t flags)
+{
+	struct fd_proc proc = {};
+	__u32 key = pid;
+	int err;
+
+	/* keep the exec generation: the flags are set while the process waits (held) */
+	err = tracer__fd_proc(t, pid, &proc);
+	if (err)
+		return err;
+	proc.flags |= flags;
+	if (bpf_map__update_elem(t->fds->maps.fd_procs, &key, sizeof(key), &proc, sizeof(proc),
+				 BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset)
+{
+	return attach_uprobe(t, t->fds->progs.fds_exit_hold, pid, path, offset, false, "_Exit");
+}
+
+int tracer__fds_poll_fd(struct tracer *t)
+{
+	return t->fds_rb ? ring_buffer__epoll_fd(t->fds_rb) : -1;
+}
+
+int tracer__fds_consume(struct tracer *t)
+{
+	int n = t->fds_rb ? ring_buffer__consume(t->fds_rb) : 0;
+
+	return n < 0 ? n : 0;
+}
+
+int tracer__fd_record(struct tracer *t, pid_t pid, int fd, struct fd_info *out)
+{
+	struct fd_key key = { .tgid = pid, .fd = fd };
+
+	if (bpf_map__lookup_elem(t->fds->maps.fd_records, &key, sizeof(key), out, sizeof(*out), 0))
+		return -errno;
+	return 0;
+}
+
+int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint64_t pc,
+			    const struct unwind_rule *rule)
+{
+	struct unwind_key key = { .pc = pc, .tgid = pid, .exec_gen = exec_gen };
+
+	if (bpf_map__update_elem(t->fds->maps.unwind_rules, &key, sizeof(key), rule,
+				 sizeof(*rule), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out)
+{
+	if (t->fds)
+		*out = t->fds->bss->fd_drops;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+uint64_t tracer__fd_lost(struct tracer *t)
+{
+	struct fd_drop_stats d;
+
+	tracer__fd_drops(t, &d);
+	return d.records_full + d.stacks_failed + d.events_lost;
+}
+
 /* The per-CPU values of a process in map, ncpus * size bytes to free; NULL with errno. */
 static void *percpu_values(struct bpf_map *map, int ncpus, pid_t pid, size_t size)
 {
@@ -520,6 +668,14 @@ static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, si
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out)
 {
 	return read_percpu(t->alloc->maps.alloc_stats, t->ncpus, pid, (__u64 *)out,
+			   sizeof(*out) / sizeof(__u64));
+}
+
+int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out)
+{
+	if (!t->fds)
+		return -ENOENT;
+	return read_percpu(t->fds->maps.fd_stats, t->ncpus, pid, (__u64 *)out,
 			   sizeof(*out) / sizeof(__u64));
 }
 
@@ -694,7 +850,7 @@ int tracer__for_each_close_wait(struct tracer *t,
 			 sizeof(struct close_wait), close_wait_entry, &w);
 }
 
-int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
+static int read_stack(struct bpf_map *map, uint64_t stack, uint64_t *ips, int max)
 {
 	struct stack_trace st;
 	__u64 key = stack;
@@ -702,9 +858,19 @@ int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
 
 	if (!stack)
 		return 0;
-	if (bpf_map__lookup_elem(t->alloc->maps.stacks, &key, sizeof(key), &st, sizeof(st), 0))
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), &st, sizeof(st), 0))
 		return -errno;
 	for (n = 0; n < MAX_STACK_DEPTH && n < max && st.ips[n]; n++)
 		ips[n] = st.ips[n];
 	return n;
+}
+
+int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
+{
+	return read_stack(t->alloc->maps.stacks, stack, ips, max);
+}
+
+int tracer__fd_stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
+{
+	return read_stack(t->fds->maps.fd_stacks, stack, ips, max);
 }

@@ -18,6 +18,8 @@ struct dynloader;
 
 /* Called for each struct loader_event; returns 0 or -errno. */
 typedef int (*loader_event_fn)(void *ctx, const struct loader_event *e);
+/* Called for each event of bpf/fds (enum fd_event_type first); returns 0 or -errno. */
+typedef int (*fd_event_fn)(void *ctx, const void *data, size_t size);
 
 struct tracer_opts {
 	enum track_mode mode;
@@ -27,6 +29,7 @@ struct tracer_opts {
 	bool items;		/* load the --item/--batch programs */
 	bool no_session;	/* a return probe on every call even if the kernel has sessions */
 	const struct dynloader *loader;	/* watch this ld.so (bpf/loader); NULL: do not */
+	bool fds;		/* trace file descriptors (bpf/fds) */
 };
 
 struct tracer;
@@ -63,6 +66,30 @@ int tracer__watch_loader(struct tracer *t, pid_t pid, bool stop, loader_event_fn
 /* -1 when the loader is not watched */
 int tracer__loader_poll_fd(struct tracer *t);
 int tracer__loader_consume(struct tracer *t);
+
+/*
+ * File descriptors (bpf/fds). The syscall tracepoints are attached once for every process;
+ * events (stacks to unwind, exits to hold) arrive through the poll fd and consume.
+ */
+int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx);
+/* Set enum fd_proc_flags of a process added with tracer__add_process (BPF clears them). */
+int tracer__add_fd_flags(struct tracer *t, pid_t pid, uint32_t flags);
+/* Hold the process at _Exit(): a uprobe at this file offset (fds_exit_hold). */
+int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset);
+/* -1 when fds are not traced */
+int tracer__fds_poll_fd(struct tracer *t);
+int tracer__fds_consume(struct tracer *t);
+int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out);
+/* The process's flags and exec generation (struct fd_proc) */
+int tracer__fd_proc(struct tracer *t, pid_t pid, struct fd_proc *out);
+/* The record of an fd opened while traced; -ENOENT when there is none. */
+int tracer__fd_record(struct tracer *t, pid_t pid, int fd, struct fd_info *out);
+int tracer__fd_stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max);
+int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint64_t pc,
+			    const struct unwind_rule *rule);
+/* fd events and records lost so far (0 when fds are not traced) */
+uint64_t tracer__fd_lost(struct tracer *t);
+void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out);
 
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);

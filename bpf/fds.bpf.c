@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * File descriptors of traced processes: every syscall that makes an fd (open*, creat,
+ * socket, socketpair, accept*, pipe*, dup*, fcntl F_DUPFD*, eventfd, epoll_create*, timerfd,
+ * signalfd, inotify, memfd_create, pidfd_*, SCM_RIGHTS...) records it with its time and the
+ * user stack; every way one goes away (close, close_range, dup2/dup3 over it, close-on-exec,
+ * exit) is counted. The raw syscall tracepoints fire for every syscall on the host, so each
+ * program first looks at the syscall number, then at the process.
+ *
+ * Stacks: a C library's syscall wrapper keeps no frame pointer (glibc's open64 even reuses
+ * rbp for the path), so a frame-pointer walk from the syscall loses the function that
+ * called open(). User space reads the CFI of the wrapper and teaches us, per pc, where its
+ * return address and the caller's rbp are (`unwind_rules`); until it has, the registers
+ * and the top of the user stack go to user space, which unwinds that one call itself.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leakbpf.h"
+#include "uprobe_compat.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* x86-64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl): vmlinux.h has none */
+#define NR_open 2
+#define NR_close 3
+#define NR_pipe 22
+#define NR_dup 32
+#define NR_dup2 33
+#define NR_socket 41
+#define NR_accept 43
+#define NR_recvmsg 47
+#define NR_socketpair 53
+#define NR_execve 59
+#define NR_fcntl 72
+#define NR_creat 85
+#define NR_epoll_create 213
+#define NR_mq_open 240
+#define NR_inotify_init 253
+#define NR_openat 257
+#define NR_signalfd 282
+#define NR_timerfd_create 283
+#define NR_eventfd 284
+#define NR_accept4 288
+#define NR_signalfd4 289
+#define NR_eventfd2 290
+#define NR_epoll_create1 291
+#define NR_dup3 292
+#define NR_pipe2 293
+#define NR_inotify_init1 294
+#define NR_perf_event_open 298
+#define NR_recvmmsg 299
+#define NR_fanotify_init 300
+#define NR_open_by_handle_at 304
+#define NR_memfd_create 319
+#define NR_execveat 322
+#define NR_userfaultfd 323
+#define NR_io_uring_setup 425
+#define NR_open_tree 428
+#define NR_fsopen 430
+#define NR_fsmount 432
+#define NR_fspick 433
+#define NR_pidfd_open 434
+#define NR_close_range 436
+#define NR_openat2 437
+#define NR_pidfd_getfd 438
+#define NR_landlock_create_ruleset 444
+#define NR_memfd_secret 447
+
+#define F_DUPFD 0			/* <fcntl.h> */
+#define F_DUPFD_CLOEXEC 1030
+#define CLOSE_RANGE_UNSHARE (1U << 1)	/* <linux/close_range.h> */
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#define SOL_SOCKET 1			/* <sys/socket.h> */
+#define SCM_RIGHTS 1
+#define SIGSTOP 19
+
+/* struct msghdr on x86-64: where recvmsg leaves the control buffer and its length */
+#define MSGHDR_CONTROL 32
+#define MSGHDR_CONTROLLEN 40
+#define MMSGHDR_SIZE 64			/* struct mmsghdr: a msghdr, msg_len, padding */
+#define MAX_CMSGS 4			/* control messages parsed per message */
+#define MAX_MMSGS 8			/* messages parsed per recvmmsg */
+#define MAX_FD_WORDS (1 << 14)		/* bitmap words scanned: fds up to 1M */
+#define STACK_CHUNK 512			/* the stack copy is read in pieces: the top may be unmapped */
+
+/* Capture where fds were opened (stacks and full modes). */
+const volatile bool capture_stacks = true;
+
+/* tgid -> counters; a process is traced iff it has an entry (user space adds it) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct fd_stats);
+} fd_stats SEC(".maps");
+
+/* tgid -> flags and exec generation; user space adds it with fd_stats */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct fd_proc);
+} fd_procs SEC(".maps");
+
+/* {tgid, fd} of an fd opened while traced -> when, where, which file */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_FDS);
+	__type(key, struct fd_key);
+	__type(value, struct fd_info);
+} fd_records SEC(".maps");
+
+/* hash of a user stack -> the stack */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_STACKS);
+	__type(key, __u64);
+	__type(value, struct stack_trace);
+} fd_stacks SEC(".maps");
+
+/* {tgid, pc} -> how to unwind a frame at pc; written by user space */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_UNWIND_RULES);
+	__type(key, struct unwind_key);
+	__type(value, struct unwind_rule);
+} unwind_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} fd_events SEC(".maps");
+
+/* Per-CPU room for what does not fit on the 512-byte BPF stack. */
+struct fd_scratch {
+	struct fp_frames walk;
+	__u64 ip, sp, bp;	/* user registers at the syscall */
+	__u64 seq;		/* capture_stack: the event user space unwinds, if any */
+	__u32 tgid;
+	__u32 exec_gen;		/* the process's fd_proc.exec_gen */
+	__s32 fds[MAX_NEW_FDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fd_scratch);
+} fd_scratch SEC(".maps");
+
+/* What a syscall's entry saw that its exit needs. */
+struct fd_call {
+	__u64 cloexec;		/* execve: fds marked close-on-exec */
+	__u32 nr;		/* the syscall; 0 when none is in flight */
+	__u32 closes;		/* dup2/dup3: newfd was open, the call closes it */
+	__u32 noop;		/* dup2(fd, fd): no fd is made */
+	__u32 pad;
+};
+
+/* thread -> its syscall in flight; freed by the kernel with the thread */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fd_call);
+} fd_calls SEC(".maps");
+
+struct fd_drop_stats fd_drops = {};
+__u64 unwind_seq = 0;
+
+static __always_inline struct fd_stats *proc_stats(__u32 *tgid)
+{
+	*tgid = bpf_get_current_pid_tgid() >> 32;
+	return bpf_map_lookup_elem(&fd_stats, tgid);
+}
+
+static __always_inline struct fdtable *task_fdt(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, files, fdt);
+}
+
+/* The file at fd in the current process, NULL when fd is not open. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct fdtable *fdt = task_fdt(bpf_get_current_task_btf());
+	struct file **files, *f = NULL;
+
+	if (fd < 0 || !fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	files = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &files[fd]);
+	return f;
+}
+
+/* A walk over the words of the open-fds bitmap, optionally masked, within [lo, hi]. */
+struct bits_walk {
+	unsigned long *open;
+	unsigned long *mask;	/* NULL: every open fd */
+	__u64 lo, hi;
+	__u64 first_word;
+	__u64 count;
+	__u32 tgid;
+	bool drop;		/* delete the records of the fds found */
+};
+
+static long walk_word(__u64 i, struct bits_walk *w)
+{
+	__u64 idx = w->first_word + i, base = idx * 64, bits = 0, m = ~0ULL;
+	struct fd_key key = { .tgid = w->tgid };
+	int b;
+
+	if (bpf_probe_read_kernel(&bits, sizeof(bits), &w->open[idx]))
+		return 1;
+	if (w->mask && !bpf_probe_read_kernel(&m, sizeof(m), &w->mask[idx]))
+		bits &= m;
+	else if (w->mask)
+		return 1;
+	if (base < w->lo)
+		bits &= ~0ULL << ((w->lo - base) & 63);
+	if (w->hi < base + 63)
+		bits &= ~0ULL >> ((63 - (w->hi - base)) & 63);
+	if (!w->drop) {
+		w->count += __builtin_popcountll(bits);
+		return 0;
+	}
+	for (b = 0; b < 64 && bits; b++) {
+		/* the lowest set bit's index; clang 14 cannot lower ctz for BPF */
+		key.fd = base + __builtin_popcountll((bits & -bits) - 1);
+		bits &= bits - 1;
+		bpf_map_delete_elem(&fd_records, &key);
+		w->count++;
+	}
+	return 0;
+}
+
+/* Open fds of task in [lo, hi] (and in mask's bitmap, if given); drop: forget their records. */
+static __always_inline __u64 walk_fds(struct task_struct *task, __u32 tgid, __u64 lo,
+				      __u64 hi, bool cloexec, bool drop)
+{
+	struct fdtable *fdt = task_fdt(task);
+	struct bits_walk w = { .lo = lo, .hi = hi, .tgid = tgid, .drop = drop };
+	__u64 max, words;
+
+	if (!fdt)
+		return 0;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if (!max || lo >= max)
+		return 0;
+	if (w.hi >= max)
+		w.hi = max - 1;
+	w.open = BPF_CORE_READ(fdt, open_fds);
+	w.mask = cloexec ? BPF_CORE_READ(fdt, close_on_exec) : NULL;
+	w.first_word = lo / 64;
+	words = w.hi / 64 - w.first_word + 1;
+	if (words > MAX_FD_WORDS)
+		words = MAX_FD_WORDS;
+	bpf_loop(words, walk_word, &w, 0);
+	return w.count;
+}
+
+static __always_inline struct fd_call *thread_call(bool create)
+{
+	return bpf_task_storage_get(&fd_calls, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* Frame-pointer walk from bp, appending to f from index n; the new number of frames. */
+static __noinline int fp_walk(struct fp_frames *f, int n, __u64 bp, __u64 sp)
+{
+	struct {
+		__u64 next;
+		__u64 ret;
+	} fr;
+	int i;
+
+	for (i = 0; i < MAX_STACK_DEPTH; i++) {
+		/* a frame lies above the stack pointer, and the next one above it */
+		if (n < 0 || n >= MAX_STACK_DEPTH || bp < sp || (bp & 7))
+			break;
+		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)bp) || !fr.ret)
+			break;
+		f->rets[n] = fr.ret;
+		f->bps[n] = bp;
+		n++;
+		if (fr.next <= bp)
+			break;
+		bp = fr.next;
+	}
+	return n;
+}
+
+/*
+ * Unwind with the learned rules, then frame pointers. The number of frames in f->rets, or
+ * -1 when a pc on the way has no rule yet: user space must unwind this one. A burst from a
+ * new place would flood the ring buffer before the rule comes back, so a pc is marked
+ * pending, and after MAX_PENDING_EVENTS stacks the frame pointers have to do.
+ */
+static __noinline int unwind(struct fp_frames *f, struct unwind_key *key, __u64 ip, __u64 sp,
+			     __u64 bp)
+{
+	struct unwind_rule pending = { .type = RULE_PENDING, .sent = 1 }, *r;
+	__u64 cfa, ra, pc = ip;
+	int n = 1, i;
+
+	f->rets[0] = ip;
+	for (i = 0; i < FD_CFI_STEPS; i++) {
+		key->pc = pc;
+		r = bpf_map_lookup_elem(&unwind_rules, key);
+		if (!r) {
+			bpf_map_update_elem(&unwind_rules, key, &pending, BPF_NOEXIST);
+			return -1;
+		}
+		if (r->type == RULE_PENDING &&
+		    __sync_fetch_and_add(&r->sent, 1) < MAX_PENDING_EVENTS)
+			return -1;
+		if (r->type == RULE_FP || r->type == RULE_PENDING)
+			break;
+		if (r->type == RULE_END)
+			return n;
+		cfa = (r->type == RULE_CFA_BP ? bp : sp) + r->cfa_off;
+		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa + r->ra_off)) || !ra)
+			return n;
+		if (r->bp_off && bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + r->bp_off)))
+			return n;
+		if (n >= MAX_STACK_DEPTH)
+			return n;
+		f->rets[n++] = ra;
+		sp = cfa;
+		pc = ra;
+	}
+	return fp_walk(f, n, bp, sp);
+}
+
+/* Send the registers and the stack top to user space; the event's seq, 0 if it was lost. */
+static __noinline __u64 send_unwind(struct unwind_key *key, __u64 ip, __u64 sp, __u64 bp)
+{
+	struct fd_unwind_event *e;
+	__u64 seq;
+	int i;
+
+	e = bpf_ringbuf_reserve(&fd_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&fd_drops.events_lost, 1);
+		return 0;
+	}
+	seq = __sync_fetch_and_add(&unwind_seq, 1) + 1;
+	e->type = FD_EV_UNWIND;
+	e->tgid = key->tgid;
+	e->seq = seq;
+	e->exec_gen = key->exec_gen;
+	e->pad = 0;
+	e->ip = ip;
+	e->sp = sp;
+	e->bp = bp;
+	e->fp.rets[0] = ip;
+	e->fp.bps[0] = 0;
+	e->nfp = fp_walk(&e->fp, 1, bp, sp);
+	e->copy_len = 0;
+	for (i = 0; i < FD_STACK_COPY / STACK_CHUNK; i++) {
+		if (bpf_probe_read_user(&e->copy[i * STACK_CHUNK], STACK_CHUNK,
+					(void *)(sp + i * STACK_CHUNK)))
+			break;
+		e->copy_len += STACK_CHUNK;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return seq;
+}
+
+/*
+ * The stack at the registers in s, as a key in fd_stacks; 0 with s->seq set when it went to
+ * user space instead.
+ */
+static __noinline __u64 capture_stack(struct fd_scratch *s)
+{
+	struct unwind_key key = { .tgid = s->tgid, .exec_gen = s->exec_gen };
+	__u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a over the addresses, as bpf/alloc */
+	int n, i;
+
+	s->seq = 0;
+	n = unwind(&s->walk, &key, s->ip, s->sp, s->bp);
+	if (n < 0) {
+		s->seq = send_unwind(&key, s->ip, s->sp, s->bp);
+		return 0;
+	}
+	for (i = 0; i < MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			s->walk.rets[i] = 0;	/* the map value is zero-padded */
+		else
+			h = (h ^ s->walk.rets[i]) * 0x100000001b3ULL;
+	}
+	if (!h)
+		h = 1;
+	if (bpf_map_lookup_elem(&fd_stacks, &h))
+		return h;
+	if (!bpf_map_update_elem(&fd_stacks, &h, s->walk.rets, BPF_NOEXIST) ||
+	    bpf_map_lookup_elem(&fd_stacks, &h))
+		return h;
+	__sync_fetch_and_add(&fd_drops.stacks_failed, 1);
+	return 0;
+}
+
+static __noinline void add_record(struct fd_scratch *s, int fd, __u64 ts, __u64 stack)
+{
+	struct fd_key key = { .tgid = s->tgid, .fd = fd };
+	struct fd_info info = {
+		.ts_ns = ts, .stack = stack, .seq = s->seq, .exec_gen = s->exec_gen,
+	};
+	struct file *f = fd_file(fd);
+
+	if (f)
+		info.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	if (bpf_map_update_elem(&fd_records, &key, &info, BPF_ANY))
+		__sync_fetch_and_add(&fd_drops.records_full, 1);
+}
+
+/* The int[2] pipe() and socketpair() filled. */
+static __always_inline int read_pair(struct fd_scratch *s, __u64 uptr)
+{
+	__s32 pair[2];
+
+	if (bpf_probe_read_user(pair, sizeof(pair), (void *)uptr))
+		return 0;
+	s->fds[0] = pair[0];
+	s->fds[1] = pair[1];
+	return 2;
+}
+
+/*
+ * Fds received with SCM_RIGHTS in one message, after recvmsg filled it. Appends to s->fds
+ * from *n; returns how many fds the message brought (they are all open now). Global, so the
+ * verifier checks it once rather than once per message of a recvmmsg; one flat loop that
+ * reads either a control message header or one fd, so it checks in linear time too.
+ */
+__noinline int scm_rights(struct fd_scratch *s, __u64 msg, int *n)
+{
+	struct {
+		__u64 len;
+		__s32 level;
+		__s32 type;
+	} c;
+	__u64 ctl, len, off = 0, at = 0;
+	int total = 0, left = 0, cmsgs = 0, i, fd, k;
+
+	if (!s || !n)
+		return 0;
+	k = *n;
+	if (bpf_probe_read_user(&ctl, sizeof(ctl), (void *)(msg + MSGHDR_CONTROL)) ||
+	    bpf_probe_read_user(&len, sizeof(len), (void *)(msg + MSGHDR_CONTROLLEN)))
+		return 0;
+	for (i = 0; i < MAX_CMSGS + MAX_NEW_FDS; i++) {
+		if (left > 0) {
+			if (k < 0 || k >= MAX_NEW_FDS ||
+			    bpf_probe_read_user(&fd, sizeof(fd), (void *)(ctl + at)))
+				break;
+			s->fds[k & (MAX_NEW_FDS - 1)] = fd;
+			k++;
+			at += sizeof(fd);
+			left--;
+			continue;
+		}
+		if (cmsgs++ >= MAX_CMSGS || off + sizeof(c) > len ||
+		    bpf_probe_read_user(&c, sizeof(c), (void *)(ctl + off)) ||
+		    c.len < sizeof(c) || c.len > len - off)
+			break;
+		if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS) {
+			left = (c.len - sizeof(c)) / sizeof(__s32);
+			total += left;
+			at = off + sizeof(c);
+		}
+		off += (c.len + 7) & ~7ULL;	/* CMSG_ALIGN */
+	}
+	*n = k;
+	return total;
+}
+
+static __always_inline bool makes_fds(long id)
+{
+	switch (id) {
+	case NR_open: case NR_creat: case NR_openat: case NR_openat2: case NR_open_by_handle_at:
+	case NR_socket: case NR_accept: case NR_accept4: case NR_socketpair:
+	case NR_pipe: case NR_pipe2: case NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl:
+	case NR_eventfd: case NR_eventfd2: case NR_epoll_create: case NR_epoll_create1:
+	case NR_timerfd_create: case NR_signalfd: case NR_signalfd4: case NR_inotify_init:
+	case NR_inotify_init1: case NR_memfd_create: case NR_pidfd_open: case NR_pidfd_getfd:
+	case NR_recvmsg: case NR_recvmmsg: case NR_execve: case NR_execveat:
+	case NR_perf_event_open: case NR_userfaultfd: case NR_io_uring_setup:
+	case NR_fanotify_init: case NR_mq_open: case NR_open_tree: case NR_fsopen:
+	case NR_fsmount: case NR_fspick: case NR_landlock_create_ruleset: case NR_memfd_secret:
+		return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	struct fd_stats *st;
+	struct fd_call *call;
+	struct fd_key key;
+	__u32 tgid, flags;
+	__u64 lo, hi;
+	int old, fd;
+
+	/* the cheapest test first: this runs for every syscall on the host */
+	if (id != NR_close && id != NR_close_range && id != NR_dup2 && id != NR_dup3 &&
+	    id != NR_execve && id != NR_execveat)
+		return 0;
+	st = proc_stats(&tgid);
+	if (!st)
+		return 0;
+
+	switch (id) {
+	case NR_close:
+		/*
+		 * Forget the record now, not at the exit: once the kernel has freed the slot,
+		 * another thread may get the same number and record it before we return.
+		 * close() releases an open fd even when it then reports an error.
+		 */
+		fd = regs->di;
+		key.tgid = tgid;
+		key.fd = fd;
+		bpf_map_delete_elem(&fd_records, &key);
+		if (fd_file(fd))
+			st->closed++;
+		break;
+	case NR_close_range:
+		lo = (__u32)regs->di;
+		hi = (__u32)regs->si;
+		flags = regs->dx;
+		/* invalid calls close nothing; CLOSE_RANGE_CLOEXEC only marks them for exec */
+		if (lo > hi || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) ||
+		    (flags & CLOSE_RANGE_CLOEXEC))
+			break;
+		task = bpf_get_current_task_btf();
+		st->closed += walk_fds(task, tgid, lo, hi, false, true);
+		break;
+	case NR_dup2:
+	case NR_dup3:
+		call = thread_call(true);
+		if (!call)
+			break;
+		old = regs->di;
+		fd = regs->si;
+		call->nr = id;
+		call->noop = old == fd;
+		call->closes = old != fd && fd_file(old) && fd_file(fd);
+		break;
+	default:	/* execve, execveat */
+		call = thread_call(true);
+		if (!call)
+			break;
+		call->nr = id;
+		task = bpf_get_current_task_btf();
+		call->cloexec = walk_fds(task, tgid, 0, ~0ULL, true, false);
+		break;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+	struct fd_scratch *s;
+	struct fd_stats *st;
+	struct fd_call *call;
+	__u64 ts, stack = 0, mmsg;
+	__u32 tgid, zero = 0;
+	struct fd_proc *proc;
+	int n = 0, total, i;
+
+	if (ret < 0 || !makes_fds(id))
+		return 0;
+	st = proc_stats(&tgid);
+	if (!st)
+		return 0;
+	s = bpf_map_lookup_elem(&fd_scratch, &zero);
+	if (!s)
+		return 0;
+
+	switch (id) {
+	case NR_pipe:
+	case NR_pipe2:
+		n = read_pair(s, regs->di);
+		total = n;
+		break;
+	case NR_socketpair:
+		n = read_pair(s, regs->r10);
+		total = n;
+		break;
+	case NR_recvmsg:
+		total = scm_rights(s, regs->si, &n);
+		break;
+	case NR_recvmmsg:
+		total = 0;
+		mmsg = regs->si;
+		for (i = 0; i < MAX_MMSGS && i < ret; i++)
+			total += scm_rights(s, mmsg + i * MMSGHDR_SIZE, &n);
+		break;
+	case NR_execve:
+	case NR_execveat:
+		/* the exec happened: the fds marked close-on-exec are gone */
+		call = thread_call(false);
+		if (!call || call->nr != id)
+			return 0;
+		call->nr = 0;
+		proc = bpf_map_lookup_elem(&fd_procs, &tgid);
+		if (proc)
+			__sync_fetch_and_add(&proc->exec_gen, 1);
+		if (proc && (proc->flags & FDP_SKIP_EXEC))
+			__sync_fetch_and_and(&proc->flags, ~FDP_SKIP_EXEC);
+		else
+			st->closed += call->cloexec;
+		/* their records stay until the numbers are reused: user space checks the inode */
+		return 0;
+	case NR_dup2:
+	case NR_dup3:
+		call = thread_call(false);
+		if (call && call->nr == id) {
+			call->nr = 0;
+			if (call->noop)
+				return 0;
+			st->closed += call->closes;
+		}
+		s->fds[0] = ret;
+		n = total = 1;
+		break;
+	case NR_signalfd:
+	case NR_signalfd4:
+		if ((int)regs->di != -1)
+			return 0;	/* changed the mask of an existing signalfd */
+		s->fds[0] = ret;
+		n = total = 1;
+		break;
+	case NR_fcntl:
+		if (regs->si != F_DUPFD && regs->si != F_DUPFD_CLOEXEC)
+			return 0;
+		s->fds[0] = ret;
+		n = total = 1;
+		break;
+	default:
+		s->fds[0] = ret;
+		n = total = 1;
+		break;
+	}
+	if (!total)
+		return 0;
+	st->opened += total;
+	if (total > n)
+		__sync_fetch_and_add(&fd_drops.records_full, total - n);
+	if (!n)
+		return 0;
+	proc = bpf_map_lookup_elem(&fd_procs, &tgid);
+	s->tgid = tgid;
+	s->exec_gen = proc ? proc->exec_gen : 0;
+	s->seq = 0;
+	if (capture_stacks) {
+		s->ip = regs->ip;
+		s->sp = regs->sp;
+		s->bp = regs->bp;
+		stack = capture_stack(s);
+	}
+	ts = bpf_ktime_get_ns();
+	for (i = 0; i < MAX_NEW_FDS && i < n; i++)
+		add_record(s, s->fds[i], ts, stack);
+	return 0;
+}
+
+/* The last thread of a traced process exits: what is still open is closed by the kernel. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fds_proc_exit, struct task_struct *task, bool group_dead)
+{
+	struct fd_stats *st;
+	__u32 tgid;
+
+	if (!group_dead)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	st = bpf_map_lookup_elem(&fd_stats, &tgid);
+	if (!st)
+		return 0;
+	/* files are released after this tracepoint (exit_files): the table is still whole */
+	st->closed_at_exit += walk_fds(task, tgid, 0, ~0ULL, false, false);
+	return 0;
+}
+
+/*
+ * _Exit() of a process leakbpf started: stop it until user space has read its fds, so
+ * that a command's report shows what it left open, not the empty table after exit.
+ */
+SEC("uprobe")
+int BPF_UPROBE(fds_exit_hold)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct fd_exit_event *e;
+	struct fd_proc *proc;
+
+	proc = bpf_map_lookup_elem(&fd_procs, &tgid);
+	if (!proc || !(proc->flags & FDP_HOLD_EXIT))
+		return 0;
+	e = bpf_ringbuf_reserve(&fd_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&fd_drops.events_lost, 1);
+		return 0;
+	}
+	e->type = FD_EV_EXIT;
+	e->tgid = tgid;
+	e->stopped = 0;
+	e->pad = 0;
+	/* the signal is queued before the event is visible, so SIGCONT cannot overtake it */
+	if (!bpf_send_signal(SIGSTOP)) {
+		e->stopped = 1;
+		__sync_fetch_and_and(&proc->flags, ~FDP_HOLD_EXIT);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * The file descriptors of one traced process, for the report: /proc/PID/fd at attach, the
+ * stacks user space unwound for bpf/fds, the fd table as it was when the process called
+ * _Exit(), and from those the fds section and the leaked fds. Functions return 0 or -errno.
+ */
+#ifndef LEAKBPF_FDS_H
+#define LEAKBPF_FDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "leakbpf.h"
+
+struct env;
+struct proc_report;
+struct symbolizer;
+struct tracer;
+struct fd_tracker;
+
+/* NULL with errno set */
+struct fd_tracker *fd_tracker__new(pid_t pid);
+void fd_tracker__free(struct fd_tracker *ft);
+
+/*
+ * Read the fd table at attach. launched: the process is a command held before exec, and
+ * only the fds the exec keeps (not close-on-exec) are the program's.
+ */
+int fd_tracker__start(struct fd_tracker *ft, bool launched);
+
+/*
+ * Stop the process at _Exit() until its fd table is read (-- CMD, where leakbpf is the
+ * parent): _Exit in the first object the process maps that defines it (the executable if
+ * static, else the C library). Does nothing the second time, nor without an _Exit.
+ */
+int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
+/* The _Exit() probe is in place (the process may be stopped there). */
+bool fd_tracker__holding(const struct fd_tracker *ft);
+
+/* Unwind a stack bpf/fds could not (an FD_EV_UNWIND event), and teach it the rules. */
+int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
+		       const struct fd_unwind_event *e);
+
+/* The process is held at _Exit(): keep its fd table as the report's end state. */
+int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now);
+
+/* Fill p->fds and p->leaked_fds (the oldest first, at most env->top of them). */
+int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
+		       const struct env *env, bool exited, uint64_t now, struct proc_report *p);
+
+/* Stacks that could not be kept (the table of unwound stacks was full). */
+uint64_t fd_tracker__lost(const struct fd_tracker *ft);
+
+#endif
