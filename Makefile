@@ -30,11 +30,12 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-PKGS := libbpf libelf libdw jansson libmicrohttpd capstone
+# Capstone (libcapstone-dev) is opened with dlopen where prologues are decoded: not linked
+PKGS := libbpf libelf libdw jansson libmicrohttpd
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd -lcapstone) -lz -lm -lpthread -lstdc++
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd) -lz -lm -lpthread -lstdc++
 
 # The clang BPF target needs the host's system include dirs for the few libc-free
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).
@@ -43,7 +44,7 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) $(CLANG_BPF_SYS_INCLUDES)
 
-BPF_APPS := alloc items loader tasks fds
+BPF_APPS := alloc items loader tasks fds floor
 BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
 # user/ is built into a library so the tests link exactly the code the CLI runs
@@ -53,7 +54,7 @@ LIB := $(OUTPUT)/libleakbpf.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps test test-unit test-progs demo bench install check-deps
+.PHONY: all clean deps test test-unit test-progs demo bench bench-bins install check-deps
 
 all: leakbpf
 
@@ -101,6 +102,7 @@ $(OUTPUT)/demo/%: demo/%.c tests/targets/ctl.h | $(OUTPUT)/demo
 	$(Q)$(CC) $(DEMO_CFLAGS) $< -o $@ -lpthread
 
 include tests/Makefile.inc
+include tools/bench/Makefile.inc
 
 demo: deps
 	$(Q)$(MAKE) leakbpf $(DEMO_BINS)

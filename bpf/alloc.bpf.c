@@ -12,6 +12,18 @@
  * the one that comes back to exactly entry sp + 8. No depth counter is kept, so an
  * allocation abandoned by longjmp cannot wedge the thread's state: the next call from the
  * same or a shallower frame simply starts over.
+ *
+ * What a call costs the target is mostly the kernel's: one trap per probe hit on an
+ * emulated instruction (user space places the entry probes so, user/placement.c). So in
+ * the tracking modes each function of the family gets one "session" program (kernel 6.13
+ * uprobe sessions) that runs at entry and, only if the entry asks for it, at return: a
+ * call left out of the sample (-s N) or nested inside another allocator call costs one
+ * trap, not two. On kernels without sessions, the *_enter programs and alloc_exit do the
+ * same job with a return probe on every call.
+ *
+ * The attach cookie of an entry probe is the number of bytes its prologue instructions
+ * pushed before the probed one: adding it back gives the entry stack pointer that the
+ * nesting rule compares.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,7 +34,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile enum track_mode mode = MODE_FULL;
-/* Track the blocks whose address hashes to 0 modulo sample_every (1: all of them). */
+/* Follow one allocation in sample_every, drawn at random at entry (1: every one). */
 const volatile __u32 sample_every = 1;
 
 /* tgid -> counters; a process is traced iff it has an entry (user space adds it) */
@@ -32,6 +44,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct alloc_stats);
 } alloc_stats SEC(".maps");
+
+/* tgid -> where its allocator functions are mapped (user space fills it in) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct alloc_text);
+} alloc_text SEC(".maps");
 
 /* {tgid, address} of an outstanding block -> its size, birth time and stack */
 struct {
@@ -65,6 +85,8 @@ struct call_state {
 	__u64 old;		/* realloc: the block being replaced */
 	__u64 out;		/* posix_memalign: where the block is written */
 	struct alloc_info old_info;	/* realloc: old's record, taken out at entry */
+	__u64 tail_sp;		/* a call counted at entry that may jump to another probed */
+	__u64 tail_ra;		/* function: its entry sp and return address */
 	__u32 kind;		/* enum alloc_kind; 0 when no call is in flight */
 	__u32 old_tracked;	/* old_info is valid */
 };
@@ -79,13 +101,14 @@ struct {
 
 struct drop_stats drops = {};
 
-static __always_inline bool sampled(__u64 addr)
-{
-	if (sample_every <= 1)
-		return true;
-	/* Fibonacci hashing: block addresses are 16-byte aligned, their low bits say nothing */
-	return ((addr * 0x9E3779B97F4A7C15ULL) >> 32) % sample_every == 0;
-}
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+/* x86-64 user addresses lie below this (57-bit LA57 included) */
+#define USER_ADDR_END (1ULL << 56)
+
+/* What an entry tells the kernel: run the session program at return too, or not. */
+#define WANT_RETURN 0
+#define NO_RETURN 1
 
 static __always_inline struct alloc_stats *proc_stats(__u32 *tgid)
 {
@@ -99,43 +122,134 @@ static __always_inline struct call_state *thread_state(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-/* Counts mode: everything is decided at entry, there is no return probe. */
+/* The stack pointer at the function's entry, wherever in the prologue the probe sits. */
+static __always_inline __u64 entry_sp(struct pt_regs *ctx)
+{
+	return PT_REGS_SP(ctx) + (bpf_get_attach_cookie(ctx) & COOKIE_SP_MASK);
+}
+
+static __always_inline bool in_allocator(__u32 tgid, __u64 ra)
+{
+	struct alloc_text *t = bpf_map_lookup_elem(&alloc_text, &tgid);
+	int i;
+
+	if (!t)
+		return false;
+	for (i = 0; i < MAX_ALLOC_RANGES; i++) {
+		if (i >= t->n)
+			break;
+		if (ra >= t->lo[i] && ra < t->hi[i])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is this entry the allocator's own doing, to be ignored where no return probe tells
+ * calls apart? A function that may call others (COOKIE_CALLS) leaves a mark: its entry sp
+ * and return address. A callee that finds the mark is inside that call when it runs
+ * deeper with its return address inside an allocator function (realloc calling malloc or
+ * free), or is its tail call when it has the same sp and return address (realloc(NULL, n)
+ * jumping to malloc). Anything else means the marked call is over. Reading the return
+ * address costs more than the rest of the program, so only a callee with a mark pays it.
+ */
+static __always_inline bool inner_call(struct pt_regs *ctx, __u32 tgid, __u64 sp)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), ra;
+	struct call_state *cs;
+
+	if (cookie & COOKIE_CALLED) {
+		cs = thread_state(false);
+		if (cs && cs->tail_sp) {
+			if (sp > cs->tail_sp || bpf_probe_read_user(&ra, sizeof(ra), (void *)sp)) {
+				cs->tail_sp = 0;
+			} else if (sp == cs->tail_sp) {
+				cs->tail_sp = 0;
+				/* a call we follow has had its return address replaced by the
+				 * kernel's trampoline: it is then known by its entry sp */
+				if (ra == cs->tail_ra || (cs->kind && cs->sp == sp))
+					return true;
+			} else if (in_allocator(tgid, ra)) {
+				return true;	/* the mark stays: realloc may call again */
+			} else {
+				cs->tail_sp = 0;
+			}
+		}
+	}
+	if (cookie & COOKIE_CALLS) {
+		cs = thread_state(true);
+		if (cs && !bpf_probe_read_user(&ra, sizeof(ra), (void *)sp)) {
+			cs->tail_sp = sp;
+			cs->tail_ra = ra;
+		}
+	}
+	return false;
+}
+
+/* No allocation this large can succeed: a user address space has 47 bits (57 with LA57). */
+#define IMPOSSIBLE_SIZE (1ULL << 57)
+
+/*
+ * An allocation counted at entry: counts mode, or a call left out of the sample. Its
+ * success is not known; a request no allocator can satisfy is not counted.
+ */
 static __always_inline void count_entry(struct alloc_stats *st, __u32 kind, __u64 size,
 					__u64 old)
 {
+	if (size >= IMPOSSIBLE_SIZE)
+		return;
 	if (kind == ALLOC_REALLOC && old) {
-		st->untracked_frees++;	/* counts mode cannot tell the block's origin */
+		st->free_calls++;
+		st->untracked_frees++;
 		if (!size)
-			return;
+			return;	/* realloc(p, 0) frees p */
 	}
 	st->mallocs++;
 	st->bytes_allocated += size;
 }
 
+/* The entry of a call; NO_RETURN when its return has nothing to tell. */
 static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old,
 				 __u64 out)
 {
 	struct alloc_stats *st;
 	struct call_state *cs;
 	struct alloc_key key;
-	struct alloc_info *info;
-	__u64 sp = PT_REGS_SP(ctx);
+	struct alloc_info *info = NULL;
+	__u64 sp = entry_sp(ctx);
 	__u32 tgid;
 
 	st = proc_stats(&tgid);
 	if (!st)
-		return 0;
+		return NO_RETURN;
+	if (mode == MODE_COUNTS || sample_every > 1) {
+		/* no call state to tell inner calls apart without a return probe */
+		if (inner_call(ctx, tgid, sp))
+			return NO_RETURN;
+	}
 	if (mode == MODE_COUNTS) {
 		count_entry(st, kind, size, old);
-		return 0;
+		return NO_RETURN;
+	}
+	if (kind == ALLOC_REALLOC && old) {
+		key.addr = old;
+		key.tgid = tgid;
+		key.pad = 0;
+		info = bpf_map_lookup_elem(&allocs, &key);
+	}
+	/* out of the sample, unless it replaces a block in it: a sampled block's reallocs are
+	 * followed, or its record would be left behind */
+	if (sample_every > 1 && !info && bpf_get_prandom_u32() % sample_every) {
+		count_entry(st, kind, size, old);
+		return NO_RETURN;
 	}
 	cs = thread_state(true);
 	if (!cs) {
 		__sync_fetch_and_add(&drops.state_missing, 1);
-		return 0;
+		return NO_RETURN;
 	}
 	if (cs->kind && sp < cs->sp)
-		return 0;	/* called from inside an allocator call we already follow */
+		return NO_RETURN;	/* called from inside an allocator call we follow */
 
 	cs->sp = sp;
 	cs->kind = kind;
@@ -143,56 +257,73 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	cs->old = old;
 	cs->out = out;
 	cs->old_tracked = 0;
-	if (kind == ALLOC_REALLOC && old && sampled(old)) {
+	if (info) {
 		/*
 		 * Take the old block out now, not at the return: once realloc has moved it,
 		 * another thread may be handed the same address before our return probe runs.
 		 * A failed realloc puts the record back.
 		 */
-		key.addr = old;
-		key.tgid = tgid;
-		key.pad = 0;
-		info = bpf_map_lookup_elem(&allocs, &key);
-		if (info) {
-			cs->old_info = *info;
-			cs->old_tracked = 1;
-			bpf_map_delete_elem(&allocs, &key);
-		}
+		cs->old_info = *info;
+		cs->old_tracked = 1;
+		bpf_map_delete_elem(&allocs, &key);
 	}
-	return 0;
+	return WANT_RETURN;
 }
 
-/* The current user stack's key in `stacks`, stored there if new; 0 when it was lost. */
-static __always_inline __u64 capture_stack(void *ctx)
+/*
+ * The current user stack's key in `stacks`, stored there if new; 0 when it was lost.
+ *
+ * The frame-pointer chain is walked here rather than by bpf_get_stack(): the helper goes
+ * through perf's callchain machinery, whose fixed cost was most of what full mode added
+ * to a malloc (measured: ~400 ns of ~600 on the microbenchmark). The walk is the one perf
+ * does on x86 (return address at fp + 8, next frame at fp), stopping at a null, misaligned
+ * or non-ascending frame pointer.
+ */
+static __always_inline __u64 capture_stack(struct pt_regs *ctx)
 {
 	struct stack_trace *st;
 	__u32 zero = 0;
 	__u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a over the addresses */
-	long n, i;
+	__u64 fp, frame[2];
+	int i, n = 1;
 
 	st = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!st)
 		return 0;
-	/* at a return probe the first address is the caller's: no allocator frame to skip */
-	n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), BPF_F_USER_STACK);
-	if (n <= 0)
-		goto lost;
-	n /= sizeof(__u64);
-	for (i = 0; i < MAX_STACK_DEPTH && i < n; i++)
-		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+	/* at a return probe the ip is the caller's: no allocator frame to skip */
+	st->ips[0] = PT_REGS_IP(ctx);
+	h = (h ^ st->ips[0]) * 0x100000001b3ULL;
+	fp = PT_REGS_FP(ctx);
+	for (i = 1; i < MAX_STACK_DEPTH; i++) {
+		if (!fp || (fp & 7) || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			break;
+		/* code built without frame pointers leaves other data in rbp: stop at a
+		 * return address no user-space code can have */
+		if (!frame[1] || frame[1] >= USER_ADDR_END)
+			break;
+		st->ips[i] = frame[1];
+		h = (h ^ frame[1]) * 0x100000001b3ULL;
+		n = i + 1;
+		if (frame[0] <= fp)
+			break;
+		fp = frame[0];
+	}
 	if (!h)
 		h = 1;
 	/* the lookup is lock-free; only a new stack pays for the insert */
 	if (bpf_map_lookup_elem(&stacks, &h))
 		return h;
+	for (i = 1; i < MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			st->ips[i] = 0;	/* user space reads up to the first zero */
+	}
 	if (!bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) || bpf_map_lookup_elem(&stacks, &h))
 		return h;
-lost:
 	__sync_fetch_and_add(&drops.stacks_failed, 1);
 	return 0;
 }
 
-static __always_inline void track_block(void *ctx, struct alloc_stats *st, __u32 tgid,
+static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats *st, __u32 tgid,
 					__u64 addr, __u64 size)
 {
 	struct alloc_key key = { .addr = addr, .tgid = tgid };
@@ -200,8 +331,6 @@ static __always_inline void track_block(void *ctx, struct alloc_stats *st, __u32
 
 	st->mallocs++;
 	st->bytes_allocated += size;
-	if (!sampled(addr))
-		return;
 	if (mode == MODE_FULL)
 		info.ts_ns = bpf_ktime_get_ns();
 	info.stack = capture_stack(ctx);
@@ -214,64 +343,24 @@ static __always_inline void track_block(void *ctx, struct alloc_stats *st, __u32
 }
 
 /* A block went away: count it as freed if we saw it born, else as untracked. */
-static __always_inline void count_free(struct alloc_stats *st, __u64 addr, bool found,
-				       __u64 size)
+static __always_inline void count_free(struct alloc_stats *st, bool found, __u64 size)
 {
-	if (!sampled(addr))
-		st->frees_unsampled++;
-	else if (!found)
+	st->free_calls++;
+	if (!found) {
 		st->untracked_frees++;
-	else {
+	} else {
 		st->frees++;
 		st->bytes_freed += size;
 	}
 }
 
-SEC("uprobe")
-int BPF_UPROBE(malloc_enter, __u64 size)
-{
-	return enter(ctx, ALLOC_RET, size, 0, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(calloc_enter, __u64 nmemb, __u64 size)
-{
-	return enter(ctx, ALLOC_RET, nmemb * size, 0, 0);
-}
-
-/* memalign(align, size) and aligned_alloc(align, size) */
-SEC("uprobe")
-int BPF_UPROBE(memalign_enter, __u64 align, __u64 size)
-{
-	return enter(ctx, ALLOC_RET, size, 0, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
-{
-	return enter(ctx, ALLOC_OUT_PTR, size, 0, memptr);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(realloc_enter, __u64 ptr, __u64 size)
-{
-	return enter(ctx, ALLOC_REALLOC, size, ptr, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
-{
-	return enter(ctx, ALLOC_REALLOC, nmemb * size, ptr, 0);
-}
-
-/* The one return probe of every allocator function above. */
-SEC("uretprobe")
-int BPF_URETPROBE(alloc_exit, __u64 ret)
+/* The return of a call whose entry asked for it. */
+static __always_inline int leave(struct pt_regs *ctx)
 {
 	struct alloc_stats *st;
 	struct call_state *cs;
 	struct alloc_key key;
-	__u64 addr = ret;
+	__u64 ret = PT_REGS_RC(ctx), addr = ret;
 	__u32 tgid, kind;
 
 	cs = thread_state(false);
@@ -299,11 +388,114 @@ int BPF_URETPROBE(alloc_exit, __u64 ret)
 			}
 			return 0;
 		}
-		count_free(st, cs->old, cs->old_tracked, cs->old_info.size);
+		count_free(st, cs->old_tracked, cs->old_info.size);
 	}
 	if (addr)
 		track_block(ctx, st, tgid, addr, cs->size);
 	return 0;
+}
+
+/*
+ * Entry programs: counts mode, and the tracking modes on kernels without uprobe sessions
+ * (alloc_exit then runs at every return).
+ */
+SEC("uprobe")
+int BPF_UPROBE(malloc_enter, __u64 size)
+{
+	enter(ctx, ALLOC_RET, size, 0, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(calloc_enter, __u64 nmemb, __u64 size)
+{
+	enter(ctx, ALLOC_RET, nmemb * size, 0, 0);
+	return 0;
+}
+
+/* memalign(align, size) and aligned_alloc(align, size) */
+SEC("uprobe")
+int BPF_UPROBE(memalign_enter, __u64 align, __u64 size)
+{
+	enter(ctx, ALLOC_RET, size, 0, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
+{
+	enter(ctx, ALLOC_OUT_PTR, size, 0, memptr);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(realloc_enter, __u64 ptr, __u64 size)
+{
+	enter(ctx, ALLOC_REALLOC, size, ptr, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
+{
+	enter(ctx, ALLOC_REALLOC, nmemb * size, ptr, 0);
+	return 0;
+}
+
+/* The return probe of every allocator function above, without sessions. */
+SEC("uretprobe")
+int BPF_URETPROBE(alloc_exit)
+{
+	return leave(ctx);
+}
+
+/* Session programs: entry and, when the entry returns WANT_RETURN, return. */
+SEC("uprobe")
+int BPF_UPROBE(malloc_session, __u64 size)
+{
+	if (bpf_session_is_return())
+		return leave(ctx);
+	return enter(ctx, ALLOC_RET, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(calloc_session, __u64 nmemb, __u64 size)
+{
+	if (bpf_session_is_return())
+		return leave(ctx);
+	return enter(ctx, ALLOC_RET, nmemb * size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(memalign_session, __u64 align, __u64 size)
+{
+	if (bpf_session_is_return())
+		return leave(ctx);
+	return enter(ctx, ALLOC_RET, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(posix_memalign_session, __u64 memptr, __u64 align, __u64 size)
+{
+	if (bpf_session_is_return())
+		return leave(ctx);
+	return enter(ctx, ALLOC_OUT_PTR, size, 0, memptr);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(realloc_session, __u64 ptr, __u64 size)
+{
+	if (bpf_session_is_return())
+		return leave(ctx);
+	return enter(ctx, ALLOC_REALLOC, size, ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(reallocarray_session, __u64 ptr, __u64 nmemb, __u64 size)
+{
+	if (bpf_session_is_return())
+		return leave(ctx);
+	return enter(ctx, ALLOC_REALLOC, nmemb * size, ptr, 0);
 }
 
 SEC("uprobe")
@@ -313,7 +505,7 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 	struct call_state *cs;
 	struct alloc_key key;
 	struct alloc_info *info;
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = entry_sp(ctx);
 	__u32 tgid;
 
 	if (!ptr)
@@ -321,7 +513,12 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 	st = proc_stats(&tgid);
 	if (!st)
 		return 0;
+	if (mode == MODE_COUNTS || sample_every > 1) {
+		if (inner_call(ctx, tgid, sp))
+			return 0;	/* realloc(p, 0) frees through free: counted there */
+	}
 	if (mode == MODE_COUNTS) {
+		st->free_calls++;
 		st->untracked_frees++;
 		return 0;
 	}
@@ -332,16 +529,12 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 	key.addr = ptr;
 	key.tgid = tgid;
 	key.pad = 0;
-	if (!sampled(ptr)) {
-		count_free(st, ptr, false, 0);
-		return 0;
-	}
 	info = bpf_map_lookup_elem(&allocs, &key);
 	if (!info) {
-		count_free(st, ptr, false, 0);
+		count_free(st, false, 0);
 		return 0;
 	}
-	count_free(st, ptr, true, info->size);
+	count_free(st, true, info->size);
 	bpf_map_delete_elem(&allocs, &key);
 	return 0;
 }

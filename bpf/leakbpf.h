@@ -29,6 +29,17 @@ enum alloc_kind {
 	ALLOC_OUT_PTR = 3,	/* the block is written through `out` (posix_memalign) */
 };
 
+/*
+ * The attach cookie of an entry probe: the bytes its prologue pushed before the probed
+ * instruction (low 32 bits), and whether the function may call or jump to another probed
+ * function (glibc's realloc calls free and malloc, and jumps to malloc for realloc(NULL, n))
+ * or be called so. Without a return probe, such an inner call must be recognised at its
+ * entry, and only the callee side pays for looking.
+ */
+#define COOKIE_SP_MASK 0xffffffffULL
+#define COOKIE_CALLS (1ULL << 32)
+#define COOKIE_CALLED (1ULL << 33)
+
 /* Key of the `allocs` map: one outstanding block of one process. */
 struct alloc_key {
 	__u64 addr;
@@ -55,19 +66,33 @@ struct stack_trace {
 
 /*
  * Per-process allocator counters (a per-CPU value: user space sums the CPUs).
- * With sampling (-s N), the blocks that are not sampled are never looked up, so their
- * frees land in frees_unsampled: those are frees of blocks from before attach and of
- * blocks allocated while traced, in unknown proportion.
+ * mallocs, bytes_allocated and free_calls are exact in every mode. The rest follow the
+ * blocks in the sample (every block without -s): with -s N, a free of a block not in
+ * `allocs` may be of a block from before attach or of one left out of the sample, so
+ * user space splits them by estimate (user/collect.c).
  */
 struct alloc_stats {
-	__u64 mallocs;		/* successful allocations (a realloc counts one) */
+	__u64 mallocs;		/* allocations (a realloc counts one); calls, in counts mode */
 	__u64 bytes_allocated;	/* bytes requested by those */
-	__u64 frees;		/* frees of tracked blocks (a realloc counts one) */
+	__u64 frees;		/* frees of blocks in `allocs` (a moving realloc counts one) */
 	__u64 bytes_freed;	/* bytes of those */
-	__u64 untracked_frees;	/* frees of blocks never seen allocated (before attach) */
+	__u64 untracked_frees;	/* frees of blocks not in `allocs` */
 	__u64 tracked;		/* blocks inserted into `allocs` */
 	__u64 bytes_tracked;	/* bytes of those */
-	__u64 frees_unsampled;	/* frees of addresses outside the sample */
+	__u64 free_calls;	/* calls that released a block: free(p != NULL), realloc(p != NULL) */
+};
+
+/*
+ * Where a process's allocator functions are (run-time addresses, [lo, hi)): a call whose
+ * return address lies inside one of them is the allocator calling itself (realloc(NULL, n)
+ * calls malloc, realloc(p, 0) calls free) and is not counted again.
+ */
+#define MAX_ALLOC_RANGES 12
+struct alloc_text {
+	__u64 lo[MAX_ALLOC_RANGES];
+	__u64 hi[MAX_ALLOC_RANGES];
+	__u32 n;
+	__u32 pad;
 };
 
 /* Per-process calls of the --item and --batch probes (a per-CPU value). */

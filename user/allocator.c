@@ -39,6 +39,8 @@ static int read_functions(struct allocator *out, bool exported_only)
 				    : elf_file__find_func(ef, alloc_func_names[i], &fn);
 		out->found[i] = !err && !fn.ifunc;
 		out->offset[i] = out->found[i] ? fn.offset : 0;
+		out->vaddr[i] = out->found[i] ? fn.vaddr : 0;
+		out->size[i] = out->found[i] ? fn.size : 0;
 	}
 	elf_file__free(ef);
 	return out->found[AF_MALLOC] && out->found[AF_FREE] ? 0 : -ENOENT;
@@ -196,4 +198,37 @@ int allocator__find_for_program(const char *exe, struct allocator *out)
 		return 0;
 	err = find_in_loader_list(interp, exe, out);
 	return err;
+}
+
+static int read_at(const struct allocator *a, uint64_t offset, uint8_t *buf, size_t len)
+{
+	struct elf_file *ef;
+	int err;
+
+	ef = elf_file__open(a->path);
+	if (!ef)
+		return -errno;
+	/* near the end of the file: read what there is */
+	while ((err = elf_file__read(ef, offset, buf, len)) == -ERANGE && len > 16)
+		len /= 2;
+	elf_file__free(ef);
+	return err ? err : (int)len;
+}
+
+int allocator__read_code(const struct allocator *a, enum alloc_func fn, uint8_t *buf,
+			 size_t len)
+{
+	if (!a->found[fn])
+		return -ENOENT;
+	if (a->size[fn] && a->size[fn] < len)
+		len = a->size[fn];
+	return read_at(a, a->offset[fn], buf, len);
+}
+
+int allocator__read_near(const struct allocator *a, enum alloc_func fn, uint64_t vaddr,
+			 uint8_t *buf, size_t len)
+{
+	if (!a->found[fn] || vaddr + a->offset[fn] < a->vaddr[fn])
+		return -ERANGE;
+	return read_at(a, a->offset[fn] + (vaddr - a->vaddr[fn]), buf, len);
 }

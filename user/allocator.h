@@ -34,7 +34,12 @@ struct allocator {
 	char name[PATH_MAX];	/* the path as the traced process names it */
 	bool found[AF_NR];
 	uint64_t offset[AF_NR];	/* file offset of each function found */
+	uint64_t vaddr[AF_NR];	/* its ELF virtual address */
+	uint64_t size[AF_NR];	/* its st_size; 0 when the symbol does not say */
 };
+
+/* Longest prologue read for probe placement (user/placement.c). */
+#define ALLOC_CODE_MAX 4096
 
 /* From a running process's mappings. 0, -ESRCH, or -ENOENT when no object defines malloc. */
 int allocator__find_for_pid(pid_t pid, struct allocator *out);
@@ -44,5 +49,14 @@ int allocator__find_for_pid(pid_t pid, struct allocator *out);
  * (`ld.so --list`, so LD_PRELOAD and LD_LIBRARY_PATH in the environment count).
  */
 int allocator__find_for_program(const char *exe, struct allocator *out);
+/*
+ * The first bytes of a function found (at most ALLOC_CODE_MAX, at most its size); the
+ * number of bytes read, or -errno.
+ */
+int allocator__read_code(const struct allocator *a, enum alloc_func fn, uint8_t *buf,
+			 size_t len);
+/* Up to len bytes at virtual address vaddr, in the segment of function fn; as above. */
+int allocator__read_near(const struct allocator *a, enum alloc_func fn, uint64_t vaddr,
+			 uint8_t *buf, size_t len);
 
 #endif

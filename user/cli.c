@@ -55,8 +55,9 @@ static const struct argp_option options[] = {
 	{ "interval", 'i', "SEC", 0, "Print a report every SEC seconds; the last one is final", 0 },
 	{ "mode", 'm', "MODE", 0, "counts: allocation counters only (cheapest); stacks: plus "
 	  "outstanding blocks per allocation stack; full: plus each block's age (default)", 0 },
-	{ "sample", 's', "N", 0, "Track one block in N (stacks and full modes); the counters "
-	  "stay exact, per-site numbers are estimates scaled by N", 0 },
+	{ "sample", 's', "N", 0, "Follow one allocation in N, drawn at random (stacks and full "
+	  "modes): allocations and free calls stay exact, frees, outstanding blocks and sites "
+	  "become estimates (memory.estimated)", 0 },
 	{ "item", OPT_ITEM, "SPEC", 0, "Each call of SPEC is one processed item: SYMBOL, "
 	  "PATH:SYMBOL or usdt:PATH:PROVIDER:NAME (PATH defaults to the target's executable)", 0 },
 	{ "batch", OPT_BATCH, "SPEC", 0, "Each call of SPEC is one flushed batch (same syntax)", 0 },

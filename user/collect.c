@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <search.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include "collect.h"
@@ -95,7 +96,7 @@ static int by_bytes_desc(const void *a, const void *b)
 static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 		      const struct target *tg, struct proc_report *p, uint64_t now)
 {
-	uint64_t scale = c->env->sample_every, ips[MAX_STACK_DEPTH];
+	uint64_t ips[MAX_STACK_DEPTH];
 	int i, j, n;
 
 	walk.tgid = tg->pid;
@@ -116,8 +117,11 @@ static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 		struct site_acc *s = walk.out[i];
 		struct leak_site *ls = &p->sites[i];
 
-		ls->objects = s->objects * scale;
-		ls->bytes = s->bytes * scale;
+		/* estimates under -s N: at least the one block seen */
+		ls->objects = s->objects * p->memory.scale_objects + 0.5;
+		ls->bytes = s->bytes * p->memory.scale_bytes + 0.5;
+		if (!ls->objects)
+			ls->objects = s->objects;
 		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && now > s->oldest_ns ?
 				   (now - s->oldest_ns) / 1e9 : NAN;
 		n = tracer__stack(c->tracer, s->stack, ips, MAX_STACK_DEPTH);
@@ -138,30 +142,59 @@ static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 	return 0;
 }
 
+/* v * scale rounded, never above cap */
+static uint64_t scaled(uint64_t v, double scale, uint64_t cap)
+{
+	double x = round(v * scale);
+
+	return x >= (double)cap ? cap : (uint64_t)x;
+}
+
 static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *st,
 			struct memory_report *m)
 {
-	uint64_t n = c->env->sample_every;
-
 	m->present = true;
 	m->mallocs = st->mallocs;
 	m->bytes_allocated = st->bytes_allocated;
+	m->free_calls = st->free_calls;
 	m->growth_bytes_per_min = NAN;
+	m->scale_objects = m->scale_bytes = 1;
 	if (c->env->mode == MODE_COUNTS) {
-		/* no block is followed: what a free released, and where from, is not known */
+		/* no block is followed: whether a free released a block from before attach,
+		 * and what is outstanding, is not known; free_calls is */
 		m->frees = m->untracked_frees = m->bytes_freed = UNKNOWN;
 		m->outstanding_objects = m->outstanding_bytes = UNKNOWN;
 		m->free_rate = NAN;
 		return;
 	}
-	/* with -s N, the sampled blocks stand for N each */
-	m->frees = st->frees * n;
-	m->bytes_freed = st->bytes_freed * n;
-	m->untracked_frees = st->untracked_frees * n;
-	m->outstanding_objects = st->tracked >= st->frees ? (st->tracked - st->frees) * n : 0;
-	m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
-			       (st->bytes_tracked - st->bytes_freed) * n : 0;
-	m->free_rate = m->mallocs ? fmin(1.0, (double)m->frees / (double)m->mallocs) : NAN;
+	if (c->env->sample_every > 1) {
+		/*
+		 * -s N: the followed blocks stand for the allocations in the proportion the sample
+		 * actually drew (mallocs / tracked, about N). The frees of followed blocks, so
+		 * scaled, are the estimated frees of blocks allocated while traced; the rest of
+		 * the exact free calls are estimated to be frees of older blocks.
+		 */
+		m->estimated = true;
+		m->scale_objects = st->tracked ? (double)st->mallocs / st->tracked : 0;
+		m->scale_bytes = st->bytes_tracked ? (double)st->bytes_allocated / st->bytes_tracked
+						   : 0;
+		m->frees = scaled(st->frees, m->scale_objects, st->free_calls);
+		m->untracked_frees = st->free_calls - m->frees;
+		m->bytes_freed = scaled(st->bytes_freed, m->scale_bytes, st->bytes_allocated);
+		m->outstanding_objects = st->tracked >= st->frees ?
+			scaled(st->tracked - st->frees, m->scale_objects, st->mallocs) : 0;
+		m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
+			scaled(st->bytes_tracked - st->bytes_freed, m->scale_bytes,
+			       st->bytes_allocated) : 0;
+	} else {
+		m->frees = st->frees;
+		m->bytes_freed = st->bytes_freed;
+		m->untracked_frees = st->untracked_frees;
+		m->outstanding_objects = st->tracked >= st->frees ? st->tracked - st->frees : 0;
+		m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
+				       st->bytes_tracked - st->bytes_freed : 0;
+	}
+	m->free_rate = m->mallocs ? fmax(0.0, fmin(1.0, (double)m->frees / m->mallocs)) : NAN;
 }
 
 static void fill_items(const struct collect_ctx *c, const struct target *tg, double secs,
@@ -194,6 +227,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	static const char *const modes[] = { "counts", "stacks", "full" };
 	struct site_table tab = {};
 	struct drop_stats drops;
+	struct rusage ru;
 	uint64_t now = now_ns();
 	int i, err = 0;
 
@@ -202,6 +236,12 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->mode = modes[c->env->mode];
 	r->duration_s = (now - c->attach_ns) / 1e9;
 	r->sample_every = c->env->sample_every;
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		/* the tracer's own cost, apart from the target's (RUSAGE_SELF has no children) */
+		r->tracer_cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+				  ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		r->tracer_max_rss_kib = ru.ru_maxrss;
+	}
 	r->top = c->env->top;
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "links.h"
 
@@ -25,18 +26,38 @@ int links__add(struct links *l, struct bpf_link *link)
 	return 0;
 }
 
+int links__add_fd(struct links *l, int fd)
+{
+	if (l->nfds == l->fdcap) {
+		size_t cap = l->fdcap ? l->fdcap * 2 : 8;
+		int *fds = realloc(l->fds, cap * sizeof(*fds));
+
+		if (!fds)
+			return -ENOMEM;
+		l->fds = fds;
+		l->fdcap = cap;
+	}
+	l->fds[l->nfds++] = fd;
+	return 0;
+}
+
 struct slice {
-	struct bpf_link **v;
-	size_t from, step, n;
+	const struct links *l;
+	size_t from, step;
 };
 
+/* every step-th link, counting the bpf_links first, then the bare fds */
 static void *destroy_slice(void *arg)
 {
 	struct slice *s = arg;
 	size_t i;
 
-	for (i = s->from; i < s->n; i += s->step)
-		bpf_link__destroy(s->v[i]);
+	for (i = s->from; i < s->l->n + s->l->nfds; i += s->step) {
+		if (i < s->l->n)
+			bpf_link__destroy(s->l->v[i]);
+		else
+			close(s->l->fds[i - s->l->n]);
+	}
 	return NULL;
 }
 
@@ -45,10 +66,11 @@ void links__destroy(struct links *l)
 	struct slice slices[DETACH_THREADS];
 	pthread_t tids[DETACH_THREADS];
 	bool started[DETACH_THREADS] = {};
-	size_t k, nthreads = l->n < DETACH_THREADS ? l->n : DETACH_THREADS;
+	size_t k, total = l->n + l->nfds;
+	size_t nthreads = total < DETACH_THREADS ? total : DETACH_THREADS;
 
 	for (k = 0; k < nthreads; k++) {
-		slices[k] = (struct slice){ .v = l->v, .from = k, .step = nthreads, .n = l->n };
+		slices[k] = (struct slice){ .l = l, .from = k, .step = nthreads };
 		started[k] = !pthread_create(&tids[k], NULL, destroy_slice, &slices[k]);
 	}
 	for (k = 0; k < nthreads; k++) {
@@ -58,6 +80,8 @@ void links__destroy(struct links *l)
 			destroy_slice(&slices[k]);	/* no thread: do its share here */
 	}
 	free(l->v);
+	free(l->fds);
 	l->v = NULL;
-	l->n = l->cap = 0;
+	l->fds = NULL;
+	l->n = l->cap = l->nfds = l->fdcap = 0;
 }

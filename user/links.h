@@ -11,10 +11,14 @@ struct bpf_link;
 struct links {
 	struct bpf_link **v;
 	size_t n, cap;
+	int *fds;		/* links libbpf does not know (uprobe sessions: uprobe_multi.h) */
+	size_t nfds, fdcap;
 };
 
 /* 0 or -ENOMEM (the link is then not kept: the caller destroys it) */
 int links__add(struct links *l, struct bpf_link *link);
+/* A link as a bare file descriptor; 0 or -ENOMEM (the caller then closes it). */
+int links__add_fd(struct links *l, int fd);
 /*
  * Destroy every link, several at a time. Removing a uprobe waits for an RCU grace period
  * (about 0.25 s here), and one after the other those waits add up to seconds at exit;

@@ -27,6 +27,9 @@ struct items_report {
 
 struct memory_report {
 	bool present;
+	bool estimated;		/* -s N: frees, outstanding and sites are estimates */
+	uint64_t free_calls;	/* calls that released a block, exact in every mode */
+	double scale_objects, scale_bytes;	/* what one sampled block/byte stands for */
 	uint64_t mallocs, frees, untracked_frees;
 	uint64_t bytes_allocated, bytes_freed;
 	uint64_t outstanding_objects, outstanding_bytes;
@@ -115,6 +118,8 @@ struct report {
 	uint64_t lost_events;
 	int sample_every;
 	int rounds;		/* reports made so far, this one included */
+	double tracer_cpu_s;	/* leakbpf's own CPU time (user + system) so far */
+	uint64_t tracer_max_rss_kib;	/* leakbpf's own peak resident memory */
 	int top;		/* --top */
 	struct proc_report *procs;
 	int nprocs;

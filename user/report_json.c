@@ -80,6 +80,8 @@ static json_t *memory_json(const struct memory_report *m)
 	json_object_set_new(o, "bytes_per_item", number(m->bytes_per_item));
 	json_object_set_new(o, "grade", string(m->grade));
 	json_object_set_new(o, "growth_bytes_per_min", number(m->growth_bytes_per_min));
+	json_object_set_new(o, "free_calls", count(m->free_calls));
+	json_object_set_new(o, "estimated", json_boolean(m->estimated));
 	return o;
 }
 
@@ -211,6 +213,7 @@ static json_t *process_json(const struct proc_report *p)
 int report__print_json(const struct report *r, FILE *out)
 {
 	json_t *o = json_object(), *procs = json_array(), *top = json_object();
+	json_t *tracer = json_object();
 	int i, err = 0;
 
 	json_object_set_new(o, "schema", json_string("leakbpf/1"));
@@ -221,6 +224,9 @@ int report__print_json(const struct report *r, FILE *out)
 	json_object_set_new(o, "round", json_integer(r->rounds));
 	if (r->sample_every > 1)
 		json_object_set_new(o, "sample_every", json_integer(r->sample_every));
+	json_object_set_new(tracer, "cpu_s", json_real(r->tracer_cpu_s));
+	json_object_set_new(tracer, "max_rss_kib", json_integer((json_int_t)r->tracer_max_rss_kib));
+	json_object_set_new(o, "tracer", tracer);
 	for (i = 0; i < r->nprocs; i++)
 		json_array_append_new(procs, process_json(&r->procs[i]));
 	json_object_set_new(o, "processes", procs);

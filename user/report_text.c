@@ -60,6 +60,8 @@ static void print_memory(const struct proc_report *p, FILE *out)
 		cnt(m->mallocs, a, sizeof(a)), human(m->bytes_allocated, b, sizeof(b)),
 		cnt(m->frees, c, sizeof(c)), human(m->bytes_freed, d, sizeof(d)),
 		cnt(m->untracked_frees, e, sizeof(e)));
+	fprintf(out, "              %s free calls%s\n", cnt(m->free_calls, a, sizeof(a)),
+		m->estimated ? "; frees, outstanding and sites are estimates from the sample" : "");
 	fprintf(out, "              outstanding %s blocks, %s", cnt(m->outstanding_objects, a, sizeof(a)),
 		human(m->outstanding_bytes, b, sizeof(b)));
 	if (m->outstanding_bytes != UNKNOWN && m->outstanding_bytes >= 1024)

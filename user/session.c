@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -213,6 +214,7 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 	if ((pid_t)e->tgid != s->target.pid)
 		return 0;
 	target__refresh(&s->target);
+	tracer__refresh_allocator(s->tracer, e->tgid);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
 	/* held once its libraries are mapped: the C library's _Exit can be probed now */
 	err = e->stopped && s->target.fds ? fd_tracker__hold_exit(s->target.fds, s->tracer) : 0;
@@ -364,6 +366,8 @@ static int setup(struct session *s)
 	 */
 	threads__start(&s->target);
 	sockets__adopt(s->tracer, &s->target);
+	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
+	malloc_trim(0);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched) {
 		err = launch__release(&s->launch);
@@ -487,6 +491,7 @@ static void wait_loop(struct session *s)
 			return;
 		if (now >= next_refresh) {
 			target__refresh(&s->target);
+			tracer__refresh_allocator(s->tracer, s->target.pid);
 			next_refresh = now + MODULE_REFRESH_NS;
 		}
 		if (now >= round_clock__next_due(&rc)) {

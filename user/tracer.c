@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tracer.h"	/* first: the skeletons use the types of leakbpf.h */
 #include "alloc.skel.h"
+#include "alloc_plan.h"
 #include "allocator.h"
 #include "dynloader.h"
 #include "fds.skel.h"
@@ -15,6 +17,7 @@
 #include "loader.skel.h"
 #include "log.h"
 #include "tasks.skel.h"
+#include "uprobe_multi.h"
 
 struct tracer {
 	struct alloc_bpf *alloc;
@@ -31,30 +34,77 @@ struct tracer {
 	void *loader_ctx;
 	struct links links;
 	enum track_mode mode;
+	bool session;		/* the tracking modes use uprobe sessions */
 	int ncpus;
+	struct allocator *alloc_obj;	/* what tracer__attach_allocator probed */
+	struct alloc_plan plan;
 };
 
 /*
- * Which program serves which allocator function. Functions sharing an argument layout
- * share a program; the return of all of them is alloc_exit.
+ * Which programs serve which allocator function. Functions sharing an argument layout
+ * share a program: `entry` in counts mode, and with alloc_exit on the return on kernels
+ * without uprobe sessions; `session` (entry and return in one) otherwise.
  */
 static const struct {
 	enum alloc_func fn;
-	const char *prog;
-	bool returns;		/* needs alloc_exit on its return */
+	const char *entry;
+	const char *session;
 	bool required;
 } alloc_probes[] = {
-	{ AF_MALLOC, "malloc_enter", true, true },
-	{ AF_CALLOC, "calloc_enter", true, false },
-	{ AF_REALLOC, "realloc_enter", true, false },
-	{ AF_REALLOCARRAY, "reallocarray_enter", true, false },
-	{ AF_POSIX_MEMALIGN, "posix_memalign_enter", true, false },
-	{ AF_ALIGNED_ALLOC, "memalign_enter", true, false },
-	{ AF_MEMALIGN, "memalign_enter", true, false },
-	{ AF_VALLOC, "malloc_enter", true, false },
-	{ AF_PVALLOC, "malloc_enter", true, false },
-	{ AF_FREE, "free_enter", false, true },
+	{ AF_MALLOC, "malloc_enter", "malloc_session", true },
+	{ AF_CALLOC, "calloc_enter", "calloc_session", false },
+	{ AF_REALLOC, "realloc_enter", "realloc_session", false },
+	{ AF_REALLOCARRAY, "reallocarray_enter", "reallocarray_session", false },
+	{ AF_POSIX_MEMALIGN, "posix_memalign_enter", "posix_memalign_session", false },
+	{ AF_ALIGNED_ALLOC, "memalign_enter", "memalign_session", false },
+	{ AF_MEMALIGN, "memalign_enter", "memalign_session", false },
+	{ AF_VALLOC, "malloc_enter", "malloc_session", false },
+	{ AF_PVALLOC, "malloc_enter", "malloc_session", false },
+	{ AF_FREE, "free_enter", NULL, true },
 };
+
+#define NR_ALLOC_PROBES (sizeof(alloc_probes) / sizeof(alloc_probes[0]))
+
+static int probe_index(enum alloc_func fn)
+{
+	size_t i;
+
+	for (i = 0; i < NR_ALLOC_PROBES; i++) {
+		if (alloc_probes[i].fn == fn)
+			return i;
+	}
+	return -1;
+}
+
+/* Load only the programs this mode and kernel use. */
+static int choose_programs(struct tracer *t)
+{
+	struct bpf_object *obj = t->alloc->obj;
+	struct bpf_program *prog;
+	size_t i;
+	int err;
+
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(t->alloc->progs.free_enter, true);
+	if (t->mode != MODE_COUNTS && !t->session)
+		bpf_program__set_autoload(t->alloc->progs.alloc_exit, true);
+	for (i = 0; i < NR_ALLOC_PROBES; i++) {
+		const char *name = t->session && alloc_probes[i].session ? alloc_probes[i].session
+									 : alloc_probes[i].entry;
+
+		prog = bpf_object__find_program_by_name(obj, name);
+		if (!prog)
+			return -ENOENT;
+		bpf_program__set_autoload(prog, true);
+		if (t->session && alloc_probes[i].session) {
+			err = uprobe_multi__prepare_session(prog);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
 
 static int add_link(struct tracer *t, struct bpf_link *link)
 {
@@ -125,9 +175,14 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 	}
 	t->alloc->rodata->mode = o->mode;
 	t->alloc->rodata->sample_every = o->sample_every ? o->sample_every : 1;
+	t->session = o->mode != MODE_COUNTS && !o->no_session && uprobe_multi__has_session();
+	err = choose_programs(t);
+	if (err) {
+		elog("cannot configure the allocator BPF programs (%s)", errstr(err));
+		goto fail;
+	}
 	if (o->mode == MODE_COUNTS) {
-		/* entry probes only: no return program, no block or stack maps worth the name */
-		bpf_program__set_autoload(t->alloc->progs.alloc_exit, false);
+		/* entry probes only: no block or stack maps worth the name */
 		bpf_map__set_max_entries(t->alloc->maps.allocs, 1);
 		bpf_map__set_max_entries(t->alloc->maps.stacks, 1);
 	} else {
@@ -207,6 +262,7 @@ void tracer__free(struct tracer *t)
 		return;
 	/* links first: the probes leave the target before the programs go */
 	links__destroy(&t->links);
+	free(t->alloc_obj);
 	ring_buffer__free(t->loader_rb);
 	ring_buffer__free(t->fds_rb);
 	fds_bpf__destroy(t->fds);
@@ -256,10 +312,11 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 	return err;
 }
 
-static int attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
-			 const char *path, uint64_t offset, bool ret, const char *what)
+static int attach_uprobe_cookie(struct tracer *t, struct bpf_program *prog, pid_t pid,
+				const char *path, uint64_t offset, bool ret, uint64_t cookie,
+				const char *what)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = cookie);
 	struct bpf_link *link;
 	int err;
 
@@ -279,57 +336,110 @@ static int attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
 	return err;
 }
 
-/* Several names may share one address (aligned_alloc and memalign in glibc): probe it once. */
-static bool seen_before(const struct allocator *a, size_t idx)
+static int attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
+			 const char *path, uint64_t offset, bool ret, const char *what)
 {
-	size_t i;
+	return attach_uprobe_cookie(t, prog, pid, path, offset, ret, 0, what);
+}
 
-	for (i = 0; i < idx; i++) {
-		if (a->found[alloc_probes[i].fn] &&
-		    a->offset[alloc_probes[i].fn] == a->offset[alloc_probes[idx].fn])
-			return true;
+static int attach_session(struct tracer *t, struct bpf_program *prog, pid_t pid,
+			  const char *path, const struct alloc_site *s)
+{
+	int fd, err;
+
+	fd = uprobe_multi__attach_session(prog, pid, path, &s->offset, &s->cookie, 1);
+	if (fd < 0) {
+		elog("cannot attach a uprobe session to %s in %s at offset 0x%llx (%s)",
+		     alloc_func_names[s->fn], path, (unsigned long long)s->offset, errstr(fd));
+		return fd;
 	}
-	return false;
+	err = links__add_fd(&t->links, fd);
+	if (err)
+		close(fd);
+	return err;
 }
 
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a)
 {
 	struct bpf_object *obj = t->alloc->obj;
+	const struct alloc_plan *plan = &t->plan;
 	size_t i;
-	int err;
+	int err, k;
 
-	for (i = 0; i < sizeof(alloc_probes) / sizeof(alloc_probes[0]); i++) {
+	for (i = 0; i < NR_ALLOC_PROBES; i++) {
 		if (alloc_probes[i].required && !a->found[alloc_probes[i].fn]) {
-			elog("%s does not define %s", a->name, alloc_func_names[alloc_probes[i].fn]);
+			elog("%s does not define %s", a->name,
+			     alloc_func_names[alloc_probes[i].fn]);
 			return -ENOENT;
 		}
+		if (!a->found[alloc_probes[i].fn])
+			vlog("%s has no %s: not probed", a->name,
+			     alloc_func_names[alloc_probes[i].fn]);
 	}
+	err = alloc_plan__make(a, t->mode != MODE_COUNTS, t->session, true, &t->plan);
+	if (err) {
+		elog("cannot decode the prologues of %s (%s)", a->name, errstr(err));
+		return err;
+	}
+	alloc_plan__log(plan, a);
+	free(t->alloc_obj);
+	t->alloc_obj = malloc(sizeof(*a));
+	if (!t->alloc_obj)
+		return -ENOMEM;
+	*t->alloc_obj = *a;
+	tracer__refresh_allocator(t, pid);
 	/*
-	 * Returns first, then entries: an entry without its return would leave a call in
-	 * flight that never completes, a return without its entry is simply ignored.
+	 * Without sessions, returns first, then entries: an entry without its return would
+	 * leave a call in flight that never completes, a return without its entry is simply
+	 * ignored. A return probe stays on the function's first byte: the kernel takes the
+	 * return address at *sp when it hits.
 	 */
-	for (int pass = 0; pass < 2; pass++) {
-		for (i = 0; i < sizeof(alloc_probes) / sizeof(alloc_probes[0]); i++) {
-			enum alloc_func fn = alloc_probes[i].fn;
-			bool ret = pass == 0;
-			struct bpf_program *prog;
+	for (k = 0; k < plan->n && !t->session; k++) {
+		const struct alloc_site *s = &plan->sites[k];
 
-			if (!a->found[fn]) {
-				if (pass)
-					vlog("%s has no %s: not probed", a->name, alloc_func_names[fn]);
-				continue;
-			}
-			if (seen_before(a, i) || (ret && (!alloc_probes[i].returns ||
-							  t->mode == MODE_COUNTS)))
-				continue;
-			prog = ret ? t->alloc->progs.alloc_exit
-				   : bpf_object__find_program_by_name(obj, alloc_probes[i].prog);
-			err = attach_uprobe(t, prog, pid, a->path, a->offset[fn], ret,
-					    alloc_func_names[fn]);
-			if (err)
-				return err;
-		}
+		if (!s->returns)
+			continue;
+		err = attach_uprobe(t, t->alloc->progs.alloc_exit, pid, a->path, a->offset[s->fn],
+				    true, alloc_func_names[s->fn]);
+		if (err)
+			return err;
 	}
+	for (k = 0; k < plan->n; k++) {
+		const struct alloc_site *s = &plan->sites[k];
+		int idx = probe_index(s->fn);
+		bool session = t->session && s->returns;
+		struct bpf_program *prog;
+
+		prog = bpf_object__find_program_by_name(obj, session ? alloc_probes[idx].session
+								      : alloc_probes[idx].entry);
+		if (!prog)
+			return -ENOENT;
+		err = session ? attach_session(t, prog, pid, a->path, s)
+			      : attach_uprobe_cookie(t, prog, pid, a->path, s->offset, false,
+						     s->cookie, alloc_func_names[s->fn]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int tracer__refresh_allocator(struct tracer *t, pid_t pid)
+{
+	struct alloc_text text = {};
+	__u32 key = pid;
+	int n, err;
+
+	if (!t->alloc_obj)
+		return -ENOENT;
+	err = alloc_plan__ranges(&t->plan, t->alloc_obj, pid, (uint64_t *)text.lo,
+				 (uint64_t *)text.hi, MAX_ALLOC_RANGES, &n);
+	if (err)
+		return err;	/* not mapped yet: the next refresh will do */
+	text.n = n;
+	vlog("PID %d: %d allocator functions mapped", pid, n);
+	if (bpf_map__update_elem(t->alloc->maps.alloc_text, &key, sizeof(key), &text,
+				 sizeof(text), BPF_ANY))
+		return -errno;
 	return 0;
 }
 

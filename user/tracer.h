@@ -27,6 +27,7 @@ struct tracer_opts {
 	uint32_t max_allocs;	/* size of the outstanding-block map */
 	uint32_t max_stacks;	/* size of the stack map */
 	bool items;		/* load the --item/--batch programs */
+	bool no_session;	/* a return probe on every call even if the kernel has sessions */
 	const struct dynloader *loader;	/* watch this ld.so (bpf/loader); NULL: do not */
 	bool fds;		/* trace file descriptors (bpf/fds) */
 };
@@ -41,6 +42,11 @@ void tracer__free(struct tracer *t);
 int tracer__add_process(struct tracer *t, pid_t pid);
 /* Probe the malloc family in one object for one process (-1: every process). */
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a);
+/*
+ * Tell the programs where the allocator's functions are mapped in pid, once it has mapped
+ * them (-ENOENT before): calls from inside them are the allocator's own.
+ */
+int tracer__refresh_allocator(struct tracer *t, pid_t pid);
 /* One uprobe counting items (batch=false) or batches at a file offset. */
 int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64_t offset,
 			   bool batch);

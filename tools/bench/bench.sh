@@ -1,0 +1,285 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The leakbpf authors
+#
+# The overhead benchmark (`make bench`): what tracing costs the target, per configuration.
+#
+#   tools/bench/bench.sh [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']
+#                        [--report-only]
+#
+# Workloads: the malloc/free microbenchmark (1 and 4 threads, sizes 16..1024) and redis
+# under redis-benchmark on loopback. Configurations: untraced (base); the floor, i.e. empty
+# BPF programs at exactly leakbpf's probe sites (tools/floor: entry probes only for counts
+# mode, entries and returns for the others); leakbpf in each mode and with -s 100; and a
+# bpftrace script doing what full mode does. The configurations run interleaved, round
+# after round, so that the machine's drift (2 shared cores) hits them alike; each value is
+# the median over the rounds. Ratios are (mode - base) / (floor - base) from this one run.
+#
+# Prints the table and writes BENCHMARKS.md and benchmarks.png (gnuplot). --smoke: one
+# round of a small microbenchmark, no redis, no bpftrace, nothing written but
+# .output/bench/smoke.txt (the test suite checks that it runs and loses no event).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+OUT=.output/bench
+ROUNDS=5
+SMOKE=0
+ONLY_CONFIGS=
+ONLY_WORKLOADS=
+REPORT_ONLY=0	# --report-only: rewrite BENCHMARKS.md from the last run's results
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) SMOKE=1 ;;
+	--rounds) ROUNDS=$2; shift ;;
+	--report-only) REPORT_ONLY=1 ;;
+	--configs) ONLY_CONFIGS=$2; shift ;;
+	--workloads) ONLY_WORKLOADS=$2; shift ;;
+	*) echo "usage: $0 [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']" \
+		"[--report-only]" >&2
+	   exit 2 ;;
+	esac
+	shift
+done
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: attaching BPF programs needs root" >&2
+	exit 1
+fi
+for f in ./leakbpf $OUT/floor $OUT/mallocbench; do
+	[ -x "$f" ] || { echo "bench: $f is missing: run 'make bench-bins'" >&2; exit 1; }
+done
+
+RES=$OUT/results.tsv	# workload config round ns_per_op lost cpu_s rss_kib
+[ $REPORT_ONLY = 1 ] || : > "$RES"
+TMP=$(mktemp -d "$PWD/$OUT/run.XXXXXX")
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+
+if [ $SMOKE = 1 ]; then
+	ROUNDS=1
+	PAIRS=20000
+	WORKLOADS="mb1"
+	CONFIGS="base floor-counts floor counts stacks full stacks-s100"
+else
+	PAIRS=200000
+	WORKLOADS="mb1 mb4 redis"
+	CONFIGS="base floor-counts floor counts stacks full stacks-s100 bpftrace"
+	command -v bpftrace >/dev/null || CONFIGS=${CONFIGS% bpftrace}
+	command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
+		WORKLOADS="mb1 mb4"
+fi
+CONFIGS=${ONLY_CONFIGS:-$CONFIGS}
+WORKLOADS=${ONLY_WORKLOADS:-$WORKLOADS}
+REDIS_REQUESTS=20000
+REDIS_PORT=6390
+
+# The bpftrace equivalent of full mode on the library LIB: size per thread at entry,
+# {size, time, stack} per block at return, deleted at free.
+bt_script() {
+	cat <<EOF
+uprobe:$1:malloc /pid == cpid/ { @size[tid] = arg0; }
+uprobe:$1:calloc /pid == cpid/ { @size[tid] = arg0 * arg1; }
+uprobe:$1:realloc /pid == cpid/ {
+	delete(@sz[arg0]); delete(@ts[arg0]); delete(@stk[arg0]); @size[tid] = arg1;
+}
+uretprobe:$1:malloc, uretprobe:$1:calloc, uretprobe:$1:realloc /pid == cpid && @size[tid]/ {
+	@sz[retval] = @size[tid]; @ts[retval] = nsecs; @stk[retval] = ustack;
+	delete(@size[tid]);
+}
+uprobe:$1:free /pid == cpid/ { delete(@sz[arg0]); delete(@ts[arg0]); delete(@stk[arg0]); }
+END { clear(@size); clear(@sz); clear(@ts); clear(@stk); }
+EOF
+}
+
+# The allocator library a program uses (jemalloc for Debian's redis), for bpftrace.
+alloc_lib() {
+	ldd "$1" | awk '/libjemalloc|libtcmalloc/ { print $3; found = 1; exit }
+		END { if (!found) print "/lib/x86_64-linux-gnu/libc.so.6" }'
+}
+
+# Run "$@" under configuration $1 (after shift); stdout to $TMP/out, stderr to $TMP/err.
+traced() {
+	local config=$1
+	shift
+	case $config in
+	base) "$@" ;;
+	floor-counts) $OUT/floor -m counts -- "$@" ;;
+	floor) $OUT/floor -m full -- "$@" ;;
+	counts | stacks | full) ./leakbpf --json -m "$config" -- "$@" ;;
+	stacks-s100) ./leakbpf --json -m stacks -s 100 -- "$@" ;;
+	bpftrace)
+		bt_script "$(alloc_lib "$(command -v "$1")")" > "$TMP/bt.bt"
+		# bpftrace -c splits its command on spaces (no argument here has one)
+		BPFTRACE_MAX_MAP_KEYS=1048576 bpftrace -q "$TMP/bt.bt" -c "$*" ;;
+	esac
+}
+
+# lost, cpu, rss of leakbpf's last JSON report in $TMP/out ("-" for the others)
+tracer_stats() {
+	python3 - "$TMP/out" <<'EOF'
+import json, sys
+rep = None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("{"):
+        try:
+            rep = json.loads(line)
+        except ValueError:
+            pass
+if rep is None:
+    print("- - -")
+else:
+    t = rep.get("tracer", {})
+    print(rep["lost_events"], "%.3f" % t.get("cpu_s", 0), t.get("max_rss_kib", 0))
+EOF
+}
+
+run_mb() {
+	local config=$1 threads=$2 ns
+	traced "$config" $OUT/mallocbench -t "$threads" -n $((PAIRS / threads)) -z 16,64,256,1024 \
+		> "$TMP/out" 2> "$TMP/err"
+	ns=$(sed -n 's/^ns_per_pair=\([0-9.]*\).*/\1/p' "$TMP/out")
+	echo "${ns:-nan} $(tracer_stats)"
+}
+
+run_redis() {
+	local config=$1 pid rps= i
+	printf 'port %d\nbind 127.0.0.1\nsave ""\nappendonly no\n' $REDIS_PORT > "$TMP/redis.conf"
+	traced "$config" "$(command -v redis-server)" "$TMP/redis.conf" > "$TMP/out" 2> "$TMP/err" &
+	pid=$!
+	for i in $(seq 600); do
+		[ "$(redis-cli -p $REDIS_PORT ping 2>/dev/null)" = PONG ] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$(redis-cli -p $REDIS_PORT ping 2>/dev/null)" = PONG ] &&
+	rps=$(redis-benchmark -p $REDIS_PORT -n $REDIS_REQUESTS -c 8 -t set,get,lpush,lpop -q \
+		--csv 2>/dev/null | awk -F, 'NR > 1 { gsub(/"/, ""); s += $2; n++ }
+		END { if (n) print s / n }')
+	redis-cli -p $REDIS_PORT shutdown nosave > /dev/null 2>&1
+	wait $pid
+	if [ -n "$rps" ]; then
+		echo "$(awk -v r="$rps" 'BEGIN { printf "%.1f", 1e9 / r }') $(tracer_stats)"
+	else
+		echo "nan $(tracer_stats)"
+	fi
+}
+
+[ $REPORT_ONLY = 1 ] && ROUNDS=$(cut -f3 "$RES" | sort -n | tail -1)
+[ $REPORT_ONLY = 1 ] || for round in $(seq "$ROUNDS"); do
+	for w in $WORKLOADS; do
+		for c in $CONFIGS; do
+			case $w in
+			mb1) r=$(run_mb "$c" 1) ;;
+			mb4) r=$(run_mb "$c" 4) ;;
+			redis) r=$(run_redis "$c") ;;
+			esac
+			printf '%s\t%s\t%s\t%s\n' "$w" "$c" "$round" "$r" | tr ' ' '\t' >> "$RES"
+			printf 'bench: round %d/%d %-5s %-12s %s\n' "$round" "$ROUNDS" "$w" "$c" "$r" >&2
+		done
+	done
+done
+
+# Medians and ratios, as a Markdown table per workload, and a data file for the plot.
+summarise() {
+	python3 - "$RES" "$OUT/plot.dat" "$SMOKE" <<'EOF'
+import statistics, sys
+from collections import defaultdict
+res, plot, smoke = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+vals, lost, cpu, rss = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+order_w, order_c = [], []
+for line in open(res):
+    w, c, r, ns, l, cp, rs = line.rstrip("\n").split("\t")
+    if w not in order_w: order_w.append(w)
+    if c not in order_c: order_c.append(c)
+    if ns != "nan": vals[w, c].append(float(ns))
+    if l != "-": lost[w, c].append(int(l)); cpu[w, c].append(float(cp)); rss[w, c].append(int(rs))
+med = lambda xs: statistics.median(xs) if xs else float("nan")
+names = {"mb1": "microbenchmark, 1 thread (ns per malloc+free pair)",
+         "mb4": "microbenchmark, 4 threads (ns per pair, median thread)",
+         "redis": "redis-server under redis-benchmark (ns per request)"}
+floor_of = {"counts": "floor-counts", "stacks": "floor", "full": "floor",
+            "stacks-s100": "floor", "floor-counts": None, "floor": None}
+verdicts, ok_all = [], True
+for w in order_w:
+    base = med(vals[w, "base"])
+    print("\n### %s\n" % names.get(w, w))
+    print("| configuration | ns/op | over base | ratio to its floor | lost events | tracer CPU s | tracer RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for c in order_c:
+        v = med(vals[w, c])
+        f = floor_of.get(c)
+        ratio = "%.2f" % ((v - base) / (med(vals[w, f]) - base)) if f and (w, f) in vals else ""
+        if c == "bpftrace" and (w, "full") in vals:
+            ratio = "%.1f x full" % ((v - base) / (med(vals[w, "full"]) - base))
+        l = "%d" % max(lost[w, c]) if lost[w, c] else ""
+        cp = "%.2f" % med(cpu[w, c]) if cpu[w, c] else ""
+        rs = "%.1f" % (max(rss[w, c]) / 1024) if rss[w, c] else ""
+        print("| %s | %.0f | %.0f | %s | %s | %s | %s |" % (c, v, v - base, ratio, l, cp, rs))
+    if w != "mb1":
+        continue
+    def r(c, f): return (med(vals[w, c]) - base) / (med(vals[w, f]) - base)
+    checks = [("full mode <= 1.3 x floor", r("full", "floor"), 1.3, "<="),
+              ("counts mode <= 1.2 x its floor", r("counts", "floor-counts"), 1.2, "<="),
+              ("stacks -s 100 <= 1.1 x counts", r("stacks-s100", "counts"), 1.1, "<=")]
+    if (w, "bpftrace") in vals:
+        checks.append(("bpftrace >= 5 x full", r("bpftrace", "full"), 5, ">="))
+    checks.append(("lost events == 0", max([max(x) for k, x in lost.items() if x] or [0]), 0, "<="))
+    for name, v, t, op in checks:
+        ok = v <= t if op == "<=" else v >= t
+        ok_all &= ok
+        verdicts.append("| %s | %.2f | %s |" % (name, v, "met" if ok else "MISSED"))
+print("\n### Targets (microbenchmark, 1 thread)\n")
+print("| target | measured | |\n|---|---:|---|")
+print("\n".join(verdicts))
+with open(plot, "w") as f:
+    f.write("config " + " ".join(order_w) + "\n")
+    for c in order_c:
+        if c == "base": continue
+        f.write(c + " " + " ".join("%.1f" % max(med(vals[w, c]) - med(vals[w, "base"]), 1)
+                                   for w in order_w) + "\n")
+sys.exit(0 if ok_all or smoke else 3)
+EOF
+}
+
+summarise > "$OUT/table.md"
+status=$?
+cat "$OUT/table.md"
+if [ $SMOKE = 1 ]; then
+	cp "$OUT/table.md" "$OUT/smoke.txt"
+	exit 0
+fi
+
+if command -v gnuplot >/dev/null; then
+	gnuplot <<EOF
+set terminal pngcairo size 900,500 noenhanced font ",10"
+set output "benchmarks.png"
+set title "What tracing adds to each operation (median ns over untraced; log scale)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "ns added per operation"
+set xtics rotate by -30
+set key top left
+plot for [i=2:$(( $(echo "$WORKLOADS" | wc -w) + 1 ))] "$OUT/plot.dat" using i:xtic(1) title columnheader(i)
+EOF
+fi
+{
+	echo "# leakbpf overhead benchmarks"
+	echo
+	echo "Generated by \`make bench\` (tools/bench/bench.sh) on $(date -u '+%Y-%m-%d'):"
+	echo "kernel $(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)),"
+	echo "$ROUNDS interleaved rounds, medians. Do not edit: re-run \`make bench\`."
+	echo
+	echo "*floor* is empty BPF programs at exactly the sites leakbpf probes (tools/floor):"
+	echo "entry probes only (*floor-counts*, counts mode's) or entries and returns (*floor*,"
+	echo "the other modes'). A ratio is (mode - base) / (floor - base): 1.00 means leakbpf's"
+	echo "programs cost nothing beyond the kernel's own price of the probe hits. *bpftrace*"
+	echo "is tools/bench/bench.sh's bpftrace script doing full mode's job with probes on"
+	echo "the functions' entries; its ratio says how many times dearer than full mode it is."
+	echo
+	echo "![overhead per configuration](benchmarks.png)"
+	cat "$OUT/table.md"
+	echo
+	cat tools/bench/NOTES.md
+} > BENCHMARKS.md
+echo "bench: wrote BENCHMARKS.md and benchmarks.png" >&2
+exit $status

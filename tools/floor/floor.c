@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * The floor of the overhead benchmark: run a command with empty BPF programs attached at
+ * exactly the sites leakbpf would probe in a mode (the same plan, user/alloc_plan.c), so
+ * that the benchmark can measure the kernel's own price of those probe hits.
+ *
+ *   floor [-m counts|stacks|full] [--no-session] [--no-place] -- CMD [ARG...]
+ *
+ * Exits with the command's status; prints "floor: attached to PID N" once probes are live.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "alloc_plan.h"
+#include "allocator.h"
+#include "floor.skel.h"
+#include "launch.h"
+#include "links.h"
+#include "log.h"
+#include "uprobe_multi.h"
+
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return log_verbose ? vfprintf(stderr, fmt, args) : 0;
+}
+
+static int attach(struct floor_bpf *skel, const struct alloc_plan *plan,
+		  const struct allocator *a, pid_t pid, bool session, struct links *links)
+{
+	struct bpf_link *link;
+	int i, fd;
+
+	for (i = 0; i < plan->n; i++) {
+		const struct alloc_site *s = &plan->sites[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = s->cookie);
+		LIBBPF_OPTS(bpf_uprobe_opts, ropts, .retprobe = true);
+
+		if (s->returns && session) {
+			fd = uprobe_multi__attach_session(skel->progs.floor_session, pid, a->path,
+							  &s->offset, &s->cookie, 1);
+			if (fd < 0)
+				return fd;
+			if (links__add_fd(links, fd)) {
+				close(fd);
+				return -ENOMEM;
+			}
+			continue;
+		}
+		/* without sessions the return probe stays on the entry, as leakbpf's does */
+		if (s->returns) {
+			link = bpf_program__attach_uprobe_opts(skel->progs.floor_exit, pid, a->path,
+							       a->offset[s->fn], &ropts);
+			if (!link)
+				return -errno;
+			if (links__add(links, link)) {
+				bpf_link__destroy(link);
+				return -ENOMEM;
+			}
+		}
+		link = bpf_program__attach_uprobe_opts(skel->progs.floor_entry, pid, a->path,
+						       s->offset, &opts);
+		if (!link)
+			return -errno;
+		if (links__add(links, link)) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "no-session", no_argument, NULL, 'S' },
+		{ "no-place", no_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	struct floor_bpf *skel = NULL;
+	struct allocator *a = NULL;
+	struct alloc_plan plan;
+	struct launch l = { .pid = -1 };
+	bool counts = false, session, place = true, no_session = false, launched = false;
+	struct links links = {};
+	int opt, err, status = 1;
+
+	while ((opt = getopt_long(argc, argv, "+m:v", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (!strcmp(optarg, "counts"))
+				counts = true;
+			else if (strcmp(optarg, "stacks") && strcmp(optarg, "full"))
+				goto usage;
+			break;
+		case 'S':
+			no_session = true;
+			break;
+		case 'P':
+			place = false;
+			break;
+		case 'v':
+			log_verbose = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind >= argc)
+		goto usage;
+	libbpf_set_print(libbpf_print);
+	session = !counts && !no_session && uprobe_multi__has_session();
+
+	err = launch__start(&l, &argv[optind]);
+	if (err) {
+		fprintf(stderr, "floor: cannot run %s (%s)\n", argv[optind], errstr(err));
+		return 1;
+	}
+	launched = true;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = allocator__find_for_program(l.elf, a);
+	if (err) {
+		fprintf(stderr, "floor: no allocator found for %s (%s)\n", l.elf, errstr(err));
+		goto cleanup;
+	}
+	err = alloc_plan__make(a, !counts, session, place, &plan);
+	if (err) {
+		fprintf(stderr, "floor: cannot plan the probes (%s)\n", errstr(err));
+		goto cleanup;
+	}
+	alloc_plan__log(&plan, a);
+
+	skel = floor_bpf__open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "floor: cannot open the BPF object (%s)\n", errstr(err));
+		goto cleanup;
+	}
+	if (session)
+		uprobe_multi__prepare_session(skel->progs.floor_session);
+	else
+		bpf_program__set_autoload(skel->progs.floor_session, false);
+	err = floor_bpf__load(skel);
+	if (err) {
+		err = -errno;
+		fprintf(stderr, "floor: cannot load the BPF object (%s)\n", errstr(err));
+		goto cleanup;
+	}
+	err = attach(skel, &plan, a, l.pid, session, &links);
+	if (err) {
+		fprintf(stderr, "floor: cannot attach (%s)\n", errstr(err));
+		goto cleanup;
+	}
+	fprintf(stderr, "floor: attached to PID %d\n", l.pid);
+	err = launch__release(&l);
+	launched = false;
+	if (!err)
+		err = launch__resume(&l);
+	if (err) {
+		fprintf(stderr, "floor: cannot run %s (%s)\n", l.path, errstr(err));
+		goto cleanup;
+	}
+	if (waitpid(l.pid, &status, 0) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+cleanup:
+	if (launched)
+		launch__abort(&l);
+	links__destroy(&links);
+	floor_bpf__destroy(skel);
+	free(a);
+	return err ? 1 : status;
+usage:
+	fprintf(stderr, "usage: floor [-m counts|stacks|full] [--no-session] [--no-place] "
+		"-- CMD [ARG...]\n");
+	return 2;
+}
