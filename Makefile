@@ -65,7 +65,7 @@ $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # BPF: compile, link with bpftool (strips DWARF the skeleton does not need), skeleton
-$(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c bpf/leakbpf.h $(VMLINUX) | $(OUTPUT)
+$(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

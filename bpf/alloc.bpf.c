@@ -29,6 +29,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "leakbpf.h"
+#include "counters.h"
 #include "uprobe_compat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -199,13 +200,13 @@ static __always_inline void count_entry(struct alloc_stats *st, __u32 kind, __u6
 	if (size >= IMPOSSIBLE_SIZE)
 		return;
 	if (kind == ALLOC_REALLOC && old) {
-		st->free_calls++;
-		st->untracked_frees++;
+		COUNT(st->free_calls, 1);
+		COUNT(st->untracked_frees, 1);
 		if (!size)
 			return;	/* realloc(p, 0) frees p */
 	}
-	st->mallocs++;
-	st->bytes_allocated += size;
+	COUNT(st->mallocs, 1);
+	COUNT(st->bytes_allocated, size);
 }
 
 /* The entry of a call; NO_RETURN when its return has nothing to tell. */
@@ -329,8 +330,8 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 	struct alloc_key key = { .addr = addr, .tgid = tgid };
 	struct alloc_info info = { .size = size };
 
-	st->mallocs++;
-	st->bytes_allocated += size;
+	COUNT(st->mallocs, 1);
+	COUNT(st->bytes_allocated, size);
 	if (mode == MODE_FULL)
 		info.ts_ns = bpf_ktime_get_ns();
 	info.stack = capture_stack(ctx);
@@ -338,19 +339,19 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 		__sync_fetch_and_add(&drops.allocs_full, 1);
 		return;
 	}
-	st->tracked++;
-	st->bytes_tracked += size;
+	COUNT(st->tracked, 1);
+	COUNT(st->bytes_tracked, size);
 }
 
 /* A block went away: count it as freed if we saw it born, else as untracked. */
 static __always_inline void count_free(struct alloc_stats *st, bool found, __u64 size)
 {
-	st->free_calls++;
+	COUNT(st->free_calls, 1);
 	if (!found) {
-		st->untracked_frees++;
+		COUNT(st->untracked_frees, 1);
 	} else {
-		st->frees++;
-		st->bytes_freed += size;
+		COUNT(st->frees, 1);
+		COUNT(st->bytes_freed, size);
 	}
 }
 
@@ -518,8 +519,8 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 			return 0;	/* realloc(p, 0) frees through free: counted there */
 	}
 	if (mode == MODE_COUNTS) {
-		st->free_calls++;
-		st->untracked_frees++;
+		COUNT(st->free_calls, 1);
+		COUNT(st->untracked_frees, 1);
 		return 0;
 	}
 	cs = thread_state(false);

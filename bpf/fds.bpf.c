@@ -19,6 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leakbpf.h"
+#include "counters.h"
 #include "uprobe_compat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -525,7 +526,7 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 		key.fd = fd;
 		bpf_map_delete_elem(&fd_records, &key);
 		if (fd_file(fd))
-			st->closed++;
+			COUNT(st->closed, 1);
 		break;
 	case NR_close_range:
 		lo = (__u32)regs->di;
@@ -536,7 +537,7 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 		    (flags & CLOSE_RANGE_CLOEXEC))
 			break;
 		task = bpf_get_current_task_btf();
-		st->closed += walk_fds(task, tgid, lo, hi, false, true);
+		COUNT(st->closed, walk_fds(task, tgid, lo, hi, false, true));
 		break;
 	case NR_dup2:
 	case NR_dup3:
@@ -614,7 +615,7 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 		if (proc && (proc->flags & FDP_SKIP_EXEC))
 			__sync_fetch_and_and(&proc->flags, ~FDP_SKIP_EXEC);
 		else
-			st->closed += call->cloexec;
+			COUNT(st->closed, call->cloexec);
 		/* their records stay until the numbers are reused: user space checks the inode */
 		return 0;
 	case NR_dup2:
@@ -624,7 +625,7 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 			call->nr = 0;
 			if (call->noop)
 				return 0;
-			st->closed += call->closes;
+			COUNT(st->closed, call->closes);
 		}
 		s->fds[0] = ret;
 		n = total = 1;
@@ -649,7 +650,7 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (!total)
 		return 0;
-	st->opened += total;
+	COUNT(st->opened, total);
 	if (total > n)
 		__sync_fetch_and_add(&fd_drops.records_full, total - n);
 	if (!n)
@@ -684,7 +685,7 @@ int BPF_PROG(fds_proc_exit, struct task_struct *task, bool group_dead)
 	if (!st)
 		return 0;
 	/* files are released after this tracepoint (exit_files): the table is still whole */
-	st->closed_at_exit += walk_fds(task, tgid, 0, ~0ULL, false, false);
+	COUNT(st->closed_at_exit, walk_fds(task, tgid, 0, ~0ULL, false, false));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 #include "leakbpf.h"
+#include "counters.h"
 #include "uprobe_compat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -35,7 +36,7 @@ int BPF_UPROBE(item_enter)
 	struct item_stats *st = proc_items();
 
 	if (st)
-		st->items++;
+		COUNT(st->items, 1);
 	return 0;
 }
 
@@ -45,7 +46,7 @@ int BPF_UPROBE(batch_enter)
 	struct item_stats *st = proc_items();
 
 	if (st)
-		st->batches++;
+		COUNT(st->batches, 1);
 	return 0;
 }
 
@@ -55,7 +56,7 @@ int BPF_USDT(item_usdt)
 	struct item_stats *st = proc_items();
 
 	if (st)
-		st->items++;
+		COUNT(st->items, 1);
 	return 0;
 }
 
@@ -65,6 +66,6 @@ int BPF_USDT(batch_usdt)
 	struct item_stats *st = proc_items();
 
 	if (st)
-		st->batches++;
+		COUNT(st->batches, 1);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "leakbpf.h"
+#include "counters.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -91,7 +92,7 @@ int BPF_PROG(thread_new, struct task_struct *task, u64 clone_flags)
 	tgid = task->tgid;
 	st = bpf_map_lookup_elem(&thread_stats, &tgid);
 	if (st)
-		st->created++;
+		COUNT(st->created, 1);
 	return 0;
 }
 
@@ -114,7 +115,7 @@ int BPF_PROG(thread_exit, struct task_struct *task)
 	st = bpf_map_lookup_elem(&thread_stats, &tgid);
 	if (!st)
 		return 0;
-	st->exited++;
+	COUNT(st->exited, 1);
 	sig = task->signal;
 	flags = sig->flags;
 	live = sig->live.counter;
