@@ -10,6 +10,9 @@
 /* Frames kept per user stack. The kernel's own cap is kernel.perf_event_max_stack (127). */
 #define MAX_STACK_DEPTH 64
 
+/* x86-64 user addresses lie below this (57-bit LA57 included): above, no return address */
+#define USER_ADDR_END (1ULL << 56)
+
 /* Defaults for the sizes of the preallocated maps; options may change them. */
 #define DEFAULT_MAX_ALLOCS (1 << 18)	/* outstanding blocks tracked at once */
 #define DEFAULT_MAX_STACKS (1 << 13)	/* distinct allocation stacks */
@@ -183,9 +186,6 @@ struct loader_event {
  * {tgid, fd}; the fd table itself, not the records, is what the report counts.
  */
 #define DEFAULT_MAX_FDS (1 << 16)	/* fds opened while traced and still open, all processes */
-#define MAX_UNWIND_RULES 8192		/* learned unwind rules (struct unwind_rule) */
-#define FD_STACK_COPY 4096		/* bytes of user stack an fd_unwind_event carries */
-#define FD_CFI_STEPS 8			/* frames unwound by rules before the frame-pointer walk */
 #define MAX_NEW_FDS 32			/* fds recorded from one syscall (SCM_RIGHTS may bring more) */
 
 /* Key of the `fd_records` map. */
@@ -198,7 +198,7 @@ struct fd_key {
 struct fd_info {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC when it was opened */
 	__u64 stack;		/* key in `fd_stacks`; 0 when not captured here */
-	__u64 seq;		/* else the fd_unwind_event that carried its stack to user space; 0: none */
+	__u64 seq;		/* else the unwind_event that carried its stack to user space; 0: none */
 	__u64 ino;		/* i_ino of its file: a later fd with the same number has another */
 	__u32 exec_gen;		/* fd_proc.exec_gen when it was opened: its stack's image */
 	__u32 pad;
@@ -224,10 +224,15 @@ struct fd_proc {
 };
 
 /*
- * How to unwind one frame, learned by user space from the CFI of the frame's module, keyed
- * by {tgid, pc}: C libraries' syscall wrappers keep no frame pointer, so the caller of
- * open() is found only through the CFI. CFA is the caller's stack pointer.
+ * Unwinding without frame pointers (bpf/unwind.bpf.h). How to unwind one frame is learned
+ * by user space from the CFI of the frame's module, keyed by {tgid, pc}: C libraries'
+ * syscall wrappers keep no frame pointer, so the caller of open() is found only through
+ * the CFI. CFA is the caller's stack pointer.
  */
+#define MAX_UNWIND_RULES 8192		/* learned unwind rules (struct unwind_rule) */
+#define UNWIND_STACK_COPY 4096		/* bytes of user stack an unwind_event carries */
+#define UNWIND_CFI_STEPS 8		/* frames unwound by rules before the frame-pointer walk */
+
 enum unwind_rule_type {
 	RULE_CFA_SP = 1,	/* CFA = sp + cfa_off */
 	RULE_CFA_BP = 2,	/* CFA = bp + cfa_off */
@@ -260,29 +265,29 @@ struct fp_frames {
 	__u64 bps[MAX_STACK_DEPTH];
 };
 
-/* Ring buffer events of bpf/fds.bpf.c, told apart by their first field. */
-enum fd_event_type {
-	FD_EV_UNWIND = 1,	/* struct fd_unwind_event */
-	FD_EV_EXIT = 2,		/* struct fd_exit_event */
+/* Events of bpf/unwind.bpf.h's ring buffer `events`, told apart by their first field. */
+enum event_type {
+	EV_UNWIND = 1,		/* struct unwind_event */
+	EV_FD_EXIT = 2,		/* struct fd_exit_event */
 };
 
-/* An fd was opened at a pc with no learned rule: user space unwinds it from this. */
-struct fd_unwind_event {
-	__u32 type;
+/* A stack met a pc with no learned rule: user space unwinds it from this. */
+struct unwind_event {
+	__u32 type;		/* EV_UNWIND */
 	__u32 tgid;
 	__u64 seq;		/* fd_info.seq of the fds it made */
 	__u32 exec_gen;		/* for the rules learned from it */
 	__u32 pad;
-	__u64 ip, sp, bp;	/* user registers at the syscall */
-	struct fp_frames fp;	/* frame-pointer walk from bp (garbage if the wrapper reused rbp) */
+	__u64 ip, sp, bp;	/* user registers */
+	struct fp_frames fp;	/* frame-pointer walk from bp (garbage if code reused rbp) */
 	__u32 nfp;		/* entries in fp */
 	__u32 copy_len;		/* bytes of copy */
-	__u8 copy[FD_STACK_COPY];	/* the user stack from sp up */
+	__u8 copy[UNWIND_STACK_COPY];	/* the user stack from sp up */
 };
 
 /* A process called _Exit() and, with stopped, waits (SIGSTOP) for user space to look. */
 struct fd_exit_event {
-	__u32 type;
+	__u32 type;		/* EV_FD_EXIT */
 	__u32 tgid;
 	__u32 stopped;
 	__u32 pad;

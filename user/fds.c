@@ -217,7 +217,7 @@ static const struct unwind_ops unwind_ops = {
 };
 
 int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
-		       const struct fd_unwind_event *e)
+		       const struct unwind_event *e)
 {
 	struct unwind_rule fp_rule = { .type = RULE_FP };
 	struct user_stack *us, **slot;

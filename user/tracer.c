@@ -528,7 +528,7 @@ int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx)
 
 	t->fds_fn = fn;
 	t->fds_ctx = ctx;
-	t->fds_rb = ring_buffer__new(bpf_map__fd(t->fds->maps.fd_events), on_fd_event, t, NULL);
+	t->fds_rb = ring_buffer__new(bpf_map__fd(t->fds->maps.events), on_fd_event, t, NULL);
 	if (!t->fds_rb) {
 		err = -errno;
 		elog("cannot read the file-descriptor events (%s)", errstr(err));

@@ -58,7 +58,7 @@ int unwind__call_target(const uint8_t c[7], uint64_t ret, uint64_t *target)
 }
 
 /* The word at a user address, if the copy of the stack holds it. */
-static bool read_copy(const struct fd_unwind_event *e, uint64_t addr, uint64_t *val)
+static bool read_copy(const struct unwind_event *e, uint64_t addr, uint64_t *val)
 {
 	uint64_t len = e->copy_len < sizeof(e->copy) ? e->copy_len : sizeof(e->copy);
 
@@ -80,7 +80,7 @@ static void add_rule(struct unwind_result *out, uint64_t pc, const struct cfi_ro
 }
 
 /* The return address of the frame-pointer frame at bp, from the copy or the kernel's walk. */
-static bool fp_return(const struct fd_unwind_event *e, uint64_t bp, uint64_t *ret)
+static bool fp_return(const struct unwind_event *e, uint64_t bp, uint64_t *ret)
 {
 	int k, nfp = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
 
@@ -96,7 +96,7 @@ static bool fp_return(const struct fd_unwind_event *e, uint64_t bp, uint64_t *re
 }
 
 /* Is there a frame-pointer frame at bp, entered by a call of the function at start? */
-static bool frame_of(const struct fd_unwind_event *e, uint64_t bp, uint64_t start,
+static bool frame_of(const struct unwind_event *e, uint64_t bp, uint64_t start,
 		     const struct unwind_ops *ops, void *ctx)
 {
 	uint64_t caller_ret, target;
@@ -117,7 +117,7 @@ static bool frame_of(const struct fd_unwind_event *e, uint64_t bp, uint64_t star
  * without CFI may also have put rbp to other uses: then the frame pointer it saved is
  * searched for below the slot, and *bp set to it.
  */
-static bool plausible_return(const struct fd_unwind_event *e, uint64_t slot, uint64_t w,
+static bool plausible_return(const struct unwind_event *e, uint64_t slot, uint64_t w,
 			     uint64_t *bp, bool *bp_known, const struct unwind_ops *ops,
 			     void *ctx)
 {
@@ -146,7 +146,7 @@ static bool plausible_return(const struct fd_unwind_event *e, uint64_t slot, uin
 }
 
 /* The stack slot above sp holding the return address past frames without CFI; 0: none. */
-static uint64_t scan_for_return(const struct fd_unwind_event *e, uint64_t sp, uint64_t *bp,
+static uint64_t scan_for_return(const struct unwind_event *e, uint64_t sp, uint64_t *bp,
 				bool *bp_known, const struct unwind_ops *ops, void *ctx)
 {
 	uint64_t slot, w;
@@ -159,7 +159,7 @@ static uint64_t scan_for_return(const struct fd_unwind_event *e, uint64_t sp, ui
 	return 0;
 }
 
-void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops, void *ctx,
+void unwind__event(const struct unwind_event *e, const struct unwind_ops *ops, void *ctx,
 		   struct unwind_result *out)
 {
 	uint64_t pc = e->ip, sp = e->sp, bp = e->bp, cfa, ra, saved = 0;

@@ -2,9 +2,9 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * Unwinding a user stack from the registers and a copy of its top taken at a syscall
- * (struct fd_unwind_event), with the CFI of the modules: C libraries' syscall wrappers
- * keep no frame pointer, so this is how the function that called open() is found. The
- * rules used on the way are handed back for bpf/fds to apply itself next time.
+ * (struct unwind_event), with the CFI of the modules: C libraries' syscall wrappers keep
+ * no frame pointer, so this is how the function that called open() is found. The rules
+ * used on the way are handed back for bpf/fds to apply itself next time.
  */
 #ifndef LEAKBPF_UNWIND_H
 #define LEAKBPF_UNWIND_H
@@ -52,7 +52,7 @@ int unwind__call_target(const uint8_t code[7], uint64_t ret, uint64_t *target);
  * into code with CFI, and into the function the frame-pointer frame above was called for;
  * those frames teach bpf/fds no rule. Never fails: at worst, ips[0].
  */
-void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops, void *ctx,
+void unwind__event(const struct unwind_event *e, const struct unwind_ops *ops, void *ctx,
 		   struct unwind_result *out);
 
 #endif

@@ -104,16 +104,16 @@ static const struct unwind_ops ops = {
 	.func_start = func_start,
 };
 
-static void put(struct fd_unwind_event *e, uint64_t addr, uint64_t val)
+static void put(struct unwind_event *e, uint64_t addr, uint64_t val)
 {
 	memcpy(e->copy + (addr - SP), &val, sizeof(val));
 }
 
 /* The frames above the wrapper, as they are in memory; copy_len bytes of them copied. */
-static void build(struct fd_unwind_event *e, uint64_t ip, uint64_t bp, uint32_t copy_len)
+static void build(struct unwind_event *e, uint64_t ip, uint64_t bp, uint32_t copy_len)
 {
 	memset(e, 0, sizeof(*e));
-	e->type = FD_EV_UNWIND;
+	e->type = EV_UNWIND;
 	e->ip = ip;
 	e->sp = SP;
 	e->bp = bp;
@@ -142,7 +142,7 @@ static void build(struct fd_unwind_event *e, uint64_t ip, uint64_t bp, uint32_t 
 	}
 }
 
-static struct fd_unwind_event ev;
+static struct unwind_event ev;
 
 /* open64 reuses rbp: only the CFI finds open_file, and the frames behind it */
 static void wrapper_reuses_rbp(void **state)
