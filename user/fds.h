@@ -39,9 +39,8 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
 /* The _Exit() probe is in place (the process may be stopped there). */
 bool fd_tracker__holding(const struct fd_tracker *ft);
 
-/* Unwind a stack bpf/fds could not (an EV_UNWIND event), and teach it the rules. */
-int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
-		       const struct unwind_event *e);
+/* Keep the stack user/unwinder.c unwound for the fds whose fd_info.seq is seq. */
+int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n);
 
 /* The process is held at _Exit(): keep its fd table as the report's end state. */
 int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now);
