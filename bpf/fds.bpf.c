@@ -290,7 +290,7 @@ static __noinline __u64 capture_stack(struct fd_scratch *s)
 	n = unwind(&s->walk, &key, &s->regs);
 	if (n < 0) {
 		seq = __sync_fetch_and_add(&unwind_seq, 1) + 1;
-		if (send_unwind(&key, &s->regs, seq))
+		if (send_unwind(&key, &s->regs, UNWIND_FD, seq, 0))
 			__sync_fetch_and_add(&fd_drops.events_lost, 1);
 		else
 			s->seq = seq;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * Unwinding user stacks by the rules user space learns from the CFI (the types and limits
- * are in leakbpf.h), for the programs that need the caller of code without frame pointers:
- * bpf/fds, past the C library's syscall wrappers.
+ * Unwinding user stacks by the rules user space learns from the CFI, for bpf/alloc and
+ * bpf/fds (the types and limits are in leakbpf.h). Both objects define these maps and user
+ * space makes them one (bpf_map__reuse_fd): a rule learned from either object's stacks
+ * serves both, and one handler reads the events of both.
  *
  * A pc with no rule yet is marked pending, and the registers and the top of the user stack
  * go to user space, which unwinds that one stack itself and writes the rules it used. A
@@ -22,23 +23,25 @@
 
 /*
  * {tgid, pc, exec_gen} -> how to unwind a frame at pc. User space writes the rules, BPF
- * marks the pcs it asks about.
+ * marks the pcs it asks about. Not preallocated: the slots are for every allocation site
+ * of big programs, and most stay empty.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_UNWIND_RULES);
 	__type(key, struct unwind_key);
 	__type(value, struct unwind_rule);
 } unwind_rules SEC(".maps");
 
 /*
- * The events (enum event_type), in the order they happened: bpf/fds's exit hold is read
- * after the stacks of the fds opened before it. Mostly struct unwind_event, stacks for
- * user space to unwind: about 5 KiB each.
+ * The events of both objects (enum event_type), in the order they happened: bpf/fds's exit
+ * hold is read after the stacks of the fds opened before it. Mostly struct unwind_event,
+ * stacks for user space to unwind: about 5 KiB each, 400 fit.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 21);
 } events SEC(".maps");
 
 /* tgid -> flags and exec generation (bpf/fds counts the execs); user space adds it */
@@ -144,11 +147,11 @@ static __always_inline bool unwind_step(const struct unwind_rule *r, __u64 *sp, 
 
 /*
  * Send the registers and the top of the stack to user space, for the process and image in
- * key, because key->pc has no rule. seq says what the unwound stack is for. 0, or -1 when
- * the ring buffer was full.
+ * key, because key->pc has no rule. seq (bpf/fds) or stack (bpf/alloc) says what the
+ * unwound stack is for. 0, or -1 when the ring buffer was full.
  */
 static __noinline int send_unwind(const struct unwind_key *key, const struct user_regs *regs,
-				  __u64 seq)
+				  __u32 origin, __u64 seq, __u64 stack)
 {
 	struct unwind_event *e;
 	struct unwind_rule *r;
@@ -164,8 +167,9 @@ static __noinline int send_unwind(const struct unwind_key *key, const struct use
 	e->type = EV_UNWIND;
 	e->tgid = key->tgid;
 	e->seq = seq;
+	e->stack = stack;
 	e->exec_gen = key->exec_gen;
-	e->pad = 0;
+	e->origin = origin;
 	e->ip = regs->ip;
 	e->sp = regs->sp;
 	e->bp = regs->bp;

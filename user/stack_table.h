@@ -2,8 +2,8 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * Stacks unwound in user space (user/unwinder.c), kept by a 64-bit id until the report: the
- * seq of a bpf/fds event. Bounded: a stack that does not fit is counted, for the report's
- * lost_events.
+ * seq of a bpf/fds event, the key of a provisional bpf/alloc stack. Bounded: a stack that
+ * does not fit is counted, for the report's lost_events.
  */
 #ifndef LEAKBPF_STACK_TABLE_H
 #define LEAKBPF_STACK_TABLE_H

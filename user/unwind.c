@@ -172,8 +172,8 @@ void unwind__event(const struct unwind_event *e, const struct unwind_ops *ops, v
 	out->stuck = false;
 	out->ips[out->n++] = pc;
 	while (out->n < MAX_STACK_DEPTH) {
-		/* frame 0 stopped after the syscall instruction; the others after a call */
-		if (ops->cfi(ctx, pc, out->n > 1, &row)) {
+		/* frame 0 stopped after a syscall instruction, or at a return; others at returns */
+		if (ops->cfi(ctx, pc, out->n > 1 || e->origin == UNWIND_ALLOC, &row)) {
 			saved = scan_for_return(e, sp, &bp, &bp_known, ops, ctx);
 			if (!saved) {
 				out->stuck = true;
@@ -182,7 +182,7 @@ void unwind__event(const struct unwind_event *e, const struct unwind_ops *ops, v
 			}
 			/*
 			 * As if CFI said: the return address at that slot, rbp untouched. Not a
-			 * rule for bpf/fds: the slot may lie several frames up, and other paths
+			 * rule for BPF: the slot may lie several frames up, and other paths
 			 * through the same pc have other frames.
 			 */
 			row.cfa_reg = CFI_SP;
@@ -223,4 +223,71 @@ void unwind__event(const struct unwind_event *e, const struct unwind_ops *ops, v
 		;
 	for (; k < nfp && out->n < MAX_STACK_DEPTH; k++)
 		out->ips[out->n++] = e->fp.rets[k];
+}
+
+static const struct unwind_rule *find_rule(const struct unwind_result *res, uint64_t pc)
+{
+	static const struct unwind_rule fp = { .type = RULE_FP };
+	int i;
+
+	for (i = 0; i < res->nrules; i++) {
+		if (res->rules[i].pc == pc)
+			return &res->rules[i].rule;
+	}
+	/* user/unwinder.c teaches BPF this one */
+	return res->stuck && res->stuck_pc == pc ? &fp : NULL;
+}
+
+/* BPF's fp_walk() from bp, over the copy of the stack, appending to ips from n. */
+static int copy_walk(const struct unwind_event *e, uint64_t bp, uint64_t sp, uint64_t *ips,
+		     int n)
+{
+	uint64_t next, ret;
+
+	while (n < MAX_STACK_DEPTH) {
+		if (!bp || bp < sp || (bp & 7) || !read_copy(e, bp, &next) ||
+		    !read_copy(e, bp + 8, &ret) || !ret || ret >= USER_ADDR_END)
+			break;
+		ips[n++] = ret;
+		if (next <= bp)
+			break;
+		bp = next;
+	}
+	return n;
+}
+
+int unwind__bpf_view(const struct unwind_event *e, const struct unwind_result *res,
+		     uint64_t ips[MAX_STACK_DEPTH])
+{
+	uint64_t pc = e->ip, sp = e->sp, bp = e->bp, cfa, ra;
+	const struct unwind_rule *r;
+	bool moved = false;
+	int n = 0, level, k, nfp;
+
+	ips[n++] = pc;
+	for (level = 0; level < UNWIND_CFI_STEPS; level++) {
+		r = find_rule(res, pc);
+		if (r && r->type == RULE_END)
+			return n;
+		if (!r || (r->type != RULE_CFA_SP && r->type != RULE_CFA_BP))
+			break;
+		cfa = (r->type == RULE_CFA_BP ? bp : sp) + r->cfa_off;
+		if (!read_copy(e, cfa + r->ra_off, &ra) || !ra || ra >= USER_ADDR_END)
+			return n;
+		if (r->bp_off) {
+			if (!read_copy(e, cfa + r->bp_off, &bp))
+				return n;
+			moved = true;
+		}
+		ips[n++] = ra;
+		sp = cfa;
+		pc = ra;
+	}
+	if (moved)
+		return copy_walk(e, bp, sp, ips, n);
+	/* rbp is the one at the event: BPF's walk from it is the one the event carries */
+	nfp = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
+	for (k = 1; k < nfp && n < MAX_STACK_DEPTH; k++)
+		ips[n++] = e->fp.rets[k];
+	return n;
 }

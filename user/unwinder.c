@@ -36,20 +36,47 @@ static const struct unwind_ops unwind_ops = {
 	.func_start = func_start,
 };
 
+/* The function of a return address, for -v. */
+static const char *func_name(struct symbolizer *sym, uint64_t addr, char *buf, size_t size)
+{
+	struct frame f;
+
+	symbolizer__resolve(sym, addr, true, &f);
+	if (f.symbol)
+		return f.symbol;
+	snprintf(buf, size, "%#llx", (unsigned long long)addr);
+	return buf;
+}
+
+/* The allocator's caller and its caller, as -v tells which allocation was unwound. */
+static void log_alloc(struct symbolizer *sym, const struct unwind_event *e,
+		      const uint64_t *ips, int n, int nrules)
+{
+	char a[32], b[32];
+
+	if (!log_verbose)
+		return;
+	vlog("PID %d: unwound the stack of an allocation from %s, called by %s: %d frames, "
+	     "%d rules learned", e->tgid, func_name(sym, ips[0], a, sizeof(a)),
+	     n > 1 ? func_name(sym, ips[1], b, sizeof(b)) : "?", n, nrules);
+}
+
 int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker *ft,
 		    const struct unwind_event *e)
 {
 	struct unwind_rule fp_rule = { .type = RULE_FP };
+	uint64_t ips[MAX_STACK_DEPTH];
 	struct unwind_result res;
 	struct fd_proc proc;
-	int i, n, err = 0;
+	int i, n = 0, err = 0;
 
 	if (!sym || tracer__fd_proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {
 		/*
 		 * Its image is gone (exec): the symbolizer's CFI is the new one's, not its own;
-		 * or no module could be read. The kernel's frame-pointer walk is what is left.
+		 * or no module could be read. The kernel's frame-pointer walk is what is left,
+		 * and bpf/alloc's provisional stack is that already.
 		 */
-		if (!ft)
+		if (e->origin != UNWIND_FD || !ft)
 			return 0;
 		n = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
 		return fd_tracker__keep_stack(ft, e->seq, (const uint64_t *)e->fp.rets, n);
@@ -58,8 +85,14 @@ int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker 
 	/* a module mapped since the symbolizer last looked (ld.so's own opens come early) */
 	if (res.stuck && !symbolizer__refresh(sym))
 		unwind__event(e, &unwind_ops, sym, &res);
-	if (ft)
+	if (e->origin == UNWIND_ALLOC) {
+		n = unwind__bpf_view(e, &res, ips);
+		err = tracer__fix_stack(t, e->stack, ips, n);
+		if (err == -ENOSPC)
+			err = 0;	/* counted as lost */
+	} else if (ft) {
 		err = fd_tracker__keep_stack(ft, e->seq, res.ips, res.n);
+	}
 	for (i = 0; i < res.nrules; i++) {
 		int rerr = tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.rules[i].pc,
 						   &res.rules[i].rule);
@@ -71,7 +104,9 @@ int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker 
 	if (res.stuck)
 		tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.stuck_pc, &fp_rule);
 	/* last: the tests take this for "BPF knows now" */
-	if (ft)
+	if (e->origin == UNWIND_ALLOC)
+		log_alloc(sym, e, ips, n, res.nrules);
+	else if (ft)
 		vlog("PID %d: unwound the stack of an fd from %#llx: %d frames, %d rules learned%s",
 		     e->tgid, (unsigned long long)e->ip, res.n, res.nrules,
 		     res.stuck ? ", stuck" : "");
