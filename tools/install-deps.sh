@@ -11,8 +11,9 @@ set -eu
 # demo's USDT probes (<sys/sdt.h>)
 build="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev
 libjansson-dev libmicrohttpd-dev libcapstone-dev systemtap-sdt-dev"
-# tests: unit tests, report validation, other allocators (jemalloc, musl), Prometheus
-test="libcmocka-dev python3 python3-jsonschema prometheus libjemalloc2 musl-tools"
+# tests: unit tests, report validation, other allocators (jemalloc, musl), a C++ target,
+# Prometheus
+test="libcmocka-dev python3 python3-jsonschema prometheus libjemalloc2 musl-tools g++"
 # benchmarks: the bpftrace comparison, a real service under load, the plot
 bench="bpftrace redis-server redis-tools gnuplot-nox"
 
