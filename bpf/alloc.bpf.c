@@ -369,13 +369,13 @@ static __always_inline void span_word(struct resolve_state *st, __u32 off)
 }
 
 /* The bytes from rsp at val.level that the steps so far read, unless they are not all there. */
-static __always_inline void span_add(struct resolve_state *st, const struct stack_step *step)
+static __always_inline void span_add(struct resolve_state *st, const struct unwind_rule *step)
 {
 	__s32 cfa = st->span_cfa + step->cfa_off, ra = cfa + step->ra_off, bp = cfa + step->bp_off;
 
 	if (st->no_span)
 		return;
-	if (step->cfa_bp || (cfa | ra | bp) & 7 || cfa < 0 || ra < 0 || bp < 0 ||
+	if (step->type == RULE_CFA_BP || (cfa | ra | bp) & 7 || cfa < 0 || ra < 0 || bp < 0 ||
 	    ra + 8 > STACK_SPAN_MAX || bp + 8 > STACK_SPAN_MAX) {
 		st->no_span = 1;
 		return;
@@ -409,20 +409,14 @@ static __always_inline bool read_span(struct stack_scratch *sc, const struct all
 	return !bpf_probe_read_user(sc->span, size, (void *)(sp + lo));
 }
 
-/* One frame up by a step; false when the stack cannot be read there. */
-static __always_inline bool apply_step(struct resolve_state *st, const struct stack_step *step,
+/* One frame up by a step; false when the stack ends there. */
+static __always_inline bool apply_step(struct resolve_state *st, const struct unwind_rule *step,
 				       __u64 *ra)
 {
-	__u64 cfa = (step->cfa_bp ? st->bp : st->sp) + step->cfa_off;
-
-	if (bpf_probe_read_user(ra, sizeof(*ra), (void *)(cfa + step->ra_off)))
+	if (!unwind_step(step, &st->sp, &st->bp, ra))
 		return false;
-	if (step->bp_off) {
-		if (bpf_probe_read_user(&st->bp, sizeof(st->bp), (void *)(cfa + step->bp_off)))
-			return false;
+	if (step->bp_off)
 		st->moved = 1;
-	}
-	st->sp = cfa;
 	return true;
 }
 
@@ -450,7 +444,7 @@ __noinline __u64 walk_tail(struct stack_scratch *sc)
  */
 __noinline enum check_end check_steps(struct stack_scratch *sc, const struct alloc_stack *v)
 {
-	const struct stack_step *step;
+	const struct unwind_rule *step;
 	struct resolve_state *st;
 	__u32 level, i, j;
 	__u64 key, ra = 0, sp0, h;
@@ -516,7 +510,6 @@ __noinline enum check_end check_steps(struct stack_scratch *sc, const struct all
 __noinline enum rules_end unwind_by_rules(struct stack_scratch *sc)
 {
 	struct resolve_state *st;
-	struct stack_step *step;
 	struct unwind_rule rule;
 	__u64 ra;
 	__u32 i;
@@ -551,14 +544,10 @@ __noinline enum rules_end unwind_by_rules(struct stack_scratch *sc)
 			st->tail = 1;
 			return RULES_DONE;
 		}
-		step = &sc->val.steps[i];
-		step->cfa_off = rule.cfa_off;
-		step->ra_off = rule.ra_off;
-		step->bp_off = rule.bp_off;
-		step->cfa_bp = rule.type == RULE_CFA_BP;
+		sc->val.steps[i] = rule;
 		rbp_told(st, rule.bp_off);
-		span_add(st, step);
-		if (!apply_step(st, step, &ra) || !ra || ra >= USER_ADDR_END || st->level >= 63)
+		span_add(st, &rule);
+		if (!apply_step(st, &rule, &ra) || st->level >= MAX_STACK_DEPTH - 1)
 			return RULES_DONE;	/* the stack ends here */
 		sc->val.nsteps = i + 1;
 		st->level++;

@@ -296,14 +296,6 @@ enum alloc_stack_flags {
  */
 #define STACK_SPAN_MAX 512
 
-/* One frame of a checked stack: the rule that unwound it (struct unwind_rule), compact. */
-struct stack_step {
-	__s32 cfa_off;
-	__s32 ra_off;
-	__s32 bp_off;		/* the caller's rbp is at CFA + bp_off; 0: rbp is unchanged */
-	__u32 cfa_bp;		/* CFA = rbp + cfa_off (RULE_CFA_BP); else rsp + cfa_off */
-};
-
 /*
  * Value of bpf/alloc's `stacks` map: the stack of the blocks that carry its key. What every
  * allocation reads comes first, in the cache line of the key.
@@ -317,7 +309,7 @@ struct alloc_stack {
 					 * steps do not all read from rsp, a read per step */
 	__u32 pad;
 	__u64 tail;			/* STACK_TAIL */
-	struct stack_step steps[UNWIND_CFI_STEPS];
+	struct unwind_rule steps[UNWIND_CFI_STEPS];	/* RULE_CFA_SP, RULE_CFA_BP */
 	__u64 ips[MAX_STACK_DEPTH];	/* as in struct stack_trace */
 };
 
