@@ -49,6 +49,11 @@ int count_stderr(const struct proc *p, const char *str);
 int proc_wait_stderr_count(struct proc *p, const char *str, int n);
 /* Read stdout and stderr to EOF, reap; returns the exit status (or 128+sig), -1 if stuck. */
 int proc_finish(struct proc *p);
+/*
+ * Reap p and take what it wrote so far, without waiting for EOF: a command leakbpf started
+ * holds leakbpf's stdout and stderr open after leakbpf has exited.
+ */
+int proc_wait_exit(struct proc *p);
 void proc_kill(struct proc *p);
 void proc_free(struct proc *p);
 

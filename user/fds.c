@@ -184,11 +184,6 @@ out:
 	return err == -ENOENT ? 0 : err;
 }
 
-bool fd_tracker__holding(const struct fd_tracker *ft)
-{
-	return ft && ft->holding;
-}
-
 static int cfi_lookup(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *out)
 {
 	return symbolizer__cfi(ctx, addr, return_addr, out);

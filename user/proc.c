@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,6 +79,28 @@ int proc__exe(pid_t pid, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return 0;
+}
+
+int proc__stopped(pid_t pid)
+{
+	const unsigned long long stop = 1ULL << (SIGSTOP - 1);
+	unsigned long long mask;
+	char line[256], state;
+	int stopped = 0;
+	FILE *f = proc_open(pid, "status");
+
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "State: %c", &state) == 1 && state == 'T')
+			stopped = 1;
+		/* the thread's own pending set and the process's shared one */
+		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 ||
+		     sscanf(line, "ShdPnd: %llx", &mask) == 1) && (mask & stop))
+			stopped = 1;
+	}
+	fclose(f);
+	return stopped;
 }
 
 int proc__threads(pid_t pid)

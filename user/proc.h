@@ -19,6 +19,11 @@ int proc__check(pid_t pid);
 int proc__comm(pid_t pid, char *buf, size_t size);
 /* the executable's path as the process sees it (inside its own root) */
 int proc__exe(pid_t pid, char *buf, size_t size);
+/*
+ * Is the process stopped (State: T), or is a SIGSTOP pending for it? 1, 0, or -errno: a
+ * stop sent by BPF may still be queued when leakbpf looks.
+ */
+int proc__stopped(pid_t pid);
 /* live threads (Threads: in /proc/PID/status), or -errno */
 int proc__threads(pid_t pid);
 /* /proc/PID/root + path: how to reach a file the process names, even in a container */

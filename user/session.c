@@ -38,6 +38,7 @@ struct session {
 	struct launch launch;
 	bool launched;		/* -- CMD: the child exists */
 	bool released;		/* -- CMD: the child was let go to exec */
+	bool resumed;		/* -- CMD: the child runs its own code */
 	int sigfd, pidfd;
 	uint64_t attach_ns;
 	struct dynloader loader;
@@ -62,11 +63,29 @@ static int open_signals(struct session *s)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);	/* the terminal went away: report and detach too */
 	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	return s->sigfd < 0 ? -errno : 0;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+}
+
+/* Was leakbpf asked to stop while it was setting up? */
+static bool stop_requested(struct session *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (is_stop_signal(si.ssi_signo))
+			return true;
+	}
+	return false;
 }
 
 /* -p PID: a live user-space process, or a one-line reason why not. */
@@ -264,8 +283,10 @@ static int setup_fds(struct session *s)
 	int err;
 
 	s->target.fds = fd_tracker__new(s->target.pid);
-	if (!s->target.fds)
+	if (!s->target.fds) {
+		elog("cannot track the fds of PID %d (%s)", s->target.pid, errstr(-ENOMEM));
 		return -ENOMEM;
+	}
 	if (s->launched) {
 		err = tracer__add_fd_flags(s->tracer, s->target.pid, FDP_SKIP_EXEC);
 		if (err) {
@@ -345,8 +366,11 @@ static int setup(struct session *s)
 	if (s->have_loader) {
 		/* a command is held once its libraries are mapped, until they have been read */
 		err = tracer__watch_loader(s->tracer, s->target.pid, s->launched, on_loader_event, s);
-		if (err)
+		if (err) {
+			elog("cannot watch the dynamic loader of PID %d (%s)", s->target.pid,
+			     errstr(err));
 			goto out;
+		}
 	}
 	err = setup_fds(s);
 	if (err)
@@ -369,6 +393,12 @@ static int setup(struct session *s)
 	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
 	malloc_trim(0);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
+	if (s->launched && stop_requested(s)) {
+		/* interrupted before the command ran a single instruction: it never will */
+		elog("stopped before %s started: not running it", env->cmd[0]);
+		err = -EINTR;
+		goto out;
+	}
 	if (s->launched) {
 		err = launch__release(&s->launch);
 		s->released = true;
@@ -382,14 +412,17 @@ static int setup(struct session *s)
 	target__refresh(&s->target);
 	if (s->launched && !s->have_loader) {
 		err = fd_tracker__hold_exit(s->target.fds, s->tracer);
-		if (err)
+		if (err) {
+			elog("cannot hold PID %d at exit (%s)", s->target.pid, errstr(err));
 			goto out;
+		}
 	}
 	err = launch__resume(&s->launch);
 	if (err) {
 		elog("cannot let PID %d run after exec (%s)", s->target.pid, errstr(err));
 		goto out;
 	}
+	s->resumed = true;
 out:
 	free(a);
 	return err;
@@ -481,7 +514,7 @@ static void wait_loop(struct session *s)
 			return;
 		}
 		while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+			if (is_stop_signal(si.ssi_signo)) {
 				vlog("%s: stopping", strsignal(si.ssi_signo));
 				return;
 			}
@@ -501,6 +534,24 @@ static void wait_loop(struct session *s)
 			round_clock__advance(&rc, now);
 		}
 	}
+}
+
+/*
+ * A command leakbpf started may be held by one of its stops (libraries mapped, _Exit)
+ * whose event was never read: leakbpf was told to stop first. Every probe is gone now, so
+ * no new stop can come: a process stopped or with a SIGSTOP queued is ours to continue.
+ */
+static void resume_if_held(struct session *s)
+{
+	int stopped;
+
+	if (s->target.exited)
+		return;
+	stopped = proc__stopped(s->target.pid);
+	if (stopped > 0 && kill(s->target.pid, SIGCONT))
+		elog("cannot resume PID %d (%s): it stays stopped", s->target.pid, errstr(-errno));
+	else if (stopped > 0)
+		vlog("PID %d was held at a stop: resumed", s->target.pid);
 }
 
 int session__run(const struct env *env)
@@ -540,11 +591,10 @@ int session__run(const struct env *env)
 cleanup:
 	/* detach before anything else: the target goes on as if leakbpf had never been there */
 	tracer__free(s.tracer);
-	/* held at _Exit() after the last report was read: let it finish */
-	if (s.released && !s.target.exited && fd_tracker__holding(s.target.fds))
-		kill(s.target.pid, SIGCONT);
-	if (s.launched && !s.released)
-		launch__abort(&s.launch);
+	if (s.launched && !s.resumed)
+		launch__abort(&s.launch);	/* it has not run any of its own code: none at all */
+	else if (s.launched)
+		resume_if_held(&s);
 	target__free(&s.target);
 	if (s.pidfd >= 0)
 		close(s.pidfd);
