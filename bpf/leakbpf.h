@@ -80,6 +80,9 @@ struct alloc_stats {
 	__u64 tracked;		/* blocks inserted into `allocs` */
 	__u64 bytes_tracked;	/* bytes of those */
 	__u64 free_calls;	/* calls that released a block: free(p != NULL), realloc(p != NULL) */
+	__u64 exec_released;	/* blocks in `allocs` when the process exec'ed: gone with its
+				 * address space, neither freed nor outstanding */
+	__u64 bytes_exec_released;	/* bytes of those */
 };
 
 /*

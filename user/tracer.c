@@ -87,6 +87,7 @@ static int choose_programs(struct tracer *t)
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_program__set_autoload(t->alloc->progs.free_enter, true);
+	bpf_program__set_autoload(t->alloc->progs.alloc_exec, true);
 	if (t->mode != MODE_COUNTS && !t->session)
 		bpf_program__set_autoload(t->alloc->progs.alloc_exit, true);
 	for (i = 0; i < NR_ALLOC_PROBES; i++) {
@@ -156,6 +157,7 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	struct bpf_object *obj;
+	struct bpf_link *link;
 	int err;
 
 	if (!t)
@@ -193,6 +195,18 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 	if (err) {
 		err = -errno;
 		goto load_failed;
+	}
+	/* an exec of a process not added costs a lookup; one added must lose its blocks */
+	link = bpf_program__attach(t->alloc->progs.alloc_exec);
+	if (!link) {
+		err = -errno;
+		elog("cannot attach to the sched_process_exec tracepoint (%s)", errstr(err));
+		goto fail;
+	}
+	err = add_link(t, link);
+	if (err) {
+		bpf_link__destroy(link);
+		goto fail;
 	}
 
 	if (o->items) {
