@@ -184,6 +184,12 @@ out:
 	return err == -ENOENT ? 0 : err;
 }
 
+void fd_tracker__exec(struct fd_tracker *ft)
+{
+	/* the old probe stays (by inode): the same C library is simply stopped at once */
+	ft->holding = false;
+}
+
 bool fd_tracker__holding(const struct fd_tracker *ft)
 {
 	return ft && ft->holding;

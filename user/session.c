@@ -211,6 +211,16 @@ static bool find_loader(struct session *s)
 
 static int on_loader_event(void *ctx, const struct loader_event *e);
 
+/* A command: stop it at _Exit() so that its report has its fds as it left them. */
+static void hold_exit(struct session *s, pid_t pid)
+{
+	int err = fd_tracker__hold_exit(s->target.fds, s->tracer);
+
+	if (err)
+		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
+		     pid, errstr(err));
+}
+
 /* Let a process held by bpf/loader go on; what: what it was held for. */
 static void resume(pid_t pid, const char *what)
 {
@@ -319,12 +329,18 @@ static void on_exec(struct session *s, const struct loader_event *e)
 		vlog("PID %d: --item and --batch count in the first image only", pid);
 	s->exec_pending = true;
 	s->exec_ns = now_ns();
+	if (s->target.fds)
+		fd_tracker__exec(s->target.fds);
 	/*
 	 * Else at its loader's first consistent state; or, when that was missed (under -p a
 	 * loader probed only now may be past it) or cannot be watched, a second later.
 	 */
-	if (!watch_new_loader(s, e->stopped))
+	if (!watch_new_loader(s, e->stopped)) {
 		follow_allocator(s);
+		/* a command's C library is mapped (static, musl): hold it at its _Exit() too */
+		if (e->stopped && s->target.fds)
+			hold_exit(s, pid);
+	}
 	if (e->stopped)
 		resume(pid, "its exec");
 }
@@ -332,7 +348,6 @@ static void on_exec(struct session *s, const struct loader_event *e)
 static int on_loader_event(void *ctx, const struct loader_event *e)
 {
 	struct session *s = ctx;
-	int err;
 
 	if ((pid_t)e->tgid != s->target.pid)
 		return 0;
@@ -353,10 +368,8 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 	else
 		tracer__refresh_allocator(s->tracer, e->tgid);
 	/* held once its libraries are mapped: the C library's _Exit can be probed now */
-	err = e->stopped && s->target.fds ? fd_tracker__hold_exit(s->target.fds, s->tracer) : 0;
-	if (err)
-		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
-		     e->tgid, errstr(err));
+	if (e->stopped && s->target.fds)
+		hold_exit(s, e->tgid);
 	if (e->stopped)
 		resume(e->tgid, "reading its modules");
 	return 0;

@@ -54,6 +54,15 @@ static void check_books(json_t *p)
 	ASSERT_EQ(bytes, jint(p, "memory.outstanding_bytes"), "sites add up (bytes)");
 }
 
+/* A command is held at the final image's _Exit(): its fds are read as it left them. */
+static void held_at_exit(json_t *p)
+{
+	json_t *fds = json_object_get(p, "fds");
+
+	ASSERT_TRUE(json_is_true(json_object_get(fds, "at_exit")), "fds read at _Exit()");
+	ASSERT_EQ(jint(p, "fds.end"), jint(p, "fds.start"), "no fd left open");
+}
+
 /* leak_n 6 72 0 25 ran last: its 6 x 72 B from leak_here, found in the final image */
 static void check_final(json_t *r, json_t *p, const char *exe)
 {
@@ -113,6 +122,7 @@ static void wrapped(char *const cmd[], const char *exe, const char *allocator,
 		ASSERT_GE(jint(p, "memory.outstanding_objects"), 7, "the C library's blocks too");
 	ASSERT_TRUE(said_allocator(&l, jint(p, "pid"), allocator), "allocator probed after exec");
 	ASSERT_EQ(count_stderr(&l, "probed already"), 0, "nothing probed twice");
+	held_at_exit(p);
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
 out:
 	json_decref(r);
@@ -181,6 +191,7 @@ static void exact_cmd(void)
 	if (!ASSERT_OK_PTR(r, "report"))
 		goto out;
 	check_exact(r, report_proc(r), &l);
+	held_at_exit(report_proc(r));
 	ASSERT_EQ(count_stderr(&l, "(held until its allocator is probed)"), 1, "held at exec");
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
 out:
