@@ -326,14 +326,15 @@ static void on_exec(struct session *s, const struct loader_event *e)
 	vlog("PID %d: exec %s%s", pid, s->target.exe,
 	     e->stopped ? " (held until its allocator is probed)" : "");
 	if (s->env->item.kind != SPEC_NONE)
-		vlog("PID %d: --item and --batch count in the first image only", pid);
+		vlog("PID %d: --item and --batch stay on the first image's files", pid);
 	s->exec_pending = true;
 	s->exec_ns = now_ns();
 	if (s->target.fds)
 		fd_tracker__exec(s->target.fds);
 	/*
-	 * Else at its loader's first consistent state; or, when that was missed (under -p a
-	 * loader probed only now may be past it) or cannot be watched, a second later.
+	 * Its allocator is looked for now when it has no loader to wait for; else at its
+	 * loader's first consistent state, or a second later when that was missed (under -p a
+	 * loader probed only now may be past it) or cannot be watched.
 	 */
 	if (!watch_new_loader(s, e->stopped)) {
 		follow_allocator(s);
