@@ -539,3 +539,55 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 	bpf_map_delete_elem(&allocs, &key);
 	return 0;
 }
+
+/* What drop_block found of one process's blocks. */
+struct exec_drop {
+	__u64 objects, bytes;
+	__u32 tgid;
+};
+
+static long drop_block(struct bpf_map *map, struct alloc_key *key, struct alloc_info *info,
+		       struct exec_drop *d)
+{
+	if (key->tgid != d->tgid)
+		return 0;
+	d->objects++;
+	d->bytes += info->size;
+	bpf_map_delete_elem(&allocs, key);
+	return 0;
+}
+
+/*
+ * A traced process exec'ed: its blocks went with the old address space. Left in `allocs`
+ * they would stay outstanding forever, and the new image, handed the same addresses, would
+ * overwrite their records. They were neither freed nor leaked by the program that runs
+ * now: they are counted apart (exec_released). Here, in the exec'ing task before the new
+ * image runs, no allocation of the new image can be mistaken for an old one. The process
+ * has a single thread by now (exec killed the others), so none of its blocks is in flight.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(alloc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+	struct exec_drop d = { .tgid = tgid };
+	struct alloc_stats *st;
+	struct call_state *cs;
+
+	st = bpf_map_lookup_elem(&alloc_stats, &tgid);
+	if (!st)
+		return 0;
+	/* where the old image's allocator was, and the marks it left, mean nothing now */
+	bpf_map_delete_elem(&alloc_text, &tgid);
+	cs = bpf_task_storage_get(&calls, p, 0, 0);
+	if (cs) {
+		cs->kind = 0;
+		cs->tail_sp = 0;
+	}
+	if (mode == MODE_COUNTS)
+		return 0;
+	/* a walk of every bucket of the map: paid at a traced process's exec only */
+	bpf_for_each_map_elem(&allocs, drop_block, &d, 0);
+	COUNT(st->exec_released, d.objects);
+	COUNT(st->bytes_exec_released, d.bytes);
+	return 0;
+}

@@ -80,6 +80,9 @@ struct alloc_stats {
 	__u64 tracked;		/* blocks inserted into `allocs` */
 	__u64 bytes_tracked;	/* bytes of those */
 	__u64 free_calls;	/* calls that released a block: free(p != NULL), realloc(p != NULL) */
+	__u64 exec_released;	/* blocks in `allocs` when the process exec'ed: gone with its
+				 * address space, neither freed nor outstanding */
+	__u64 bytes_exec_released;	/* bytes of those */
 };
 
 /*
@@ -170,12 +173,21 @@ struct close_wait {
 enum loader_flags {
 	LOADER_WATCH = 1,	/* report each time its set of loaded modules is consistent */
 	LOADER_STOP = 2,	/* stop it (SIGSTOP) the next time, until user space has looked */
+	LOADER_EXEC = 4,	/* report each exec (a new image may use another allocator) */
+	LOADER_EXEC_STOP = 8,	/* and stop the new image before its first instruction */
 };
 
-/* The dynamic loader finished mapping or unmapping modules in a process. */
+enum loader_event_kind {
+	LOADER_EV_MODULES = 0,	/* the loader's set of modules is consistent */
+	LOADER_EV_EXEC = 1,	/* the process exec'ed a new image */
+};
+
+/* What bpf/loader saw in a process. */
 struct loader_event {
 	__u32 tgid;
 	__u32 stopped;		/* SIGSTOP was sent: user space sends SIGCONT when done */
+	__u32 kind;		/* enum loader_event_kind */
+	__u32 pad;
 };
 
 /*

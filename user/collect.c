@@ -153,6 +153,10 @@ static uint64_t scaled(uint64_t v, double scale, uint64_t cap)
 static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *st,
 			struct memory_report *m)
 {
+	/* a block an exec took away is not outstanding, and was not freed either */
+	uint64_t gone = st->frees + st->exec_released;
+	uint64_t bytes_gone = st->bytes_freed + st->bytes_exec_released;
+
 	m->present = true;
 	m->mallocs = st->mallocs;
 	m->bytes_allocated = st->bytes_allocated;
@@ -164,6 +168,7 @@ static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *s
 		 * and what is outstanding, is not known; free_calls is */
 		m->frees = m->untracked_frees = m->bytes_freed = UNKNOWN;
 		m->outstanding_objects = m->outstanding_bytes = UNKNOWN;
+		m->released_at_exec = m->bytes_released_at_exec = UNKNOWN;
 		m->free_rate = NAN;
 		return;
 	}
@@ -181,18 +186,23 @@ static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *s
 		m->frees = scaled(st->frees, m->scale_objects, st->free_calls);
 		m->untracked_frees = st->free_calls - m->frees;
 		m->bytes_freed = scaled(st->bytes_freed, m->scale_bytes, st->bytes_allocated);
-		m->outstanding_objects = st->tracked >= st->frees ?
-			scaled(st->tracked - st->frees, m->scale_objects, st->mallocs) : 0;
-		m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
-			scaled(st->bytes_tracked - st->bytes_freed, m->scale_bytes,
+		m->released_at_exec = scaled(st->exec_released, m->scale_objects, st->mallocs);
+		m->bytes_released_at_exec = scaled(st->bytes_exec_released, m->scale_bytes,
+						   st->bytes_allocated);
+		m->outstanding_objects = st->tracked >= gone ?
+			scaled(st->tracked - gone, m->scale_objects, st->mallocs) : 0;
+		m->outstanding_bytes = st->bytes_tracked >= bytes_gone ?
+			scaled(st->bytes_tracked - bytes_gone, m->scale_bytes,
 			       st->bytes_allocated) : 0;
 	} else {
 		m->frees = st->frees;
 		m->bytes_freed = st->bytes_freed;
 		m->untracked_frees = st->untracked_frees;
-		m->outstanding_objects = st->tracked >= st->frees ? st->tracked - st->frees : 0;
-		m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
-				       st->bytes_tracked - st->bytes_freed : 0;
+		m->released_at_exec = st->exec_released;
+		m->bytes_released_at_exec = st->bytes_exec_released;
+		m->outstanding_objects = st->tracked >= gone ? st->tracked - gone : 0;
+		m->outstanding_bytes = st->bytes_tracked >= bytes_gone ?
+				       st->bytes_tracked - bytes_gone : 0;
 	}
 	m->free_rate = m->mallocs ? fmax(0.0, fmin(1.0, (double)m->frees / m->mallocs)) : NAN;
 }

@@ -184,6 +184,12 @@ out:
 	return err == -ENOENT ? 0 : err;
 }
 
+void fd_tracker__exec(struct fd_tracker *ft)
+{
+	/* the old probe stays (by inode): the same C library is simply stopped at once */
+	ft->holding = false;
+}
+
 static int cfi_lookup(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *out)
 {
 	return symbolizer__cfi(ctx, addr, return_addr, out);

@@ -36,6 +36,8 @@ int fd_tracker__start(struct fd_tracker *ft, bool launched);
  * static, else the C library). Does nothing the second time, nor without an _Exit.
  */
 int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
+/* The process exec'ed: the next fd_tracker__hold_exit() probes the new image's _Exit(). */
+void fd_tracker__exec(struct fd_tracker *ft);
 
 /* Unwind a stack bpf/fds could not (an FD_EV_UNWIND event), and teach it the rules. */
 int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,

@@ -62,6 +62,10 @@ static void print_memory(const struct proc_report *p, FILE *out)
 		cnt(m->untracked_frees, e, sizeof(e)));
 	fprintf(out, "              %s free calls%s\n", cnt(m->free_calls, a, sizeof(a)),
 		m->estimated ? "; frees, outstanding and sites are estimates from the sample" : "");
+	if (m->released_at_exec != UNKNOWN && m->released_at_exec)
+		fprintf(out, "              %s blocks (%s) gone with the image an exec replaced\n",
+			cnt(m->released_at_exec, a, sizeof(a)),
+			human(m->bytes_released_at_exec, b, sizeof(b)));
 	fprintf(out, "              outstanding %s blocks, %s", cnt(m->outstanding_objects, a, sizeof(a)),
 		human(m->outstanding_bytes, b, sizeof(b)));
 	if (m->outstanding_bytes != UNKNOWN && m->outstanding_bytes >= 1024)

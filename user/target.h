@@ -33,6 +33,8 @@ struct target {
 
 /* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
 int target__refresh(struct target *t);
+/* The same after an exec: the old image's modules are forgotten. */
+int target__exec(struct target *t);
 /* Remember a report's outstanding bytes (NAN: unknown in this mode) at secs; 0 or -ENOMEM. */
 int target__add_round(struct target *t, double secs, double bytes);
 void target__free(struct target *t);
