@@ -27,6 +27,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "leakbpf.h"
 #include "counters.h"
@@ -146,6 +147,18 @@ static __always_inline bool in_allocator(__u32 tgid, __u64 ra)
 }
 
 /*
+ * Where the kernel's uretprobe trampoline is in this process: the first slot of its
+ * uprobes area. A return probe on the caller's function, ours or any other tracer's on
+ * the same file, replaces the return address at sp with it.
+ */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
+/*
  * Is this entry the allocator's own doing, to be ignored where no return probe tells
  * calls apart? A function that may call others (COOKIE_CALLS) leaves a mark: its entry sp
  * and return address. A callee that finds the mark is inside that call when it runs
@@ -166,9 +179,11 @@ static __always_inline bool inner_call(struct pt_regs *ctx, __u32 tgid, __u64 sp
 				cs->tail_sp = 0;
 			} else if (sp == cs->tail_sp) {
 				cs->tail_sp = 0;
-				/* a call we follow has had its return address replaced by the
-				 * kernel's trampoline: it is then known by its entry sp */
-				if (ra == cs->tail_ra || (cs->kind && cs->sp == sp))
+				/* a call with a return probe (one we follow, or another
+				 * tracer's) has had its return address replaced by the kernel's
+				 * trampoline: it is then known by its entry sp */
+				if (ra == cs->tail_ra || (cs->kind && cs->sp == sp) ||
+				    ra == uretprobe_trampoline())
 					return true;
 			} else if (in_allocator(tgid, ra)) {
 				return true;	/* the mark stays: realloc may call again */

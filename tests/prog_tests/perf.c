@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include "harness.h"
 #include "test_progs.h"
 
@@ -47,6 +48,28 @@ static void counts_exact(void)
 	json_decref(r);
 out:
 	proc_free(&l);
+}
+
+/*
+ * Another tracer with return probes on the same C library (here a second leakbpf in full
+ * mode, on another process) makes the kernel replace return addresses with its trampoline
+ * in every process that calls the probed functions: counts mode must still count each
+ * allocation once.
+ */
+static void counts_beside_another_tracer(void)
+{
+	char *decoy_cmd[] = { TARGETS "leak_n", "0", "8", NULL };
+	struct proc decoy = {}, other = {};
+
+	if (proc_start(&decoy, decoy_cmd, false) || proc_expect(&decoy, "ready") ||
+	    leakbpf_attach_pid(&other, decoy.pid, NULL))
+		goto out;
+	counts_exact();
+	kill(other.pid, SIGINT);
+	ASSERT_EQ(proc_finish(&other), 0, "the other tracer");
+out:
+	proc_free(&other);
+	proc_free(&decoy);
 }
 
 static void sampled_estimates(void)
@@ -148,6 +171,8 @@ void test_perf(void)
 		return;
 	if (test__start_subtest("counts_exact"))
 		counts_exact();
+	if (test__start_subtest("counts_exact_beside_another_tracer"))
+		counts_beside_another_tracer();
 	if (test__start_subtest("sampled_estimates"))
 		sampled_estimates();
 	if (test__start_subtest("placement_verbose"))
