@@ -352,6 +352,7 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 	info.stack = capture_stack(ctx);
 	if (bpf_map_update_elem(&allocs, &key, &info, BPF_ANY)) {
 		__sync_fetch_and_add(&drops.allocs_full, 1);
+		COUNT(st->untracked_allocs, 1);
 		return;
 	}
 	COUNT(st->tracked, 1);

@@ -83,6 +83,8 @@ struct alloc_stats {
 	__u64 exec_released;	/* blocks in `allocs` when the process exec'ed: gone with its
 				 * address space, neither freed nor outstanding */
 	__u64 bytes_exec_released;	/* bytes of those */
+	__u64 untracked_allocs;	/* allocated while traced but not followed: `allocs` was full;
+				 * their frees are among untracked_frees */
 };
 
 /*

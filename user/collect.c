@@ -163,6 +163,7 @@ static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *s
 	m->free_calls = st->free_calls;
 	m->growth_bytes_per_min = NAN;
 	m->scale_objects = m->scale_bytes = 1;
+	m->untracked_allocs = c->env->mode == MODE_COUNTS ? UNKNOWN : st->untracked_allocs;
 	if (c->env->mode == MODE_COUNTS) {
 		/* no block is followed: whether a free released a block from before attach,
 		 * and what is outstanding, is not known; free_calls is */
@@ -329,6 +330,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		in.memory = true;
 		in.mallocs = p->memory.mallocs;
 		in.frees = p->memory.frees;
+		in.untracked_allocs = p->memory.untracked_allocs;
 		in.outstanding_objects = p->memory.outstanding_objects;
 		in.outstanding_bytes = p->memory.outstanding_bytes;
 		in.items = p->items.present;

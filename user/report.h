@@ -35,6 +35,7 @@ struct memory_report {
 	uint64_t outstanding_objects, outstanding_bytes;
 	/* blocks an exec took away with the old image: neither freed nor outstanding */
 	uint64_t released_at_exec, bytes_released_at_exec;
+	uint64_t untracked_allocs;	/* not followed (the block map was full), or UNKNOWN */
 	double free_rate, bytes_per_item, growth_bytes_per_min;
 	const char *grade;	/* NULL when bytes_per_item is unknown */
 };

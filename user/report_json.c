@@ -82,6 +82,7 @@ static json_t *memory_json(const struct memory_report *m)
 	json_object_set_new(o, "growth_bytes_per_min", number(m->growth_bytes_per_min));
 	json_object_set_new(o, "free_calls", count(m->free_calls));
 	json_object_set_new(o, "released_at_exec", count(m->released_at_exec));
+	json_object_set_new(o, "untracked_allocs", count(m->untracked_allocs));
 	json_object_set_new(o, "bytes_released_at_exec", count(m->bytes_released_at_exec));
 	json_object_set_new(o, "estimated", json_boolean(m->estimated));
 	return o;

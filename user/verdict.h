@@ -60,6 +60,9 @@ struct verdict_input {
 	uint64_t fds_over_age;	/* fds opened while traced, open longer than their kind's limit */
 	bool sockets;		/* TCP states measured */
 	uint64_t close_wait_over;	/* sockets in CLOSE_WAIT longer than the limit */
+	/* blocks allocated while traced that could not be followed (the block map was full):
+	 * their frees cannot be told from frees of older blocks */
+	uint64_t untracked_allocs;
 	int rounds;		/* reports so far (-i), this one included */
 	double growth_bytes_per_min;	/* slope of outstanding bytes over the rounds, or NAN */
 };

@@ -140,6 +140,27 @@ static void resource_checks(void **state)
 	assert_int_equal(find(&v, CHECK_GROWTH_RATE)->status, CHECK_SKIPPED);
 }
 
+/* A full block map: the checks on frees say nothing, a failing growth check still fails */
+static void map_full(void **state)
+{
+	struct verdict_input in = {
+		.memory = true, .items = true, .item_count = 1000, .mallocs = 5000,
+		.frees = 1000, .outstanding_objects = 10, .outstanding_bytes = 2000 * 1000,
+		.untracked_allocs = 3990, .growth_bytes_per_min = NAN,
+	};
+	struct verdict v = judge(&in);
+
+	assert_int_equal(find(&v, CHECK_FREE_RATE)->status, CHECK_SKIPPED);
+	assert_non_null(strstr(find(&v, CHECK_FREE_RATE)->reason, "--max-allocs"));
+	assert_int_equal(find(&v, CHECK_UNRELEASED_OBJECTS)->status, CHECK_SKIPPED);
+	assert_int_equal(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->status, CHECK_FAIL);	/* 2000 */
+	assert_int_equal(find(&v, CHECK_HEAP_OBJECT_GROWTH)->status, CHECK_SKIPPED);	/* 0.01 */
+	assert_true(v.leak);
+	in.outstanding_bytes = 1000;
+	v = judge(&in);
+	assert_false(v.leak);	/* nothing it saw fails; what it did not see proves nothing */
+}
+
 static void thresholds_parse(void **state)
 {
 	struct thresholds t;
@@ -176,6 +197,7 @@ int main(void)
 		cmocka_unit_test(skipped_with_reasons),
 		cmocka_unit_test(unknown_is_not_zero),
 		cmocka_unit_test(resource_checks),
+		cmocka_unit_test(map_full),
 		cmocka_unit_test(thresholds_parse),
 	};
 
