@@ -253,10 +253,23 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 		key.pad = 0;
 		info = bpf_map_lookup_elem(&allocs, &key);
 	}
-	/* out of the sample, unless it replaces a block in it: a sampled block's reallocs are
-	 * followed, or its record would be left behind */
-	if (sample_every > 1 && !info && bpf_get_prandom_u32() % sample_every) {
-		count_entry(st, kind, size, old);
+	/*
+	 * Out of the sample: one draw per allocation, a realloc's new block included. A
+	 * followed block that a realloc replaces by an unfollowed one is retired here as
+	 * freed; following it through every realloc would make a block more likely to be in
+	 * the sample the more it was realloc'ed, and bias the estimates up.
+	 */
+	if (sample_every > 1 && bpf_get_prandom_u32() % sample_every) {
+		if (info) {
+			COUNT(st->free_calls, 1);
+			COUNT(st->frees, 1);
+			COUNT(st->bytes_freed, info->size);
+			bpf_map_delete_elem(&allocs, &key);
+			if (size)	/* realloc(p, 0) only frees */
+				count_entry(st, ALLOC_RET, size, 0);
+		} else {
+			count_entry(st, kind, size, old);
+		}
 		return NO_RETURN;
 	}
 	cs = thread_state(true);

@@ -72,6 +72,30 @@ out:
 	proc_free(&decoy);
 }
 
+/*
+ * Blocks realloc'ed many times must not be over-represented in the sample: 20000 blocks,
+ * each realloc'ed 9 times, 5000 (and their array) left: the estimate of the outstanding
+ * blocks, from about 500 sampled, lands within 25% (about 5 standard deviations) of
+ * 5001. Following every realloc of a sampled block made it 7800.
+ */
+static void sampled_reallocs(void)
+{
+	char *cmd[] = { TARGETS "realloc_churn", "20000", "9", "5000", NULL };
+	const char *extra[] = { "-m", "stacks", "-s", "10", NULL };
+	struct proc l = {};
+	json_t *r = traced(extra, cmd, &l), *p;
+
+	if (!ASSERT_OK_PTR(r, "report"))
+		goto out;
+	p = report_proc(r);
+	ASSERT_EQ(jint(p, "memory.mallocs"), 200001, "mallocs exact (a realloc is one)");
+	ASSERT_EQ(jint(p, "memory.free_calls"), 195000, "free calls exact");
+	ASSERT_NEAR(jint(p, "memory.outstanding_objects"), 5001, 1250, "outstanding estimate");
+	json_decref(r);
+out:
+	proc_free(&l);
+}
+
 static void sampled_estimates(void)
 {
 	/* 1000 x 100 B leaked, 20000 balanced pairs, one allocation in 4 followed */
@@ -175,6 +199,8 @@ void test_perf(void)
 		counts_beside_another_tracer();
 	if (test__start_subtest("sampled_estimates"))
 		sampled_estimates();
+	if (test__start_subtest("sampled_reallocs"))
+		sampled_reallocs();
 	if (test__start_subtest("placement_verbose"))
 		placement_verbose();
 	if (test__start_subtest("bench_smoke"))
