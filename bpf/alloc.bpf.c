@@ -105,6 +105,8 @@ struct drop_stats drops = {};
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
+#define EEXIST 17	/* <errno.h>, which BPF programs cannot include */
+
 /* x86-64 user addresses lie below this (57-bit LA57 included) */
 #define USER_ADDR_END (1ULL << 56)
 
@@ -356,14 +358,30 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 					__u64 addr, __u64 size)
 {
 	struct alloc_key key = { .addr = addr, .tgid = tgid };
-	struct alloc_info info = { .size = size };
+	struct alloc_info info = { .size = size }, *stale;
+	long err;
 
 	COUNT(st->mallocs, 1);
 	COUNT(st->bytes_allocated, size);
 	if (mode == MODE_FULL)
 		info.ts_ns = bpf_ktime_get_ns();
 	info.stack = capture_stack(ctx);
-	if (bpf_map_update_elem(&allocs, &key, &info, BPF_ANY)) {
+	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/*
+		 * The allocator handed this address out again, so its old block was freed
+		 * somewhere no probe saw: count that free, or the block stays outstanding for
+		 * ever, and say a free was missed.
+		 */
+		stale = bpf_map_lookup_elem(&allocs, &key);
+		if (stale) {
+			COUNT(st->frees, 1);
+			COUNT(st->bytes_freed, stale->size);
+		}
+		__sync_fetch_and_add(&drops.unseen_frees, 1);
+		err = bpf_map_update_elem(&allocs, &key, &info, BPF_ANY);
+	}
+	if (err) {
 		__sync_fetch_and_add(&drops.allocs_full, 1);
 		COUNT(st->untracked_allocs, 1);
 		return;
@@ -414,7 +432,8 @@ static __always_inline int leave(struct pt_regs *ctx)
 				key.addr = cs->old;
 				key.tgid = tgid;
 				key.pad = 0;
-				bpf_map_update_elem(&allocs, &key, &cs->old_info, BPF_ANY);
+				if (bpf_map_update_elem(&allocs, &key, &cs->old_info, BPF_ANY))
+					__sync_fetch_and_add(&drops.putback_failed, 1);
 			}
 			return 0;
 		}

@@ -113,6 +113,8 @@ struct drop_stats {
 	__u64 state_missing;	/* no per-thread state: an allocation went unseen */
 	__u64 socks_untracked;	/* no sk storage for a new TCP socket: its states go unseen */
 	__u64 close_waits_full;	/* `close_waits` was full: a CLOSE_WAIT socket has no age */
+	__u64 unseen_frees;	/* a block's address was handed out again: its free was missed */
+	__u64 putback_failed;	/* a failed realloc's block could not be put back */
 };
 
 /*

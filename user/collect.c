@@ -256,7 +256,8 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->top = c->env->top;
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
-			 drops.socks_untracked + drops.close_waits_full + tracer__fd_lost(c->tracer);
+			 drops.socks_untracked + drops.close_waits_full + drops.unseen_frees +
+			 drops.putback_failed + tracer__fd_lost(c->tracer) + tracer__missed(c->tracer);
 	for (i = 0; i < c->ntargets; i++)
 		r->lost_events += fd_tracker__lost(c->targets[i].fds);
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));

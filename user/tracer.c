@@ -821,6 +821,40 @@ void tracer__drops(struct tracer *t, struct drop_stats *out)
 	out->close_waits_full = t->tasks->bss->drops.close_waits_full;
 }
 
+/* Runs of a program the kernel skipped: one of ours was already running on that CPU. */
+static uint64_t recursion_misses(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	if (!obj)
+		return 0;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
+uint64_t tracer__missed(struct tracer *t)
+{
+	uint64_t n = 0;
+
+	n += recursion_misses(t->alloc ? t->alloc->obj : NULL);
+	n += recursion_misses(t->items ? t->items->obj : NULL);
+	n += recursion_misses(t->tasks ? t->tasks->obj : NULL);
+	n += recursion_misses(t->fds ? t->fds->obj : NULL);
+	if (t->loader) {
+		n += recursion_misses(t->loader->obj);
+		n += t->loader->bss->loader_events_lost;
+	}
+	return n;
+}
+
 bool tracer__has_tasks(const struct tracer *t)
 {
 	return t->tasks != NULL;

@@ -106,6 +106,12 @@ void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out);
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);
 void tracer__drops(struct tracer *t, struct drop_stats *out);
+/*
+ * Losses counted by the kernel or outside struct drop_stats: runs of our programs skipped
+ * because another one was running on the CPU (a tracepoint hit inside a probe, say), and
+ * loader events the ring buffer had no room for.
+ */
+uint64_t tracer__missed(struct tracer *t);
 /* Are threads and TCP sockets traced? (Not when the kernel cannot; tracer__new said so.) */
 bool tracer__has_tasks(const struct tracer *t);
 /* A process's thread counters, the CPUs merged. Only when tracer__has_tasks(). */
