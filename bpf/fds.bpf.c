@@ -671,18 +671,27 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* The last thread of a traced process exits: what is still open is closed by the kernel. */
+/*
+ * The last thread of a traced process exits: what is still open is closed by the kernel.
+ * Only the task argument is read (group_dead arrived in 6.16): signal->live, decremented
+ * before this tracepoint, is 0 for the last thread; two threads exiting at once may both
+ * see 0, so the process's flag makes the count happen once.
+ */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(fds_proc_exit, struct task_struct *task, bool group_dead)
+int BPF_PROG(fds_proc_exit, struct task_struct *task)
 {
 	struct fd_stats *st;
+	struct fd_proc *p;
 	__u32 tgid;
 
-	if (!group_dead)
+	if (BPF_CORE_READ(task, signal, live.counter))
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
 	st = bpf_map_lookup_elem(&fd_stats, &tgid);
 	if (!st)
+		return 0;
+	p = bpf_map_lookup_elem(&fd_procs, &tgid);
+	if (!p || (__sync_fetch_and_or(&p->flags, FDP_EXITED) & FDP_EXITED))
 		return 0;
 	/* files are released after this tracepoint (exit_files): the table is still whole */
 	COUNT(st->closed_at_exit, walk_fds(task, tgid, 0, ~0ULL, false, false));

@@ -231,6 +231,7 @@ struct fd_stats {
 enum fd_proc_flags {
 	FDP_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
 	FDP_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
+	FDP_EXITED = 4,		/* its last thread exited: the open fds were counted once */
 };
 
 /* Value of the `fd_procs` map. */
