@@ -112,8 +112,10 @@ static int choose_programs(struct tracer *t)
 									 : alloc_probes[i].entry;
 
 		prog = bpf_object__find_program_by_name(obj, name);
-		if (!prog)
+		if (!prog) {
+			elog("internal error: the allocator BPF object has no program %s", name);
 			return -ENOENT;
+		}
 		bpf_program__set_autoload(prog, true);
 		if (t->session && alloc_probes[i].session) {
 			err = uprobe_multi__prepare_session(prog);
@@ -461,8 +463,11 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 
 		prog = bpf_object__find_program_by_name(obj, session ? alloc_probes[idx].session
 								      : alloc_probes[idx].entry);
-		if (!prog)
+		if (!prog) {
+			elog("internal error: the allocator BPF object has no program for %s",
+			     alloc_func_names[alloc_probes[idx].fn]);
 			return -ENOENT;
+		}
 		err = session ? attach_session(t, prog, pid, a->path, s)
 			      : attach_uprobe_cookie(t, prog, pid, a->path, s->offset, false,
 						     s->cookie, alloc_func_names[s->fn]);
