@@ -99,6 +99,11 @@ struct proc_report {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + signal */
+	/*
+	 * Seconds from attach to this report, or to when it began to exit: the time base of
+	 * items.per_sec, the ages and the rounds' growth, which stop at its exit.
+	 */
+	double traced_s;
 	struct items_report items;
 	struct memory_report memory;
 	struct threads_report threads;

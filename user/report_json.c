@@ -191,6 +191,7 @@ static json_t *process_json(const struct proc_report *p)
 	json_object_set_new(o, "exited", json_boolean(p->exited));
 	json_object_set_new(o, "exit_code",
 			    p->exit_code_known ? json_integer(p->exit_code) : json_null());
+	json_object_set_new(o, "traced_s", json_real(p->traced_s));
 	json_object_set_new(o, "items", items_json(&p->items));
 	json_object_set_new(o, "memory", memory_json(&p->memory));
 	json_object_set_new(o, "threads", threads_json(&p->threads));

@@ -226,6 +226,9 @@ void report__print_text(const struct report *r, FILE *out)
 			fprintf(out, ", exited with status %d", p->exit_code);
 		else if (p->exited)
 			fprintf(out, ", exited");
+		/* its rates and ages are over this time, not the report's */
+		if (p->exited)
+			fprintf(out, " after %.1f s traced", p->traced_s);
 		fputc('\n', out);
 		print_items(&p->items, out);
 		print_memory(p, out);

@@ -606,6 +606,8 @@ static void reap(struct session *s)
 	int status;
 
 	s->target.exited = true;
+	/* what is measured up to its exit stops here, if the BPF side did not see it sooner */
+	s->target.exit_ns = now_ns();
 	if (!s->launched || waitpid(s->target.pid, &status, WNOHANG) != s->target.pid)
 		return;
 	s->target.exit_code_known = true;
