@@ -351,9 +351,9 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		in.fds = p->fds.present;
 		in.fds_start = p->fds.start;
 		in.fds_end = p->fds.end;
-		in.fds_over_age = p->fds.over_age;
+		in.fd_age = p->fds.age;
 		in.sockets = p->sockets.present;
-		in.close_wait_over = p->sockets.close_wait_over;
+		in.close_wait = p->sockets.close_wait_age;
 		in.rounds = tg->nrounds;
 		in.growth_bytes_per_min = p->memory.growth_bytes_per_min;
 		verdict__evaluate(&in, &c->env->thresholds, &p->verdict);

@@ -431,8 +431,7 @@ static int fill_leaked(const struct fd_view *view, struct symbolizer *sym,
 			     (view->when_ns - o->ts_ns) / 1e9 : o->ts_ns ? 0 : NAN;
 		struct leaked_fd *l;
 
-		if (!isnan(age) && age > limit)
-			p->fds.over_age++;
+		age_worst__add(&p->fds.age, age, limit);
 		if (i >= p->nleaked_fds)
 			continue;
 		l = &p->leaked_fds[i];

@@ -62,7 +62,7 @@ struct fds_report {
 	uint64_t start, end;		/* open fds at attach and now, as /proc/PID/fd lists them */
 	uint64_t opened, closed;	/* while traced */
 	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
-	uint64_t over_age;		/* opened while traced, open longer than fd_age allows */
+	struct age_worst age;		/* those opened while traced, against fd_age's limits */
 	bool at_exit;			/* end is the table when the process called _Exit() */
 	uint64_t closed_at_exit;	/* exited unseen: fds the kernel closed, part of closed */
 };
@@ -70,7 +70,7 @@ struct fds_report {
 struct sockets_report {
 	bool present;
 	uint64_t open, established, close_wait, listen;	/* TCP sockets of the process now */
-	uint64_t close_wait_over;	/* of those in CLOSE_WAIT, how many longer than the limit */
+	struct age_worst close_wait_age;	/* of those in CLOSE_WAIT, against the limit */
 	double oldest_close_wait_s;	/* NAN when none */
 };
 
