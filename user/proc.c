@@ -126,6 +126,13 @@ int proc__root_path(pid_t pid, const char *path, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "/proc/%d/cwd/%s", pid, path);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg)
 {
 	char *line = NULL;

@@ -28,6 +28,8 @@ int proc__stopped(pid_t pid);
 int proc__threads(pid_t pid);
 /* /proc/PID/root + path: how to reach a file the process names, even in a container */
 int proc__root_path(pid_t pid, const char *path, char *buf, size_t size);
+/* /proc/PID/cwd/ + path: a relative path as the process would resolve it now */
+int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size);
 /*
  * A path leakbpf can open for the file behind a mapping. /proc/PID/maps names files as
  * the reader sees them (a chroot shows its host path, another mount namespace its own), so

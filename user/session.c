@@ -127,7 +127,8 @@ static int find_allocator(struct session *s, struct allocator *a)
 
 /*
  * The file a --item/--batch SPEC names, as leakbpf can open it: the target's executable
- * by default; a path the user gives is the target's, so it is reached through its root.
+ * by default; a path the user gives under -p is the target's, so it is reached through its
+ * root, or its working directory when relative. A command runs in leakbpf's own.
  */
 static int spec_path(struct session *s, const struct probe_spec *spec, char *buf, size_t size)
 {
@@ -138,10 +139,12 @@ static int spec_path(struct session *s, const struct probe_spec *spec, char *buf
 			snprintf(buf, size, "/proc/%d/exe", s->target.pid);
 		return 0;
 	}
-	if (s->launched || spec->path[0] != '/') {
+	if (s->launched) {
 		snprintf(buf, size, "%s", spec->path);
 		return 0;
 	}
+	if (spec->path[0] != '/')
+		return proc__cwd_path(s->target.pid, spec->path, buf, size);
 	return proc__root_path(s->target.pid, spec->path, buf, size);
 }
 

@@ -268,19 +268,17 @@ static void usdt_pid(void)
 	proc_free(&l);
 }
 
-/* --item LIB:lib_item on a library the target dlopens only after leakbpf attached. */
-static void shared_lib(bool pid)
+/*
+ * --item LIB:lib_item (item) on a library the target (cmd) dlopens only after leakbpf
+ * attached: every call counted.
+ */
+static void shared_lib(char *const cmd[], const char *item, bool pid)
 {
-	char path[PATH_MAX], item[PATH_MAX + 16];
-	char *cmd[] = { ITEM_LIB, path, "1234", NULL };
 	const char *extra[] = { "--item", item, NULL };
 	struct proc l = {};
 	int status;
 	json_t *r, *p;
 
-	abs_path(LIBITEMS, path);
-	/* -p: the path as the target names it; -- CMD: as leakbpf's user does, relative here */
-	snprintf(item, sizeof(item), "%s:lib_item", pid ? path : LIBITEMS);
 	status = pid ? run_pid(extra, cmd, &l, NULL) : run_cmd(extra, cmd, &l, NULL);
 	r = last_report(&l);
 	p = report_proc(r);
@@ -297,14 +295,35 @@ out:
 	proc_free(&l);
 }
 
+/* -- CMD: the path as leakbpf's user names it, relative here */
 static void shared_lib_cmd(void)
 {
-	shared_lib(false);
+	char *cmd[] = { ITEM_LIB, LIBITEMS, "1234", NULL };
+
+	shared_lib(cmd, LIBITEMS ":lib_item", false);
 }
 
+/* -p: the path as the target names it */
 static void shared_lib_pid(void)
 {
-	shared_lib(true);
+	char path[PATH_MAX], item[PATH_MAX + 16];
+	char *cmd[] = { ITEM_LIB, path, "1234", NULL };
+
+	abs_path(LIBITEMS, path);
+	snprintf(item, sizeof(item), "%s:lib_item", path);
+	shared_lib(cmd, item, true);
+}
+
+/*
+ * -p with a relative path: from the target's working directory, which is not leakbpf's
+ * (there is no libitems.so in leakbpf's), as the target itself would open it.
+ */
+static void shared_lib_pid_relative(void)
+{
+	char *cmd[] = { "/bin/sh", "-c", "cd " TARGETS " && exec ./item_lib ./libitems.so 1234",
+			NULL };
+
+	shared_lib(cmd, "libitems.so:lib_item", true);
 }
 
 /*
@@ -592,6 +611,8 @@ void test_batcher(void)
 		shared_lib_cmd();
 	if (test__start_subtest("shared_lib_pid"))
 		shared_lib_pid();
+	if (test__start_subtest("shared_lib_pid_relative"))
+		shared_lib_pid_relative();
 	if (test__start_subtest("errors"))
 		errors();
 	if (test__start_subtest("rounds_leaking"))
