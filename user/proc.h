@@ -4,6 +4,7 @@
 #ifndef LEAKBPF_PROC_H
 #define LEAKBPF_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -16,6 +17,11 @@ struct proc_map {
 
 /* 0 for a live user-space process, -ESRCH if there is none, -EINVAL for a kernel thread */
 int proc__check(pid_t pid);
+/*
+ * The process is gone, or on its way: its leader has begun to exit (a leader that ended
+ * alone while other threads go on looks the same, until they end or do not).
+ */
+bool proc__exiting(pid_t pid);
 int proc__comm(pid_t pid, char *buf, size_t size);
 /* the executable's path as the process sees it (inside its own root) */
 int proc__exe(pid_t pid, char *buf, size_t size);

@@ -30,6 +30,8 @@
 
 /* How often the target's modules are re-read, to name code it loads later (dlopen). */
 #define MODULE_REFRESH_NS 1000000000ULL
+/* An exit under way completes in far less; a leader that ends alone never does. */
+#define EXIT_WAIT_MS 1000
 
 struct session {
 	const struct env *env;
@@ -496,6 +498,16 @@ static int setup(struct session *s)
 		err = check_pid(env->pid);
 		if (err)
 			return err;
+		/* watched from here: an attach step that fails may fail because it exited */
+		s->pidfd = syscall(SYS_pidfd_open, env->pid, 0);
+		if (s->pidfd < 0) {
+			err = -errno;
+			if (err == -ESRCH)
+				elog("no such process: PID %d", env->pid);
+			else
+				elog("cannot watch PID %d (%s)", env->pid, errstr(err));
+			return err;
+		}
 		proc__comm(env->pid, s->target.comm, sizeof(s->target.comm));
 		proc__exe(env->pid, s->target.exe, sizeof(s->target.exe));
 	}
@@ -548,7 +560,8 @@ static int setup(struct session *s)
 		goto out;
 
 	/* before saying so: a process that exits right after the attach is still reported */
-	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
+	if (s->launched)
+		s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
 	if (s->pidfd < 0) {
 		err = -errno;
 		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
@@ -563,6 +576,7 @@ static int setup(struct session *s)
 	sockets__adopt(s->tracer, &s->target);
 	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
 	malloc_trim(0);
+	log_release(true);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched && stop_requested(s)) {
 		/* interrupted before the command ran a single instruction: it never will */
@@ -601,6 +615,22 @@ static int setup(struct session *s)
 out:
 	free(a);
 	return err;
+}
+
+/*
+ * -p: is the process gone, so that the attach step that failed failed because of that? An
+ * exiting process loses its mappings and files a moment before its pidfd says it is gone:
+ * wait for that moment, if it began to exit.
+ */
+static bool gone_while_attaching(struct session *s)
+{
+	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->pidfd < 0)
+		return false;	/* it was never there, or leakbpf could not tell */
+	if (poll(&pfd, 1, 0) > 0)
+		return true;
+	return proc__exiting(s->target.pid) && poll(&pfd, 1, EXIT_WAIT_MS) > 0;
 }
 
 /* The target ended: how, if it was our child. */
@@ -751,8 +781,15 @@ int session__run(const struct env *env)
 		status = EXIT_FAILED;
 		goto cleanup;
 	}
+	/* until it is known whether a failure is the target's exit (released once attached) */
+	log_hold();
 	err = setup(&s);
 	if (err) {
+		if (!env->cmd && gone_while_attaching(&s)) {
+			log_release(false);
+			elog("PID %d exited while leakbpf was attaching", s.target.pid);
+		}
+		log_release(true);
 		status = EXIT_FAILED;
 		goto cleanup;
 	}
