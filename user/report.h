@@ -59,12 +59,17 @@ struct threads_report {
 
 struct fds_report {
 	bool present;
-	uint64_t start, end;		/* open fds at attach and now, as /proc/PID/fd lists them */
-	uint64_t opened, closed;	/* while traced */
+	uint64_t start, end;		/* open fds at attach and now (or at exit) */
+	uint64_t opened, closed;	/* while traced (up to its exit: not the exit's closes) */
 	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
 	struct age_worst age;		/* those opened while traced, against fd_age's limits */
-	bool at_exit;			/* end is the table when the process called _Exit() */
-	uint64_t closed_at_exit;	/* exited unseen: fds the kernel closed, part of closed */
+	bool at_exit;			/* end is the table when the process exited */
+	/*
+	 * Exited without being held at _Exit(): end is what the kernel closed at its exit,
+	 * counted by BPF. The kinds of the fds from before attach are not known, so by_kind
+	 * is not either.
+	 */
+	bool kinds_unknown;
 };
 
 struct sockets_report {

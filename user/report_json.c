@@ -115,7 +115,8 @@ static json_t *fds_json(const struct fds_report *f)
 	json_object_set_new(o, "end", count(f->end));
 	json_object_set_new(o, "opened", count(f->opened));
 	json_object_set_new(o, "closed", count(f->closed));
-	for (k = 0; k < FD_KIND_NR; k++)
+	/* not known: no count at all rather than made-up 0s (the schema has no null here) */
+	for (k = 0; k < FD_KIND_NR && !f->kinds_unknown; k++)
 		json_object_set_new(kinds, fd_kind_names[k], json_integer((json_int_t)f->by_kind[k]));
 	json_object_set_new(o, "by_kind", kinds);
 	json_object_set_new(o, "at_exit", json_boolean(f->at_exit));
