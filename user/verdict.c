@@ -262,7 +262,7 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	} else {
 		judge_age(v, c, &in->close_wait);
 		snprintf(c->reason, sizeof(c->reason), "%llu socket(s) in CLOSE_WAIT, %llu longer "
-			 "than %g s; value: the longest wait", (unsigned long long)in->close_wait.n,
+			 "than %g s", (unsigned long long)in->close_wait.n,
 			 (unsigned long long)in->close_wait.over, t->v[CHECK_CLOSE_WAIT]);
 	}
 
@@ -272,9 +272,9 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	} else {
 		judge_age(v, c, &in->fd_age);
 		snprintf(c->reason, sizeof(c->reason), "%llu fd(s) opened while traced and open, "
-			 "%llu longer than their kind's limit (sockets %g s, others %g s); value: "
-			 "the worst one's age", (unsigned long long)in->fd_age.n,
-			 (unsigned long long)in->fd_age.over, t->fd_age_socket, t->v[CHECK_FD_AGE]);
+			 "%llu longer than their kind's limit (sockets %g s, others %g s)",
+			 (unsigned long long)in->fd_age.n, (unsigned long long)in->fd_age.over,
+			 t->fd_age_socket, t->v[CHECK_FD_AGE]);
 	}
 
 	c = add(v, CHECK_GROWTH_RATE, t);
