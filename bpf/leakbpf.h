@@ -217,7 +217,20 @@ struct fd_info {
 	__u64 seq;		/* else the fd_unwind_event that carried its stack to user space; 0: none */
 	__u64 ino;		/* i_ino of its file: a later fd with the same number has another */
 	__u32 exec_gen;		/* fd_proc.exec_gen when it was opened: its stack's image */
-	__u32 pad;
+	__u32 kind;		/* enum fd_record_kind: for when /proc/PID/fd is gone (exit) */
+};
+
+/*
+ * The kind of file an fd_info was opened on, from its filesystem, as user/fd_proc.c names
+ * the kinds from /proc/PID/fd links (a file on an unusual pseudo filesystem is a file).
+ */
+enum fd_record_kind {
+	FDR_UNKNOWN = 0,	/* its file could not be read */
+	FDR_FILE = 1,
+	FDR_SOCKET = 2,
+	FDR_PIPE = 3,
+	FDR_ANON = 4,		/* anon inodes (eventfd, epoll...), pidfds, memfds */
+	FDR_OTHER = 5,		/* namespaces */
 };
 
 /* Per-process fd counters (a per-CPU value: user space sums the CPUs). */

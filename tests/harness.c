@@ -537,3 +537,13 @@ double check_value(json_t *proc, const char *name)
 {
 	return jnum(check_by_name(proc, name), "value");
 }
+
+double check_threshold(json_t *proc, const char *name)
+{
+	return jnum(check_by_name(proc, name), "threshold");
+}
+
+const char *check_reason(json_t *proc, const char *name)
+{
+	return jstr(check_by_name(proc, name), "reason");
+}

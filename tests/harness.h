@@ -102,7 +102,10 @@ const char *stack_symbol(json_t *entry, int i);
 int stack_has(json_t *entry, const char *fn, const char *const *then);
 /* A check's status ("pass", "fail", "skipped") in a process's verdict, NULL if absent. */
 const char *check_status(json_t *proc, const char *name);
-/* A check's value in a process's verdict, NAN if absent or null. */
+/* A check's value / threshold in a process's verdict, NAN if absent or null. */
 double check_value(json_t *proc, const char *name);
+double check_threshold(json_t *proc, const char *name);
+/* A check's reason, NULL if it has none. */
+const char *check_reason(json_t *proc, const char *name);
 
 #endif

@@ -93,8 +93,9 @@ static int by_bytes_desc(const void *a, const void *b)
 	return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
+/* end: now, or when the process began to exit (its blocks stopped ageing then) */
 static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
-		      const struct target *tg, struct proc_report *p, uint64_t now)
+		      const struct target *tg, struct proc_report *p, uint64_t end)
 {
 	uint64_t ips[MAX_STACK_DEPTH];
 	int i, j, n;
@@ -122,8 +123,8 @@ static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 		ls->bytes = s->bytes * p->memory.scale_bytes + 0.5;
 		if (!ls->objects)
 			ls->objects = s->objects;
-		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && now > s->oldest_ns ?
-				   (now - s->oldest_ns) / 1e9 : NAN;
+		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && end > s->oldest_ns ?
+				   (end - s->oldest_ns) / 1e9 : NAN;
 		n = tracer__stack(c->tracer, s->stack, ips, MAX_STACK_DEPTH);
 		if (n <= 0)
 			continue;
@@ -208,6 +209,7 @@ static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *s
 	m->free_rate = m->mallocs ? fmax(0.0, fmin(1.0, (double)m->frees / m->mallocs)) : NAN;
 }
 
+/* secs: the process's traced time, attach to now or to its exit (items stop there) */
 static void fill_items(const struct collect_ctx *c, const struct target *tg, double secs,
 		       struct items_report *it)
 {
@@ -275,7 +277,8 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		struct proc_report *p = &r->procs[i];
 		struct verdict_input in = {};
 		struct alloc_stats st = {};
-		uint64_t end = now;	/* or when it began to exit */
+		/* now, or when it began to exit: the BPF side's time, else the pidfd's */
+		uint64_t end = tg->exit_ns && tg->exit_ns < now ? tg->exit_ns : now;
 
 		p->pid = tg->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", tg->comm);
@@ -283,15 +286,23 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		p->exited = tg->exited;
 		p->exit_code_known = tg->exit_code_known;
 		p->exit_code = tg->exit_code;
-		fill_items(c, tg, r->duration_s, &p->items);
+		err = threads__collect(c->tracer, tg, p, &end);
+		if (err)
+			goto out;
+		/* the same expression as duration_s while it runs: the same double */
+		p->traced_s = end > c->attach_ns ? (end - c->attach_ns) / 1e9 : 0;
+		fill_items(c, tg, p->traced_s, &p->items);
 		err = tracer__alloc_stats(c->tracer, tg->pid, &st);
 		if (err) {
 			elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
 			goto out;
 		}
 		fill_memory(c, &st, &p->memory);
-		/* every report is a round, whether or not this mode knows the bytes outstanding */
-		err = target__add_round(tg, r->duration_s,
+		/*
+		 * Every report is a round, whether or not this mode knows the bytes outstanding;
+		 * an exited process's last one is at its exit, where its bytes stopped moving.
+		 */
+		err = target__add_round(tg, p->traced_s,
 					p->memory.outstanding_bytes != UNKNOWN ?
 					(double)p->memory.outstanding_bytes : NAN);
 		if (err)
@@ -309,9 +320,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 			p->memory.bytes_per_item = NAN;
 		}
 		p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
-		err = fill_sites(c, &tab, tg, p, now);
-		if (!err)
-			err = threads__collect(c->tracer, tg, p, &end);
+		err = fill_sites(c, &tab, tg, p, end);
 		if (!err)
 			err = sockets__collect(c->tracer, tg,
 					       c->env->thresholds.v[CHECK_CLOSE_WAIT], end,
@@ -320,7 +329,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 			goto out;
 		if (tg->fds) {
 			/* exited: threads__collect may know it before the pidfd says so */
-			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, p->exited, now,
+			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, p->exited, end,
 						 p);
 			if (err) {
 				elog("cannot read the fds of PID %d (%s)", tg->pid, errstr(err));
@@ -342,9 +351,9 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		in.fds = p->fds.present;
 		in.fds_start = p->fds.start;
 		in.fds_end = p->fds.end;
-		in.fds_over_age = p->fds.over_age;
+		in.fd_age = p->fds.age;
 		in.sockets = p->sockets.present;
-		in.close_wait_over = p->sockets.close_wait_over;
+		in.close_wait = p->sockets.close_wait_age;
 		in.rounds = tg->nrounds;
 		in.growth_bytes_per_min = p->memory.growth_bytes_per_min;
 		verdict__evaluate(&in, &c->env->thresholds, &p->verdict);

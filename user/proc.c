@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include "proc.h"
 
-#define PF_KTHREAD 0x00200000	/* include/linux/sched.h: I am a kernel thread */
+/* include/linux/sched.h */
+#define PF_EXITING 0x00000004	/* getting shut down */
+#define PF_KTHREAD 0x00200000	/* I am a kernel thread */
 
 static FILE *proc_open(pid_t pid, const char *what)
 {
@@ -21,10 +23,10 @@ static FILE *proc_open(pid_t pid, const char *what)
 	return fopen(path, "re");
 }
 
-int proc__check(pid_t pid)
+/* The flags of /proc/PID/stat: its thread group leader's task flags. */
+static int stat_flags(pid_t pid, unsigned long *flags)
 {
 	char buf[1024], *p;
-	unsigned long flags;
 	FILE *f;
 	int i;
 
@@ -46,8 +48,26 @@ int proc__check(pid_t pid)
 		p = strchr(p + 1, ' ');
 	if (!p)
 		return -EIO;
-	flags = strtoul(p + 1, NULL, 10);
+	*flags = strtoul(p + 1, NULL, 10);
+	return 0;
+}
+
+int proc__check(pid_t pid)
+{
+	unsigned long flags;
+	int err = stat_flags(pid, &flags);
+
+	if (err)
+		return err;
 	return flags & PF_KTHREAD ? -EINVAL : 0;
+}
+
+bool proc__exiting(pid_t pid)
+{
+	unsigned long flags;
+	int err = stat_flags(pid, &flags);
+
+	return err == -ESRCH || (!err && (flags & PF_EXITING));
 }
 
 int proc__comm(pid_t pid, char *buf, size_t size)
@@ -122,6 +142,13 @@ int proc__threads(pid_t pid)
 int proc__root_path(pid_t pid, const char *path, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "/proc/%d/root%s", pid, path);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "/proc/%d/cwd/%s", pid, path);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

@@ -115,7 +115,8 @@ static json_t *fds_json(const struct fds_report *f)
 	json_object_set_new(o, "end", count(f->end));
 	json_object_set_new(o, "opened", count(f->opened));
 	json_object_set_new(o, "closed", count(f->closed));
-	for (k = 0; k < FD_KIND_NR; k++)
+	/* not known: no count at all rather than made-up 0s (the schema has no null here) */
+	for (k = 0; k < FD_KIND_NR && !f->kinds_unknown; k++)
 		json_object_set_new(kinds, fd_kind_names[k], json_integer((json_int_t)f->by_kind[k]));
 	json_object_set_new(o, "by_kind", kinds);
 	json_object_set_new(o, "at_exit", json_boolean(f->at_exit));
@@ -191,6 +192,7 @@ static json_t *process_json(const struct proc_report *p)
 	json_object_set_new(o, "exited", json_boolean(p->exited));
 	json_object_set_new(o, "exit_code",
 			    p->exit_code_known ? json_integer(p->exit_code) : json_null());
+	json_object_set_new(o, "traced_s", json_real(p->traced_s));
 	json_object_set_new(o, "items", items_json(&p->items));
 	json_object_set_new(o, "memory", memory_json(&p->memory));
 	json_object_set_new(o, "threads", threads_json(&p->threads));

@@ -30,6 +30,8 @@
 
 /* How often the target's modules are re-read, to name code it loads later (dlopen). */
 #define MODULE_REFRESH_NS 1000000000ULL
+/* An exit under way completes in far less; a leader that ends alone never does. */
+#define EXIT_WAIT_MS 1000
 
 struct session {
 	const struct env *env;
@@ -127,7 +129,8 @@ static int find_allocator(struct session *s, struct allocator *a)
 
 /*
  * The file a --item/--batch SPEC names, as leakbpf can open it: the target's executable
- * by default; a path the user gives is the target's, so it is reached through its root.
+ * by default; a path the user gives under -p is the target's, so it is reached through its
+ * root, or its working directory when relative. A command runs in leakbpf's own.
  */
 static int spec_path(struct session *s, const struct probe_spec *spec, char *buf, size_t size)
 {
@@ -138,10 +141,12 @@ static int spec_path(struct session *s, const struct probe_spec *spec, char *buf
 			snprintf(buf, size, "/proc/%d/exe", s->target.pid);
 		return 0;
 	}
-	if (s->launched || spec->path[0] != '/') {
+	if (s->launched) {
 		snprintf(buf, size, "%s", spec->path);
 		return 0;
 	}
+	if (spec->path[0] != '/')
+		return proc__cwd_path(s->target.pid, spec->path, buf, size);
 	return proc__root_path(s->target.pid, spec->path, buf, size);
 }
 
@@ -493,6 +498,16 @@ static int setup(struct session *s)
 		err = check_pid(env->pid);
 		if (err)
 			return err;
+		/* watched from here: an attach step that fails may fail because it exited */
+		s->pidfd = syscall(SYS_pidfd_open, env->pid, 0);
+		if (s->pidfd < 0) {
+			err = -errno;
+			if (err == -ESRCH)
+				elog("no such process: PID %d", env->pid);
+			else
+				elog("cannot watch PID %d (%s)", env->pid, errstr(err));
+			return err;
+		}
 		proc__comm(env->pid, s->target.comm, sizeof(s->target.comm));
 		proc__exe(env->pid, s->target.exe, sizeof(s->target.exe));
 	}
@@ -545,7 +560,8 @@ static int setup(struct session *s)
 		goto out;
 
 	/* before saying so: a process that exits right after the attach is still reported */
-	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
+	if (s->launched)
+		s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
 	if (s->pidfd < 0) {
 		err = -errno;
 		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
@@ -560,6 +576,7 @@ static int setup(struct session *s)
 	sockets__adopt(s->tracer, &s->target);
 	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
 	malloc_trim(0);
+	log_release(true);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
 	if (s->launched && stop_requested(s)) {
 		/* interrupted before the command ran a single instruction: it never will */
@@ -600,12 +617,30 @@ out:
 	return err;
 }
 
+/*
+ * -p: is the process gone, so that the attach step that failed failed because of that? An
+ * exiting process loses its mappings and files a moment before its pidfd says it is gone:
+ * wait for that moment, if it began to exit.
+ */
+static bool gone_while_attaching(struct session *s)
+{
+	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->pidfd < 0)
+		return false;	/* it was never there, or leakbpf could not tell */
+	if (poll(&pfd, 1, 0) > 0)
+		return true;
+	return proc__exiting(s->target.pid) && poll(&pfd, 1, EXIT_WAIT_MS) > 0;
+}
+
 /* The target ended: how, if it was our child. */
 static void reap(struct session *s)
 {
 	int status;
 
 	s->target.exited = true;
+	/* what is measured up to its exit stops here, if the BPF side did not see it sooner */
+	s->target.exit_ns = now_ns();
 	if (!s->launched || waitpid(s->target.pid, &status, WNOHANG) != s->target.pid)
 		return;
 	s->target.exit_code_known = true;
@@ -746,8 +781,15 @@ int session__run(const struct env *env)
 		status = EXIT_FAILED;
 		goto cleanup;
 	}
+	/* until it is known whether a failure is the target's exit (released once attached) */
+	log_hold();
 	err = setup(&s);
 	if (err) {
+		if (!env->cmd && gone_while_attaching(&s)) {
+			log_release(false);
+			elog("PID %d exited while leakbpf was attaching", s.target.pid);
+		}
+		log_release(true);
 		status = EXIT_FAILED;
 		goto cleanup;
 	}

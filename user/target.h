@@ -23,6 +23,7 @@ struct target {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + the signal that killed it */
+	uint64_t exit_ns;	/* CLOCK_MONOTONIC when leakbpf saw it gone; 0 while it runs */
 	/* at attach, where the counts since then start (user/threads.c, user/sockets.c) */
 	uint64_t threads_start;			/* live threads; UINT64_MAX when unknown */
 	int64_t tcp_start[TCP_STATE_SLOTS];	/* TCP sockets it held, per state */

@@ -1014,6 +1014,32 @@ int tracer__for_each_close_wait(struct tracer *t,
 			 sizeof(struct close_wait), close_wait_entry, &w);
 }
 
+/* tracer__for_each_fd_record's fn, behind walk_hash's */
+struct fd_record_walk {
+	int (*fn)(const struct fd_key *k, const struct fd_info *v, void *arg);
+	void *arg;
+};
+
+static int fd_record_entry(const void *key, const void *value, void *arg)
+{
+	struct fd_record_walk *w = arg;
+
+	return w->fn(key, value, w->arg);
+}
+
+int tracer__for_each_fd_record(struct tracer *t,
+			       int (*fn)(const struct fd_key *k, const struct fd_info *v,
+					 void *arg),
+			       void *arg)
+{
+	struct fd_record_walk w = { .fn = fn, .arg = arg };
+
+	if (!t->fds)
+		return 0;
+	return walk_hash(bpf_map__fd(t->fds->maps.fd_records), sizeof(struct fd_key),
+			 sizeof(struct fd_info), fd_record_entry, &w);
+}
+
 static int read_stack(struct bpf_map *map, uint64_t stack, uint64_t *ips, int max)
 {
 	struct stack_trace st;

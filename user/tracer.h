@@ -96,6 +96,11 @@ int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out);
 int tracer__fd_proc(struct tracer *t, pid_t pid, struct fd_proc *out);
 /* The record of an fd opened while traced; -ENOENT when there is none. */
 int tracer__fd_record(struct tracer *t, pid_t pid, int fd, struct fd_info *out);
+/* Calls fn for every such record (of every process); stops when fn returns non-zero. */
+int tracer__for_each_fd_record(struct tracer *t,
+			       int (*fn)(const struct fd_key *k, const struct fd_info *v,
+					 void *arg),
+			       void *arg);
 int tracer__fd_stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max);
 int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint64_t pc,
 			    const struct unwind_rule *rule);
