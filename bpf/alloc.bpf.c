@@ -34,6 +34,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "leakbpf.h"
 #include "counters.h"
@@ -146,6 +147,8 @@ struct drop_stats drops = {};
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
+#define EEXIST 17	/* <errno.h>, which BPF programs cannot include */
+
 /* What an entry tells the kernel: run the session program at return too, or not. */
 #define WANT_RETURN 0
 #define NO_RETURN 1
@@ -185,6 +188,18 @@ static __always_inline bool in_allocator(__u32 tgid, __u64 ra)
 }
 
 /*
+ * Where the kernel's uretprobe trampoline is in this process: the first slot of its
+ * uprobes area. A return probe on the caller's function, ours or any other tracer's on
+ * the same file, replaces the return address at sp with it.
+ */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
+/*
  * Is this entry the allocator's own doing, to be ignored where no return probe tells
  * calls apart? A function that may call others (COOKIE_CALLS) leaves a mark: its entry sp
  * and return address. A callee that finds the mark is inside that call when it runs
@@ -205,9 +220,11 @@ static __always_inline bool inner_call(struct pt_regs *ctx, __u32 tgid, __u64 sp
 				cs->tail_sp = 0;
 			} else if (sp == cs->tail_sp) {
 				cs->tail_sp = 0;
-				/* a call we follow has had its return address replaced by the
-				 * kernel's trampoline: it is then known by its entry sp */
-				if (ra == cs->tail_ra || (cs->kind && cs->sp == sp))
+				/* a call with a return probe (one we follow, or another
+				 * tracer's) has had its return address replaced by the kernel's
+				 * trampoline: it is then known by its entry sp */
+				if (ra == cs->tail_ra || (cs->kind && cs->sp == sp) ||
+				    ra == uretprobe_trampoline())
 					return true;
 			} else if (in_allocator(tgid, ra)) {
 				return true;	/* the mark stays: realloc may call again */
@@ -277,10 +294,23 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 		key.pad = 0;
 		info = bpf_map_lookup_elem(&allocs, &key);
 	}
-	/* out of the sample, unless it replaces a block in it: a sampled block's reallocs are
-	 * followed, or its record would be left behind */
-	if (sample_every > 1 && !info && bpf_get_prandom_u32() % sample_every) {
-		count_entry(st, kind, size, old);
+	/*
+	 * Out of the sample: one draw per allocation, a realloc's new block included. A
+	 * followed block that a realloc replaces by an unfollowed one is retired here as
+	 * freed; following it through every realloc would make a block more likely to be in
+	 * the sample the more it was realloc'ed, and bias the estimates up.
+	 */
+	if (sample_every > 1 && bpf_get_prandom_u32() % sample_every) {
+		if (info) {
+			COUNT(st->free_calls, 1);
+			COUNT(st->frees, 1);
+			COUNT(st->bytes_freed, info->size);
+			bpf_map_delete_elem(&allocs, &key);
+			if (size)	/* realloc(p, 0) only frees */
+				count_entry(st, ALLOC_RET, size, 0);
+		} else {
+			count_entry(st, kind, size, old);
+		}
 		return NO_RETURN;
 	}
 	cs = thread_state(true);
@@ -793,15 +823,32 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 					__u64 addr, __u64 size)
 {
 	struct alloc_key key = { .addr = addr, .tgid = tgid };
-	struct alloc_info info = { .size = size };
+	struct alloc_info info = { .size = size }, *stale;
+	long err;
 
 	COUNT(st->mallocs, 1);
 	COUNT(st->bytes_allocated, size);
 	if (mode == MODE_FULL)
 		info.ts_ns = bpf_ktime_get_ns();
 	info.stack = capture_stack(ctx, tgid);
-	if (bpf_map_update_elem(&allocs, &key, &info, BPF_ANY)) {
+	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/*
+		 * The allocator handed this address out again, so its old block was freed
+		 * somewhere no probe saw: count that free, or the block stays outstanding for
+		 * ever, and say a free was missed.
+		 */
+		stale = bpf_map_lookup_elem(&allocs, &key);
+		if (stale) {
+			COUNT(st->frees, 1);
+			COUNT(st->bytes_freed, stale->size);
+		}
+		__sync_fetch_and_add(&drops.unseen_frees, 1);
+		err = bpf_map_update_elem(&allocs, &key, &info, BPF_ANY);
+	}
+	if (err) {
 		__sync_fetch_and_add(&drops.allocs_full, 1);
+		COUNT(st->untracked_allocs, 1);
 		return;
 	}
 	COUNT(st->tracked, 1);
@@ -850,7 +897,8 @@ static __always_inline int leave(struct pt_regs *ctx)
 				key.addr = cs->old;
 				key.tgid = tgid;
 				key.pad = 0;
-				bpf_map_update_elem(&allocs, &key, &cs->old_info, BPF_ANY);
+				if (bpf_map_update_elem(&allocs, &key, &cs->old_info, BPF_ANY))
+					__sync_fetch_and_add(&drops.putback_failed, 1);
 			}
 			return 0;
 		}
@@ -1002,5 +1050,57 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 	}
 	count_free(st, true, info->size);
 	bpf_map_delete_elem(&allocs, &key);
+	return 0;
+}
+
+/* What drop_block found of one process's blocks. */
+struct exec_drop {
+	__u64 objects, bytes;
+	__u32 tgid;
+};
+
+static long drop_block(struct bpf_map *map, struct alloc_key *key, struct alloc_info *info,
+		       struct exec_drop *d)
+{
+	if (key->tgid != d->tgid)
+		return 0;
+	d->objects++;
+	d->bytes += info->size;
+	bpf_map_delete_elem(&allocs, key);
+	return 0;
+}
+
+/*
+ * A traced process exec'ed: its blocks went with the old address space. Left in `allocs`
+ * they would stay outstanding forever, and the new image, handed the same addresses, would
+ * overwrite their records. They were neither freed nor leaked by the program that runs
+ * now: they are counted apart (exec_released). Here, in the exec'ing task before the new
+ * image runs, no allocation of the new image can be mistaken for an old one. The process
+ * has a single thread by now (exec killed the others), so none of its blocks is in flight.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(alloc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+	struct exec_drop d = { .tgid = tgid };
+	struct alloc_stats *st;
+	struct call_state *cs;
+
+	st = bpf_map_lookup_elem(&alloc_stats, &tgid);
+	if (!st)
+		return 0;
+	/* where the old image's allocator was, and the marks it left, mean nothing now */
+	bpf_map_delete_elem(&alloc_text, &tgid);
+	cs = bpf_task_storage_get(&calls, p, 0, 0);
+	if (cs) {
+		cs->kind = 0;
+		cs->tail_sp = 0;
+	}
+	if (mode == MODE_COUNTS)
+		return 0;
+	/* a walk of every bucket of the map: paid at a traced process's exec only */
+	bpf_for_each_map_elem(&allocs, drop_block, &d, 0);
+	COUNT(st->exec_released, d.objects);
+	COUNT(st->bytes_exec_released, d.bytes);
 	return 0;
 }

@@ -313,6 +313,41 @@ static __noinline __u64 capture_stack(struct fd_scratch *s)
 	return 0;
 }
 
+/* include/uapi/linux/magic.h */
+#define TMPFS_MAGIC 0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define NSFS_MAGIC 0x6e736673
+#define PID_FS_MAGIC 0x50494446
+
+/* What /proc/PID/fd would say f is, kept for when it cannot be asked (the process exited). */
+static __always_inline __u32 file_kind(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+
+	switch (BPF_CORE_READ(f, f_inode, i_sb, s_magic)) {
+	case SOCKFS_MAGIC:
+		return FDR_SOCKET;
+	case PIPEFS_MAGIC:
+		return FDR_PIPE;
+	case ANON_INODE_FS_MAGIC:
+	case PID_FS_MAGIC:
+		return FDR_ANON;
+	case NSFS_MAGIC:
+		return FDR_OTHER;
+	case TMPFS_MAGIC:
+	case HUGETLBFS_MAGIC:
+		/* memfd_create's files hang from no directory of the kernel's internal mount */
+		if (BPF_CORE_READ(d, d_parent) == d && BPF_CORE_READ(f, f_path.mnt, mnt_root) != d)
+			return FDR_ANON;
+		return FDR_FILE;
+	default:
+		return FDR_FILE;
+	}
+}
+
 static __noinline void add_record(struct fd_scratch *s, int fd, __u64 ts, __u64 stack)
 {
 	struct fd_key key = { .tgid = s->tgid, .fd = fd };
@@ -321,8 +356,10 @@ static __noinline void add_record(struct fd_scratch *s, int fd, __u64 ts, __u64 
 	};
 	struct file *f = fd_file(fd);
 
-	if (f)
+	if (f) {
 		info.ino = BPF_CORE_READ(f, f_inode, i_ino);
+		info.kind = file_kind(f);
+	}
 	if (bpf_map_update_elem(&fd_records, &key, &info, BPF_ANY))
 		__sync_fetch_and_add(&fd_drops.records_full, 1);
 }
@@ -581,18 +618,27 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* The last thread of a traced process exits: what is still open is closed by the kernel. */
+/*
+ * The last thread of a traced process exits: what is still open is closed by the kernel.
+ * Only the task argument is read (group_dead arrived in 6.16): signal->live, decremented
+ * before this tracepoint, is 0 for the last thread; two threads exiting at once may both
+ * see 0, so the process's flag makes the count happen once.
+ */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(fds_proc_exit, struct task_struct *task, bool group_dead)
+int BPF_PROG(fds_proc_exit, struct task_struct *task)
 {
 	struct fd_stats *st;
+	struct fd_proc *p;
 	__u32 tgid;
 
-	if (!group_dead)
+	if (BPF_CORE_READ(task, signal, live.counter))
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
 	st = bpf_map_lookup_elem(&fd_stats, &tgid);
 	if (!st)
+		return 0;
+	p = bpf_map_lookup_elem(&fd_procs, &tgid);
+	if (!p || (__sync_fetch_and_or(&p->flags, FDP_EXITED) & FDP_EXITED))
 		return 0;
 	/* files are released after this tracepoint (exit_files): the table is still whole */
 	COUNT(st->closed_at_exit, walk_fds(task, tgid, 0, ~0ULL, false, false));

@@ -83,6 +83,11 @@ struct alloc_stats {
 	__u64 tracked;		/* blocks inserted into `allocs` */
 	__u64 bytes_tracked;	/* bytes of those */
 	__u64 free_calls;	/* calls that released a block: free(p != NULL), realloc(p != NULL) */
+	__u64 exec_released;	/* blocks in `allocs` when the process exec'ed: gone with its
+				 * address space, neither freed nor outstanding */
+	__u64 bytes_exec_released;	/* bytes of those */
+	__u64 untracked_allocs;	/* allocated while traced but not followed: `allocs` was full;
+				 * their frees are among untracked_frees */
 };
 
 /*
@@ -113,6 +118,8 @@ struct drop_stats {
 	__u64 close_waits_full;	/* `close_waits` was full: a CLOSE_WAIT socket has no age */
 	__u64 unwind_lost;	/* the ring buffer was full: a new allocation stack was not sent
 				 * to user space to be unwound (a later call from there may be) */
+	__u64 unseen_frees;	/* a block's address was handed out again: its free was missed */
+	__u64 putback_failed;	/* a failed realloc's block could not be put back */
 };
 
 /*
@@ -175,12 +182,21 @@ struct close_wait {
 enum loader_flags {
 	LOADER_WATCH = 1,	/* report each time its set of loaded modules is consistent */
 	LOADER_STOP = 2,	/* stop it (SIGSTOP) the next time, until user space has looked */
+	LOADER_EXEC = 4,	/* report each exec (a new image may use another allocator) */
+	LOADER_EXEC_STOP = 8,	/* and stop the new image before its first instruction */
 };
 
-/* The dynamic loader finished mapping or unmapping modules in a process. */
+enum loader_event_kind {
+	LOADER_EV_MODULES = 0,	/* the loader's set of modules is consistent */
+	LOADER_EV_EXEC = 1,	/* the process exec'ed a new image */
+};
+
+/* What bpf/loader saw in a process. */
 struct loader_event {
 	__u32 tgid;
 	__u32 stopped;		/* SIGSTOP was sent: user space sends SIGCONT when done */
+	__u32 kind;		/* enum loader_event_kind */
+	__u32 pad;
 };
 
 /*
@@ -203,7 +219,20 @@ struct fd_info {
 	__u64 seq;		/* else the unwind_event that carried its stack to user space; 0: none */
 	__u64 ino;		/* i_ino of its file: a later fd with the same number has another */
 	__u32 exec_gen;		/* fd_proc.exec_gen when it was opened: its stack's image */
-	__u32 pad;
+	__u32 kind;		/* enum fd_record_kind: for when /proc/PID/fd is gone (exit) */
+};
+
+/*
+ * The kind of file an fd_info was opened on, from its filesystem, as user/fd_proc.c names
+ * the kinds from /proc/PID/fd links (a file on an unusual pseudo filesystem is a file).
+ */
+enum fd_record_kind {
+	FDR_UNKNOWN = 0,	/* its file could not be read */
+	FDR_FILE = 1,
+	FDR_SOCKET = 2,
+	FDR_PIPE = 3,
+	FDR_ANON = 4,		/* anon inodes (eventfd, epoll...), pidfds, memfds */
+	FDR_OTHER = 5,		/* namespaces */
 };
 
 /* Per-process fd counters (a per-CPU value: user space sums the CPUs). */
@@ -217,6 +246,7 @@ struct fd_stats {
 enum fd_proc_flags {
 	FDP_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
 	FDP_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
+	FDP_EXITED = 4,		/* its last thread exited: the open fds were counted once */
 };
 
 /* Value of the `fd_procs` map (bpf/fds counts the execs; bpf/alloc reads the generation). */

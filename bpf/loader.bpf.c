@@ -9,6 +9,13 @@
  * changes, with _r_debug.r_state saying how: RT_ADD/RT_DELETE before, RT_CONSISTENT after.
  * Under `-- CMD` the first consistent state (all startup libraries mapped, no constructor
  * run yet) also stops the process until user space has looked.
+ *
+ * An exec replaces the image, and the new one may call another allocator (a wrapper such
+ * as env, sh -c or chroot runs the real program). sched_process_exec runs in the exec'ing
+ * task after the new image is mapped and before it returns to user space: a SIGSTOP sent
+ * there is taken before the new image's first instruction. User space then finds out
+ * whether the image has a loader to wait for (and re-arms LOADER_STOP) or can be probed
+ * right away (static, musl).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,9 +27,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define RT_CONSISTENT 0		/* <link.h> enum r_state */
 #define SIGSTOP 19
-
-/* From _dl_debug_state's first byte to _r_debug.r_state, in the loader's image. */
-const volatile __s64 r_state_off = 0;
 
 /* tgid -> enum loader_flags */
 struct {
@@ -39,33 +43,62 @@ struct {
 
 __u64 loader_events_lost = 0;
 
+/*
+ * Report, and stop the process first when stop says so; true if it was stopped. The signal
+ * is queued before the event is visible, so SIGCONT cannot overtake it; without room for
+ * the event it is not stopped: nobody would know to resume it.
+ */
+static __always_inline bool report(__u32 tgid, bool stop, __u32 kind)
+{
+	struct loader_event *e;
+
+	e = bpf_ringbuf_reserve(&loader_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&loader_events_lost, 1);
+		return false;
+	}
+	e->tgid = tgid;
+	e->stopped = stop && !bpf_send_signal(SIGSTOP);
+	e->kind = kind;
+	e->pad = 0;
+	stop = e->stopped;
+	bpf_ringbuf_submit(e, 0);
+	return stop;
+}
+
+/* The attach cookie: from _dl_debug_state's first byte to _r_debug.r_state, per loader. */
 SEC("uprobe")
 int BPF_UPROBE(loader_state_enter)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct loader_event *e;
+	__s64 r_state_off = bpf_get_attach_cookie(ctx);
 	__u32 *flags;
 	int state = RT_CONSISTENT;
 
 	flags = bpf_map_lookup_elem(&loader_watch, &tgid);
-	if (!flags)
+	if (!flags || !(*flags & LOADER_WATCH))
 		return 0;
 	/* unreadable: report anyway, a spurious look at the maps costs little */
 	bpf_probe_read_user(&state, sizeof(state), (void *)(PT_REGS_IP(ctx) + r_state_off));
 	if (state != RT_CONSISTENT)
 		return 0;
-	e = bpf_ringbuf_reserve(&loader_events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&loader_events_lost, 1);
-		return 0;
-	}
-	e->tgid = tgid;
-	e->stopped = 0;
-	/* the signal is queued before the event is visible, so SIGCONT cannot overtake it */
-	if ((*flags & LOADER_STOP) && !bpf_send_signal(SIGSTOP)) {
-		e->stopped = 1;
+	if (report(tgid, *flags & LOADER_STOP, LOADER_EV_MODULES))
 		__sync_fetch_and_and(flags, ~LOADER_STOP);
-	}
-	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(loader_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+	__u32 *flags;
+
+	flags = bpf_map_lookup_elem(&loader_watch, &tgid);
+	if (!flags || !(*flags & LOADER_EXEC))
+		return 0;
+	/* a stop armed for the old image's loader is not the new one's to take */
+	__sync_fetch_and_and(flags, ~LOADER_STOP);
+	/* every exec, not only the first: a wrapper may exec another wrapper */
+	report(tgid, *flags & LOADER_EXEC_STOP, LOADER_EV_EXEC);
 	return 0;
 }

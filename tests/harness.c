@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
@@ -213,8 +214,10 @@ int proc_finish(struct proc *p)
 		int r = poll(pfd, 2, STUCK_MS);
 
 		if (r == 0) {
+			/* stuck, or another process holds its pipes open: either way, give up */
 			fprintf(stderr, "  PID %d is stuck: killing it\n", p->pid);
 			kill(p->pid, SIGKILL);
+			break;
 		}
 		if (r < 0 && errno != EINTR)
 			break;
@@ -230,6 +233,40 @@ int proc_finish(struct proc *p)
 	if (p->pid <= 0 || waitpid(p->pid, &status, 0) != p->pid)
 		return -1;
 	p->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int proc_wait_exit(struct proc *p)
+{
+	int status, fd, i, pidfd;
+
+	if (p->pid <= 0)
+		return -1;
+	/* a hang is a failure, not a stuck CI run */
+	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+	if (pidfd >= 0) {
+		if (wait_readable(pidfd)) {
+			fprintf(stderr, "  PID %d is stuck: killing it\n", p->pid);
+			kill(p->pid, SIGKILL);
+		}
+		close(pidfd);
+	}
+	if (waitpid(p->pid, &status, 0) != p->pid)
+		return -1;
+	p->pid = 0;
+	/* what it wrote before it exited is in the pipes: take it without waiting for EOF */
+	for (i = 0; i < 2; i++) {
+		fd = i ? p->err : p->out;
+		if (fd < 0)
+			continue;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		for (;;) {
+			errno = 0;
+			if (slurp(fd, i ? &p->err_buf : &p->out_buf, i ? &p->err_len : &p->out_len)
+			    <= 0 || errno == EAGAIN)
+				break;
+		}
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -499,4 +536,14 @@ const char *check_status(json_t *proc, const char *name)
 double check_value(json_t *proc, const char *name)
 {
 	return jnum(check_by_name(proc, name), "value");
+}
+
+double check_threshold(json_t *proc, const char *name)
+{
+	return jnum(check_by_name(proc, name), "threshold");
+}
+
+const char *check_reason(json_t *proc, const char *name)
+{
+	return jstr(check_by_name(proc, name), "reason");
 }

@@ -49,6 +49,11 @@ int count_stderr(const struct proc *p, const char *str);
 int proc_wait_stderr_count(struct proc *p, const char *str, int n);
 /* Read stdout and stderr to EOF, reap; returns the exit status (or 128+sig), -1 if stuck. */
 int proc_finish(struct proc *p);
+/*
+ * Reap p and take what it wrote so far, without waiting for EOF: a command leakbpf started
+ * holds leakbpf's stdout and stderr open after leakbpf has exited.
+ */
+int proc_wait_exit(struct proc *p);
 void proc_kill(struct proc *p);
 void proc_free(struct proc *p);
 
@@ -97,7 +102,10 @@ const char *stack_symbol(json_t *entry, int i);
 int stack_has(json_t *entry, const char *fn, const char *const *then);
 /* A check's status ("pass", "fail", "skipped") in a process's verdict, NULL if absent. */
 const char *check_status(json_t *proc, const char *name);
-/* A check's value in a process's verdict, NAN if absent or null. */
+/* A check's value / threshold in a process's verdict, NAN if absent or null. */
 double check_value(json_t *proc, const char *name);
+double check_threshold(json_t *proc, const char *name);
+/* A check's reason, NULL if it has none. */
+const char *check_reason(json_t *proc, const char *name);
 
 #endif

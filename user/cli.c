@@ -10,21 +10,28 @@
 #include "util.h"
 
 const char *argp_program_version = "leakbpf 0.1";
-const char *argp_program_bug_address = "<https://github.com/leakbpf/leakbpf/issues>";
 
 static const char doc[] =
-"Find memory leaks in a live process or a command with eBPF, unchanged.\n"
+"Find memory, thread, fd and connection leaks in a live process or a command,\n"
+"with eBPF, without changing it.\n"
 "\n"
 "  leakbpf [OPTIONS] -p PID           attach to a running process\n"
 "  leakbpf [OPTIONS] -- CMD [ARG...]  run CMD, traced from its very start\n"
 "\n"
-"Counts the malloc family's blocks allocated and not freed while traced, with\n"
-"the stacks that allocated them, and judges the leak checks (default limits):\n"
+"Counts the malloc family's blocks allocated and not freed while traced (with\n"
+"the stacks that allocated them), the threads started and ended, the fds opened\n"
+"and closed (with the stacks that opened them) and the TCP sockets' states, and\n"
+"judges the leak checks (default limits; --threshold NAME=VALUE changes them):\n"
 "  unreleased_objects    (mallocs - frees) / items > 0.10      needs --item\n"
 "  heap_growth_per_item  outstanding bytes / items > 1024      needs --item\n"
 "  heap_object_growth    outstanding blocks / items > 0.20     needs --item\n"
 "  free_rate             frees / mallocs < 0.95       needs 1000 allocations\n"
 "  growth_rate           outstanding bytes/min > 1 MiB   needs 3 rounds (-i)\n"
+"  thread_growth         threads now - threads at attach > 2\n"
+"  fd_growth             open fds now - open fds at attach > 2\n"
+"  fd_age                an fd opened while traced open > 120 s (sockets 60 s,\n"
+"                        fd_age_socket=S)\n"
+"  close_wait            a TCP socket in CLOSE_WAIT longer than 60 s\n"
 "Frees of blocks allocated before attach are counted apart (untracked_frees).\n"
 "When leakbpf stops (-d, SIGINT, SIGTERM) it detaches and leaves the target\n"
 "running as before, a command started with -- included.\n"
@@ -59,7 +66,7 @@ static const struct argp_option options[] = {
 	  "modes): allocations and free calls stay exact, frees, outstanding blocks and sites "
 	  "become estimates (memory.estimated)", 0 },
 	{ "item", OPT_ITEM, "SPEC", 0, "Each call of SPEC is one processed item: SYMBOL, "
-	  "PATH:SYMBOL or usdt:PATH:PROVIDER:NAME (PATH defaults to the target's executable)", 0 },
+	  "PATH:SYMBOL or usdt:[PATH:]PROVIDER:NAME (PATH defaults to the target's executable)", 0 },
 	{ "batch", OPT_BATCH, "SPEC", 0, "Each call of SPEC is one flushed batch (same syntax)", 0 },
 	{ "threshold", OPT_THRESHOLD, "NAME=VALUE", 0, "Override a check's threshold (repeatable)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Leak sites listed per process (default 10)", 0 },

@@ -144,8 +144,9 @@ static int by_bytes_desc(const void *a, const void *b)
 	return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
+/* end: now, or when the process began to exit (its blocks stopped ageing then) */
 static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
-		      const struct target *tg, struct proc_report *p, uint64_t now)
+		      const struct target *tg, struct proc_report *p, uint64_t end)
 {
 	int i, j;
 
@@ -173,8 +174,8 @@ static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 		ls->bytes = s->bytes * p->memory.scale_bytes + 0.5;
 		if (!ls->objects)
 			ls->objects = s->objects;
-		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && now > s->oldest_ns ?
-				   (now - s->oldest_ns) / 1e9 : NAN;
+		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && end > s->oldest_ns ?
+				   (end - s->oldest_ns) / 1e9 : NAN;
 		if (s->nips <= 0)
 			continue;
 		ls->frames = calloc(s->nips, sizeof(*ls->frames));
@@ -203,17 +204,23 @@ static uint64_t scaled(uint64_t v, double scale, uint64_t cap)
 static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *st,
 			struct memory_report *m)
 {
+	/* a block an exec took away is not outstanding, and was not freed either */
+	uint64_t gone = st->frees + st->exec_released;
+	uint64_t bytes_gone = st->bytes_freed + st->bytes_exec_released;
+
 	m->present = true;
 	m->mallocs = st->mallocs;
 	m->bytes_allocated = st->bytes_allocated;
 	m->free_calls = st->free_calls;
 	m->growth_bytes_per_min = NAN;
 	m->scale_objects = m->scale_bytes = 1;
+	m->untracked_allocs = c->env->mode == MODE_COUNTS ? UNKNOWN : st->untracked_allocs;
 	if (c->env->mode == MODE_COUNTS) {
 		/* no block is followed: whether a free released a block from before attach,
 		 * and what is outstanding, is not known; free_calls is */
 		m->frees = m->untracked_frees = m->bytes_freed = UNKNOWN;
 		m->outstanding_objects = m->outstanding_bytes = UNKNOWN;
+		m->released_at_exec = m->bytes_released_at_exec = UNKNOWN;
 		m->free_rate = NAN;
 		return;
 	}
@@ -231,22 +238,28 @@ static void fill_memory(const struct collect_ctx *c, const struct alloc_stats *s
 		m->frees = scaled(st->frees, m->scale_objects, st->free_calls);
 		m->untracked_frees = st->free_calls - m->frees;
 		m->bytes_freed = scaled(st->bytes_freed, m->scale_bytes, st->bytes_allocated);
-		m->outstanding_objects = st->tracked >= st->frees ?
-			scaled(st->tracked - st->frees, m->scale_objects, st->mallocs) : 0;
-		m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
-			scaled(st->bytes_tracked - st->bytes_freed, m->scale_bytes,
+		m->released_at_exec = scaled(st->exec_released, m->scale_objects, st->mallocs);
+		m->bytes_released_at_exec = scaled(st->bytes_exec_released, m->scale_bytes,
+						   st->bytes_allocated);
+		m->outstanding_objects = st->tracked >= gone ?
+			scaled(st->tracked - gone, m->scale_objects, st->mallocs) : 0;
+		m->outstanding_bytes = st->bytes_tracked >= bytes_gone ?
+			scaled(st->bytes_tracked - bytes_gone, m->scale_bytes,
 			       st->bytes_allocated) : 0;
 	} else {
 		m->frees = st->frees;
 		m->bytes_freed = st->bytes_freed;
 		m->untracked_frees = st->untracked_frees;
-		m->outstanding_objects = st->tracked >= st->frees ? st->tracked - st->frees : 0;
-		m->outstanding_bytes = st->bytes_tracked >= st->bytes_freed ?
-				       st->bytes_tracked - st->bytes_freed : 0;
+		m->released_at_exec = st->exec_released;
+		m->bytes_released_at_exec = st->bytes_exec_released;
+		m->outstanding_objects = st->tracked >= gone ? st->tracked - gone : 0;
+		m->outstanding_bytes = st->bytes_tracked >= bytes_gone ?
+				       st->bytes_tracked - bytes_gone : 0;
 	}
 	m->free_rate = m->mallocs ? fmax(0.0, fmin(1.0, (double)m->frees / m->mallocs)) : NAN;
 }
 
+/* secs: the process's traced time, attach to now or to its exit (items stop there) */
 static void fill_items(const struct collect_ctx *c, const struct target *tg, double secs,
 		       struct items_report *it)
 {
@@ -299,7 +312,8 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
 			 drops.unwind_lost + drops.socks_untracked + drops.close_waits_full +
-			 tracer__fd_lost(c->tracer);
+			 drops.unseen_frees + drops.putback_failed + tracer__fd_lost(c->tracer) +
+			 tracer__missed(c->tracer);
 	for (i = 0; i < c->ntargets; i++)
 		r->lost_events += fd_tracker__lost(c->targets[i].fds);
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));
@@ -317,7 +331,8 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		struct proc_report *p = &r->procs[i];
 		struct verdict_input in = {};
 		struct alloc_stats st = {};
-		uint64_t end = now;	/* or when it began to exit */
+		/* now, or when it began to exit: the BPF side's time, else the pidfd's */
+		uint64_t end = tg->exit_ns && tg->exit_ns < now ? tg->exit_ns : now;
 
 		p->pid = tg->pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", tg->comm);
@@ -325,15 +340,23 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		p->exited = tg->exited;
 		p->exit_code_known = tg->exit_code_known;
 		p->exit_code = tg->exit_code;
-		fill_items(c, tg, r->duration_s, &p->items);
+		err = threads__collect(c->tracer, tg, p, &end);
+		if (err)
+			goto out;
+		/* the same expression as duration_s while it runs: the same double */
+		p->traced_s = end > c->attach_ns ? (end - c->attach_ns) / 1e9 : 0;
+		fill_items(c, tg, p->traced_s, &p->items);
 		err = tracer__alloc_stats(c->tracer, tg->pid, &st);
 		if (err) {
 			elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
 			goto out;
 		}
 		fill_memory(c, &st, &p->memory);
-		/* every report is a round, whether or not this mode knows the bytes outstanding */
-		err = target__add_round(tg, r->duration_s,
+		/*
+		 * Every report is a round, whether or not this mode knows the bytes outstanding;
+		 * an exited process's last one is at its exit, where its bytes stopped moving.
+		 */
+		err = target__add_round(tg, p->traced_s,
 					p->memory.outstanding_bytes != UNKNOWN ?
 					(double)p->memory.outstanding_bytes : NAN);
 		if (err)
@@ -351,9 +374,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 			p->memory.bytes_per_item = NAN;
 		}
 		p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
-		err = fill_sites(c, &tab, tg, p, now);
-		if (!err)
-			err = threads__collect(c->tracer, tg, p, &end);
+		err = fill_sites(c, &tab, tg, p, end);
 		if (!err)
 			err = sockets__collect(c->tracer, tg,
 					       c->env->thresholds.v[CHECK_CLOSE_WAIT], end,
@@ -362,7 +383,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 			goto out;
 		if (tg->fds) {
 			/* exited: threads__collect may know it before the pidfd says so */
-			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, p->exited, now,
+			err = fd_tracker__report(tg->fds, c->tracer, tg->sym, c->env, p->exited, end,
 						 p);
 			if (err) {
 				elog("cannot read the fds of PID %d (%s)", tg->pid, errstr(err));
@@ -373,6 +394,7 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		in.memory = true;
 		in.mallocs = p->memory.mallocs;
 		in.frees = p->memory.frees;
+		in.untracked_allocs = p->memory.untracked_allocs;
 		in.outstanding_objects = p->memory.outstanding_objects;
 		in.outstanding_bytes = p->memory.outstanding_bytes;
 		in.items = p->items.present;
@@ -383,9 +405,9 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 		in.fds = p->fds.present;
 		in.fds_start = p->fds.start;
 		in.fds_end = p->fds.end;
-		in.fds_over_age = p->fds.over_age;
+		in.fd_age = p->fds.age;
 		in.sockets = p->sockets.present;
-		in.close_wait_over = p->sockets.close_wait_over;
+		in.close_wait = p->sockets.close_wait_age;
 		in.rounds = tg->nrounds;
 		in.growth_bytes_per_min = p->memory.growth_bytes_per_min;
 		verdict__evaluate(&in, &c->env->thresholds, &p->verdict);

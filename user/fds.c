@@ -168,9 +168,10 @@ out:
 	return err == -ENOENT ? 0 : err;
 }
 
-bool fd_tracker__holding(const struct fd_tracker *ft)
+void fd_tracker__exec(struct fd_tracker *ft)
 {
-	return ft && ft->holding;
+	/* the old probe stays (by inode): the same C library is simply stopped at once */
+	ft->holding = false;
 }
 
 int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n)
@@ -276,6 +277,96 @@ out:
 	return err;
 }
 
+/* The kinds of fd_info.kind, as the report names them. */
+static enum fd_kind record_kind(uint32_t kind)
+{
+	switch (kind) {
+	case FDR_FILE:
+		return FD_FILE;
+	case FDR_SOCKET:
+		return FD_SOCKET;
+	case FDR_PIPE:
+		return FD_PIPE;
+	case FDR_ANON:
+		return FD_ANON;
+	default:
+		return FD_OTHER;	/* FDR_OTHER, or its file was gone as it was recorded */
+	}
+}
+
+/* observe_records()'s walk over the records of every process */
+struct record_walk {
+	struct fd_tracker *ft;
+	struct tracer *t;
+	uint32_t exec_gen;	/* the image the process ran when it exited */
+	struct fd_view *view;
+	int cap;
+	uint64_t older;		/* records of an image before its last exec */
+};
+
+static int add_open_record(const struct fd_key *k, const struct fd_info *info, void *arg)
+{
+	struct record_walk *w = arg;
+	struct fd_view *view = w->view;
+	struct open_fd *o;
+
+	if ((pid_t)k->tgid != w->ft->pid)
+		return 0;
+	/* an exec closes the close-on-exec fds without dropping their records */
+	if (info->exec_gen != w->exec_gen) {
+		w->older++;
+		return 0;
+	}
+	if (view->n == w->cap) {
+		int cap = w->cap ? 2 * w->cap : 64;
+		struct open_fd *v = realloc(view->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		view->v = v;
+		w->cap = cap;
+	}
+	o = &view->v[view->n++];
+	memset(o, 0, sizeof(*o));
+	o->fd = k->fd;
+	o->kind = record_kind(info->kind);
+	o->ts_ns = info->ts_ns;
+	o->nips = record_stack(w->ft, w->t, info, &o->ips);
+	return 0;
+}
+
+/*
+ * A process that exited without being held at _Exit(): its fd table is gone. What was
+ * open when it exited is what the kernel closed then; which of those it opened while
+ * traced, the records it left say: fd, kind, when and where, but not what they pointed to.
+ */
+static int observe_records(struct fd_tracker *ft, struct tracer *t, uint64_t end,
+			   struct fd_view *view)
+{
+	struct record_walk w = { .ft = ft, .t = t, .view = view };
+	struct fd_proc proc = {};
+	int err;
+
+	memset(view, 0, sizeof(*view));
+	err = tracer__fd_stats(t, ft->pid, &view->stats);
+	if (!err)
+		err = tracer__fd_proc(t, ft->pid, &proc);
+	if (err)
+		return err;
+	view->when_ns = end;
+	view->end = view->stats.closed_at_exit;
+	w.exec_gen = proc.exec_gen;
+	err = tracer__for_each_fd_record(t, add_open_record, &w);
+	if (err) {
+		view_free(view);
+		return err;
+	}
+	if (w.older)
+		vlog("PID %d: %llu fds opened before its last exec may have been closed by it, or "
+		     "left open at its exit: not listed", ft->pid, (unsigned long long)w.older);
+	return 0;
+}
+
 int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now)
 {
 	struct fd_view v;
@@ -331,14 +422,13 @@ static int fill_leaked(const struct fd_view *view, struct symbolizer *sym,
 			     (view->when_ns - o->ts_ns) / 1e9 : o->ts_ns ? 0 : NAN;
 		struct leaked_fd *l;
 
-		if (!isnan(age) && age > limit)
-			p->fds.over_age++;
+		age_worst__add(&p->fds.age, age, limit);
 		if (i >= p->nleaked_fds)
 			continue;
 		l = &p->leaked_fds[i];
 		l->fd = o->fd;
 		l->kind = o->kind;
-		snprintf(l->target, sizeof(l->target), "%s", o->target);
+		snprintf(l->target, sizeof(l->target), "%s", o->target ? o->target : "");
 		l->age_s = age;
 		l->over_age = !isnan(age) && age > limit;
 		if (!o->nips)
@@ -364,7 +454,6 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 {
 	struct fd_view live, *view = NULL;
 	struct fd_drop_stats drops;
-	struct fd_stats st = {};
 	int k, err;
 
 	tracer__fd_drops(t, &drops);
@@ -386,15 +475,13 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 		p->fds.at_exit = true;
 	}
 	if (!view) {
-		/* gone without being held at _Exit(): the kernel closed whatever was open */
-		err = tracer__fd_stats(t, ft->pid, &st);
+		/* gone without being held at _Exit(): what the kernel closed at its exit */
+		err = observe_records(ft, t, now, &live);
 		if (err)
 			return err;
-		p->fds.end = 0;
-		p->fds.opened = st.opened;
-		p->fds.closed = st.closed + st.closed_at_exit;
-		p->fds.closed_at_exit = st.closed_at_exit;
-		return 0;
+		view = &live;
+		p->fds.at_exit = true;
+		p->fds.kinds_unknown = true;
 	}
 	p->fds.end = view->end;
 	p->fds.opened = view->stats.opened;

@@ -36,8 +36,8 @@ int fd_tracker__start(struct fd_tracker *ft, bool launched);
  * static, else the C library). Does nothing the second time, nor without an _Exit.
  */
 int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
-/* The _Exit() probe is in place (the process may be stopped there). */
-bool fd_tracker__holding(const struct fd_tracker *ft);
+/* The process exec'ed: the next fd_tracker__hold_exit() probes the new image's _Exit(). */
+void fd_tracker__exec(struct fd_tracker *ft);
 
 /* Keep the stack user/unwinder.c unwound for the fds whose fd_info.seq is seq. */
 int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n);

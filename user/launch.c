@@ -110,9 +110,6 @@ int launch__start(struct launch *l, char **argv)
 		close(errp[0]);
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);
-		/* one stop, at exec (SIGTRAP), for leakbpf to read the new image; then detached */
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-			_exit(127);
 		/* leakbpf blocks signals for its signalfd: give the program a clean slate */
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
@@ -127,6 +124,16 @@ int launch__start(struct launch *l, char **argv)
 	close(errp[1]);
 	l->gate_fd = gate[1];
 	l->exec_err_fd = errp[0];
+	/*
+	 * Trace it for one stop, at exec, for leakbpf to read the new image before its first
+	 * instruction. Seized from here rather than PTRACE_TRACEME in the child: then the exec
+	 * is an event of its own, and if leakbpf dies before letting it go, it dies with it.
+	 */
+	if (ptrace(PTRACE_SEIZE, l->pid, NULL, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)) {
+		err = -errno;
+		launch__abort(l);
+		return err;
+	}
 	return 0;
 }
 
@@ -143,21 +150,33 @@ int launch__release(struct launch *l)
 	}
 	close(l->gate_fd);
 	l->gate_fd = -1;
-	n = read(l->exec_err_fd, &child_err, sizeof(child_err));
+	for (;;) {
+		if (waitpid(l->pid, &status, 0) != l->pid) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			/* exec failed (its errno is in the pipe), or a signal killed it first */
+			n = read(l->exec_err_fd, &child_err, sizeof(child_err));
+			close(l->exec_err_fd);
+			l->exec_err_fd = -1;
+			l->pid = -1;
+			return n == sizeof(child_err) ? -child_err : -ECHILD;
+		}
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+			break;
+		/*
+		 * A signal reached it before exec (a Ctrl-C to the whole process group, say):
+		 * traced, it stops for us first. Pass the signal on, as if untraced; a group
+		 * stop (SIGSTOP at this point) is not worth keeping it from running.
+		 */
+		if (ptrace(PTRACE_CONT, l->pid, NULL,
+			   status >> 16 ? 0 : (void *)(long)WSTOPSIG(status)))
+			return -errno;
+	}
 	close(l->exec_err_fd);
 	l->exec_err_fd = -1;
-	if (n == sizeof(child_err)) {
-		waitpid(l->pid, NULL, 0);
-		l->pid = -1;
-		return -child_err;
-	}
-	/* exec succeeded: the child is stopped (or about to be) with SIGTRAP */
-	if (waitpid(l->pid, &status, 0) != l->pid)
-		return -errno;
-	if (!WIFSTOPPED(status)) {
-		l->pid = -1;
-		return -ECHILD;
-	}
 	l->stopped = true;
 	return 0;
 }
@@ -167,7 +186,7 @@ int launch__resume(struct launch *l)
 	if (!l->stopped)
 		return 0;
 	l->stopped = false;
-	/* signal 0: the SIGTRAP of the exec stop was for us, not for the program */
+	/* signal 0: the exec stop was for us, not for the program */
 	return ptrace(PTRACE_DETACH, l->pid, NULL, NULL) ? -errno : 0;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 #include "proc.h"
 
-#define PF_KTHREAD 0x00200000	/* include/linux/sched.h: I am a kernel thread */
+/* include/linux/sched.h */
+#define PF_EXITING 0x00000004	/* getting shut down */
+#define PF_KTHREAD 0x00200000	/* I am a kernel thread */
 
 static FILE *proc_open(pid_t pid, const char *what)
 {
@@ -20,10 +23,10 @@ static FILE *proc_open(pid_t pid, const char *what)
 	return fopen(path, "re");
 }
 
-int proc__check(pid_t pid)
+/* The flags of /proc/PID/stat: its thread group leader's task flags. */
+static int stat_flags(pid_t pid, unsigned long *flags)
 {
 	char buf[1024], *p;
-	unsigned long flags;
 	FILE *f;
 	int i;
 
@@ -45,8 +48,26 @@ int proc__check(pid_t pid)
 		p = strchr(p + 1, ' ');
 	if (!p)
 		return -EIO;
-	flags = strtoul(p + 1, NULL, 10);
+	*flags = strtoul(p + 1, NULL, 10);
+	return 0;
+}
+
+int proc__check(pid_t pid)
+{
+	unsigned long flags;
+	int err = stat_flags(pid, &flags);
+
+	if (err)
+		return err;
 	return flags & PF_KTHREAD ? -EINVAL : 0;
+}
+
+bool proc__exiting(pid_t pid)
+{
+	unsigned long flags;
+	int err = stat_flags(pid, &flags);
+
+	return err == -ESRCH || (!err && (flags & PF_EXITING));
 }
 
 int proc__comm(pid_t pid, char *buf, size_t size)
@@ -80,6 +101,28 @@ int proc__exe(pid_t pid, char *buf, size_t size)
 	return 0;
 }
 
+int proc__stopped(pid_t pid)
+{
+	const unsigned long long stop = 1ULL << (SIGSTOP - 1);
+	unsigned long long mask;
+	char line[256], state;
+	int stopped = 0;
+	FILE *f = proc_open(pid, "status");
+
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "State: %c", &state) == 1 && state == 'T')
+			stopped = 1;
+		/* the thread's own pending set and the process's shared one */
+		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 ||
+		     sscanf(line, "ShdPnd: %llx", &mask) == 1) && (mask & stop))
+			stopped = 1;
+	}
+	fclose(f);
+	return stopped;
+}
+
 int proc__threads(pid_t pid)
 {
 	char line[256];
@@ -99,6 +142,13 @@ int proc__threads(pid_t pid)
 int proc__root_path(pid_t pid, const char *path, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "/proc/%d/root%s", pid, path);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "/proc/%d/cwd/%s", pid, path);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

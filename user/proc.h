@@ -4,6 +4,7 @@
 #ifndef LEAKBPF_PROC_H
 #define LEAKBPF_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -16,13 +17,25 @@ struct proc_map {
 
 /* 0 for a live user-space process, -ESRCH if there is none, -EINVAL for a kernel thread */
 int proc__check(pid_t pid);
+/*
+ * The process is gone, or on its way: its leader has begun to exit (a leader that ended
+ * alone while other threads go on looks the same, until they end or do not).
+ */
+bool proc__exiting(pid_t pid);
 int proc__comm(pid_t pid, char *buf, size_t size);
 /* the executable's path as the process sees it (inside its own root) */
 int proc__exe(pid_t pid, char *buf, size_t size);
+/*
+ * Is the process stopped (State: T), or is a SIGSTOP pending for it? 1, 0, or -errno: a
+ * stop sent by BPF may still be queued when leakbpf looks.
+ */
+int proc__stopped(pid_t pid);
 /* live threads (Threads: in /proc/PID/status), or -errno */
 int proc__threads(pid_t pid);
 /* /proc/PID/root + path: how to reach a file the process names, even in a container */
 int proc__root_path(pid_t pid, const char *path, char *buf, size_t size);
+/* /proc/PID/cwd/ + path: a relative path as the process would resolve it now */
+int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size);
 /*
  * A path leakbpf can open for the file behind a mapping. /proc/PID/maps names files as
  * the reader sees them (a chroot shows its host path, another mount namespace its own), so

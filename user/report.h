@@ -33,6 +33,9 @@ struct memory_report {
 	uint64_t mallocs, frees, untracked_frees;
 	uint64_t bytes_allocated, bytes_freed;
 	uint64_t outstanding_objects, outstanding_bytes;
+	/* blocks an exec took away with the old image: neither freed nor outstanding */
+	uint64_t released_at_exec, bytes_released_at_exec;
+	uint64_t untracked_allocs;	/* not followed (the block map was full), or UNKNOWN */
 	double free_rate, bytes_per_item, growth_bytes_per_min;
 	const char *grade;	/* NULL when bytes_per_item is unknown */
 };
@@ -56,18 +59,23 @@ struct threads_report {
 
 struct fds_report {
 	bool present;
-	uint64_t start, end;		/* open fds at attach and now, as /proc/PID/fd lists them */
-	uint64_t opened, closed;	/* while traced */
+	uint64_t start, end;		/* open fds at attach and now (or at exit) */
+	uint64_t opened, closed;	/* while traced (up to its exit: not the exit's closes) */
 	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
-	uint64_t over_age;		/* opened while traced, open longer than fd_age allows */
-	bool at_exit;			/* end is the table when the process called _Exit() */
-	uint64_t closed_at_exit;	/* exited unseen: fds the kernel closed, part of closed */
+	struct age_worst age;		/* those opened while traced, against fd_age's limits */
+	bool at_exit;			/* end is the table when the process exited */
+	/*
+	 * Exited without being held at _Exit(): end is what the kernel closed at its exit,
+	 * counted by BPF. The kinds of the fds from before attach are not known, so by_kind
+	 * is not either.
+	 */
+	bool kinds_unknown;
 };
 
 struct sockets_report {
 	bool present;
 	uint64_t open, established, close_wait, listen;	/* TCP sockets of the process now */
-	uint64_t close_wait_over;	/* of those in CLOSE_WAIT, how many longer than the limit */
+	struct age_worst close_wait_age;	/* of those in CLOSE_WAIT, against the limit */
 	double oldest_close_wait_s;	/* NAN when none */
 };
 
@@ -96,6 +104,11 @@ struct proc_report {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + signal */
+	/*
+	 * Seconds from attach to this report, or to when it began to exit: the time base of
+	 * items.per_sec, the ages and the rounds' growth, which stop at its exit.
+	 */
+	double traced_s;
 	struct items_report items;
 	struct memory_report memory;
 	struct threads_report threads;

@@ -81,6 +81,9 @@ static json_t *memory_json(const struct memory_report *m)
 	json_object_set_new(o, "grade", string(m->grade));
 	json_object_set_new(o, "growth_bytes_per_min", number(m->growth_bytes_per_min));
 	json_object_set_new(o, "free_calls", count(m->free_calls));
+	json_object_set_new(o, "released_at_exec", count(m->released_at_exec));
+	json_object_set_new(o, "untracked_allocs", count(m->untracked_allocs));
+	json_object_set_new(o, "bytes_released_at_exec", count(m->bytes_released_at_exec));
 	json_object_set_new(o, "estimated", json_boolean(m->estimated));
 	return o;
 }
@@ -112,7 +115,8 @@ static json_t *fds_json(const struct fds_report *f)
 	json_object_set_new(o, "end", count(f->end));
 	json_object_set_new(o, "opened", count(f->opened));
 	json_object_set_new(o, "closed", count(f->closed));
-	for (k = 0; k < FD_KIND_NR; k++)
+	/* not known: no count at all rather than made-up 0s (the schema has no null here) */
+	for (k = 0; k < FD_KIND_NR && !f->kinds_unknown; k++)
 		json_object_set_new(kinds, fd_kind_names[k], json_integer((json_int_t)f->by_kind[k]));
 	json_object_set_new(o, "by_kind", kinds);
 	json_object_set_new(o, "at_exit", json_boolean(f->at_exit));
@@ -188,6 +192,7 @@ static json_t *process_json(const struct proc_report *p)
 	json_object_set_new(o, "exited", json_boolean(p->exited));
 	json_object_set_new(o, "exit_code",
 			    p->exit_code_known ? json_integer(p->exit_code) : json_null());
+	json_object_set_new(o, "traced_s", json_real(p->traced_s));
 	json_object_set_new(o, "items", items_json(&p->items));
 	json_object_set_new(o, "memory", memory_json(&p->memory));
 	json_object_set_new(o, "threads", threads_json(&p->threads));

@@ -62,6 +62,10 @@ static void print_memory(const struct proc_report *p, FILE *out)
 		cnt(m->untracked_frees, e, sizeof(e)));
 	fprintf(out, "              %s free calls%s\n", cnt(m->free_calls, a, sizeof(a)),
 		m->estimated ? "; frees, outstanding and sites are estimates from the sample" : "");
+	if (m->released_at_exec != UNKNOWN && m->released_at_exec)
+		fprintf(out, "              %s blocks (%s) gone with the image an exec replaced\n",
+			cnt(m->released_at_exec, a, sizeof(a)),
+			human(m->bytes_released_at_exec, b, sizeof(b)));
 	fprintf(out, "              outstanding %s blocks, %s", cnt(m->outstanding_objects, a, sizeof(a)),
 		human(m->outstanding_bytes, b, sizeof(b)));
 	if (m->outstanding_bytes != UNKNOWN && m->outstanding_bytes >= 1024)
@@ -104,20 +108,21 @@ static void print_resources(const struct proc_report *p, FILE *out)
 			p->exited ? "at exit" : "now", cnt(p->threads.created, c, sizeof(c)),
 			cnt(p->threads.exited, d, sizeof(d)));
 	if (p->fds.present) {
-		/* an exited process's end is its table at _exit(), or nothing left at all */
-		const char *when = p->fds.at_exit ? "at exit" : p->exited ? "after exit" : "now";
+		/* an exited process's end is its table when it exited */
+		const char *when = p->fds.at_exit ? "at exit" : "now";
 
 		fprintf(out, "  fds         %s at attach, %s %s; %s opened, %s closed (%s:",
 			cnt(p->fds.start, a, sizeof(a)), cnt(p->fds.end, b, sizeof(b)), when,
 			cnt(p->fds.opened, c, sizeof(c)), cnt(p->fds.closed, d, sizeof(d)), when);
-		for (k = 0; k < FD_KIND_NR; k++)
+		for (k = 0; k < FD_KIND_NR && !p->fds.kinds_unknown; k++)
 			fprintf(out, " %llu %s", (unsigned long long)p->fds.by_kind[k],
 				fd_kind_names[k]);
+		if (p->fds.kinds_unknown)
+			fprintf(out, " kinds not known");
 		fprintf(out, ")\n");
-		if (p->fds.closed_at_exit)
-			fprintf(out, "              (%llu of them by the kernel when it exited: "
-				"what was open then is not known)\n",
-				(unsigned long long)p->fds.closed_at_exit);
+		if (p->fds.kinds_unknown)
+			fprintf(out, "              (the kernel closed them when it exited, before "
+				"they could be read)\n");
 	}
 	if (p->sockets.present) {
 		fprintf(out, "  tcp         %s open%s: %s established, %s listening, "
@@ -222,6 +227,9 @@ void report__print_text(const struct report *r, FILE *out)
 			fprintf(out, ", exited with status %d", p->exit_code);
 		else if (p->exited)
 			fprintf(out, ", exited");
+		/* its rates and ages are over this time, not the report's */
+		if (p->exited)
+			fprintf(out, " after %.1f s traced", p->traced_s);
 		fputc('\n', out);
 		print_items(&p->items, out);
 		print_memory(p, out);

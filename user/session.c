@@ -31,6 +31,8 @@
 
 /* How often the target's modules are re-read, to name code it loads later (dlopen). */
 #define MODULE_REFRESH_NS 1000000000ULL
+/* An exit under way completes in far less; a leader that ends alone never does. */
+#define EXIT_WAIT_MS 1000
 
 struct session {
 	const struct env *env;
@@ -39,10 +41,14 @@ struct session {
 	struct launch launch;
 	bool launched;		/* -- CMD: the child exists */
 	bool released;		/* -- CMD: the child was let go to exec */
+	bool resumed;		/* -- CMD: the child runs its own code */
 	int sigfd, pidfd;
 	uint64_t attach_ns;
-	struct dynloader loader;
+	struct dynloader loader;	/* the first image's */
 	bool have_loader;
+	bool exec_pending;	/* an exec's allocator is still to be found */
+	uint64_t exec_ns;	/* when it exec'ed */
+	bool ending;		/* probes detached: a stopped target is only resumed */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -63,11 +69,29 @@ static int open_signals(struct session *s)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);	/* the terminal went away: report and detach too */
 	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	return s->sigfd < 0 ? -errno : 0;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+}
+
+/* Was leakbpf asked to stop while it was setting up? */
+static bool stop_requested(struct session *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (is_stop_signal(si.ssi_signo))
+			return true;
+	}
+	return false;
 }
 
 /* -p PID: a live user-space process, or a one-line reason why not. */
@@ -106,7 +130,8 @@ static int find_allocator(struct session *s, struct allocator *a)
 
 /*
  * The file a --item/--batch SPEC names, as leakbpf can open it: the target's executable
- * by default; a path the user gives is the target's, so it is reached through its root.
+ * by default; a path the user gives under -p is the target's, so it is reached through its
+ * root, or its working directory when relative. A command runs in leakbpf's own.
  */
 static int spec_path(struct session *s, const struct probe_spec *spec, char *buf, size_t size)
 {
@@ -117,10 +142,12 @@ static int spec_path(struct session *s, const struct probe_spec *spec, char *buf
 			snprintf(buf, size, "/proc/%d/exe", s->target.pid);
 		return 0;
 	}
-	if (s->launched || spec->path[0] != '/') {
+	if (s->launched) {
 		snprintf(buf, size, "%s", spec->path);
 		return 0;
 	}
+	if (spec->path[0] != '/')
+		return proc__cwd_path(s->target.pid, spec->path, buf, size);
 	return proc__root_path(s->target.pid, spec->path, buf, size);
 }
 
@@ -207,25 +234,184 @@ static bool find_loader(struct session *s)
 	return !err;
 }
 
+static int on_loader_event(void *ctx, const struct loader_event *e);
+
+/* A command: stop it at _Exit() so that its report has its fds as it left them. */
+static void hold_exit(struct session *s, pid_t pid)
+{
+	int err = fd_tracker__hold_exit(s->target.fds, s->tracer);
+
+	if (err)
+		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
+		     pid, errstr(err));
+}
+
+/* Let a process held by bpf/loader go on; what: what it was held for. */
+static void resume(pid_t pid, const char *what)
+{
+	if (kill(pid, SIGCONT))
+		elog("cannot resume PID %d after %s (%s)", pid, what, errstr(-errno));
+}
+
+/*
+ * After an exec, probe the allocator the new image calls, unless it is probed already
+ * (the same file: a second probe would count each call twice). Once its libraries are
+ * mapped, or right at exec when it has no loader to wait for. A failure is said, and the
+ * target goes on: what it allocates then is not seen.
+ */
+static void follow_allocator(struct session *s)
+{
+	struct allocator *a = calloc(1, sizeof(*a));
+	pid_t pid = s->target.pid;
+	int err;
+
+	s->exec_pending = false;
+	if (!a) {
+		elog("PID %d: no memory to find the allocator of %s", pid, s->target.exe);
+		return;
+	}
+	err = allocator__find_for_pid(pid, a);
+	if (err == -ENOENT) {
+		elog("PID %d: %s maps no object that defines malloc and free: its allocations "
+		     "are not traced", pid, s->target.exe);
+		goto out;
+	} else if (err) {
+		elog("PID %d: cannot read the mappings of %s (%s): its allocations may not be "
+		     "traced", pid, s->target.exe, errstr(err));
+		goto out;
+	}
+	/* said once its probes are live: from then on nothing it allocates is missed */
+	err = tracer__attach_allocator(s->tracer, pid, a);
+	if (err == -EALREADY) {
+		tracer__refresh_allocator(s->tracer, pid);
+		vlog("PID %d: allocator: %s (opened as %s), probed already", pid, a->name, a->path);
+	} else if (err) {
+		elog("PID %d: cannot probe %s, the allocator of %s (%s): its allocations are not "
+		     "traced", pid, a->name, s->target.exe, errstr(err));
+	} else {
+		vlog("PID %d: allocator: %s (opened as %s)", pid, a->name, a->path);
+	}
+out:
+	free(a);
+}
+
+/*
+ * Watch the loader of the image the target runs now, so that its allocator is found once
+ * its libraries are mapped (stop: held there). 1 when it is watched, 0 when there is none
+ * to wait for (static, musl), -errno when it cannot be (said here).
+ */
+static int watch_new_loader(struct session *s, bool stop)
+{
+	char exe[64], interp[PATH_MAX], path[PATH_MAX];
+	pid_t pid = s->target.pid;
+	struct dynloader ld;
+	struct elf_file *ef;
+	int err;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	ef = elf_file__open(exe);
+	if (!ef) {
+		err = -errno;
+		elog("PID %d: cannot read %s (%s): its allocator is looked for in a second", pid,
+		     s->target.exe, errstr(err));
+		return err;
+	}
+	snprintf(interp, sizeof(interp), "%s", elf_file__interp(ef) ? elf_file__interp(ef) : "");
+	elf_file__free(ef);
+	if (!interp[0])
+		return 0;	/* static: its allocator, if any, is in the executable */
+	err = proc__root_path(pid, interp, path, sizeof(path));
+	if (!err)
+		err = dynloader__find(path, &ld);
+	if (err) {
+		/* musl: its loader is its C library, mapped by the kernel with the program */
+		vlog("%s has no _dl_debug_state/_r_debug (%s): the allocator is looked for now",
+		     interp, errstr(err));
+		return 0;
+	}
+	err = tracer__watch_loader(s->tracer, pid, &ld, stop, on_loader_event, s);
+	if (err) {
+		elog("PID %d: cannot watch its loader %s (%s): its allocator is looked for in a "
+		     "second", pid, interp, errstr(err));
+		return err;
+	}
+	return 1;
+}
+
+/*
+ * An exec: a new image, which may call another allocator (env LD_PRELOAD=..., a static or
+ * musl program, a chroot with its own libc). The old image's blocks were dropped by the
+ * BPF side; the --item/--batch probes stay where they were put, in the first image.
+ */
+static void on_exec(struct session *s, const struct loader_event *e)
+{
+	pid_t pid = e->tgid;
+
+	target__exec(&s->target);
+	vlog("PID %d: exec %s%s", pid, s->target.exe,
+	     e->stopped ? " (held until its allocator is probed)" : "");
+	if (s->env->item.kind != SPEC_NONE)
+		vlog("PID %d: --item and --batch stay on the first image's files", pid);
+	s->exec_pending = true;
+	s->exec_ns = now_ns();
+	if (s->target.fds)
+		fd_tracker__exec(s->target.fds);
+	/*
+	 * Its allocator is looked for now when it has no loader to wait for; else at its
+	 * loader's first consistent state, or a second later when that was missed (under -p a
+	 * loader probed only now may be past it) or cannot be watched.
+	 */
+	if (!watch_new_loader(s, e->stopped)) {
+		follow_allocator(s);
+		/* a command's C library is mapped (static, musl): hold it at its _Exit() too */
+		if (e->stopped && s->target.fds)
+			hold_exit(s, pid);
+	}
+	if (e->stopped)
+		resume(pid, "its exec");
+}
+
 static int on_loader_event(void *ctx, const struct loader_event *e)
 {
 	struct session *s = ctx;
-	int err;
 
 	if ((pid_t)e->tgid != s->target.pid)
 		return 0;
+	if (s->ending) {
+		/* asked for before the probes went, and not served any more */
+		if (e->stopped)
+			resume(e->tgid, "leakbpf detached");
+		return 0;
+	}
+	if (e->kind == LOADER_EV_EXEC) {
+		on_exec(s, e);
+		return 0;
+	}
 	target__refresh(&s->target);
-	tracer__refresh_allocator(s->tracer, e->tgid);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
+	if (s->exec_pending)
+		follow_allocator(s);
+	else
+		tracer__refresh_allocator(s->tracer, e->tgid);
 	/* held once its libraries are mapped: the C library's _Exit can be probed now */
-	err = e->stopped && s->target.fds ? fd_tracker__hold_exit(s->target.fds, s->tracer) : 0;
-	if (err)
-		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
-		     e->tgid, errstr(err));
-	if (e->stopped && kill(e->tgid, SIGCONT))
-		elog("cannot resume PID %d after reading its modules (%s)", e->tgid,
-		     errstr(-errno));
+	if (e->stopped && s->target.fds)
+		hold_exit(s, e->tgid);
+	if (e->stopped)
+		resume(e->tgid, "reading its modules");
 	return 0;
+}
+
+/*
+ * Hear of every exec of the target: its new image may call another allocator. A command is
+ * held at each exec until that allocator is probed; a -p target is not stopped.
+ */
+static int follow_exec(struct session *s)
+{
+	int err = tracer__follow_exec(s->tracer, s->target.pid, s->launched, on_loader_event, s);
+
+	if (err)
+		elog("cannot follow PID %d across exec (%s)", s->target.pid, errstr(err));
+	return err;
 }
 
 static int on_fd_event(void *ctx, const void *data, size_t size)
@@ -265,8 +451,10 @@ static int setup_fds(struct session *s)
 	int err;
 
 	s->target.fds = fd_tracker__new(s->target.pid);
-	if (!s->target.fds)
+	if (!s->target.fds) {
+		elog("cannot track the fds of PID %d (%s)", s->target.pid, errstr(-ENOMEM));
 		return -ENOMEM;
+	}
 	if (s->launched) {
 		err = tracer__add_fd_flags(s->tracer, s->target.pid, FDP_SKIP_EXEC);
 		if (err) {
@@ -311,6 +499,16 @@ static int setup(struct session *s)
 		err = check_pid(env->pid);
 		if (err)
 			return err;
+		/* watched from here: an attach step that fails may fail because it exited */
+		s->pidfd = syscall(SYS_pidfd_open, env->pid, 0);
+		if (s->pidfd < 0) {
+			err = -errno;
+			if (err == -ESRCH)
+				elog("no such process: PID %d", env->pid);
+			else
+				elog("cannot watch PID %d (%s)", env->pid, errstr(err));
+			return err;
+		}
 		proc__comm(env->pid, s->target.comm, sizeof(s->target.comm));
 		proc__exe(env->pid, s->target.exe, sizeof(s->target.exe));
 	}
@@ -323,7 +521,6 @@ static int setup(struct session *s)
 		goto out;
 	vlog("allocator: %s (opened as %s)", a->name, a->path);
 	s->have_loader = find_loader(s);
-	opts.loader = s->have_loader ? &s->loader : NULL;
 
 	s->tracer = tracer__new(&opts);
 	if (!s->tracer) {
@@ -345,7 +542,17 @@ static int setup(struct session *s)
 		goto out;
 	if (s->have_loader) {
 		/* a command is held once its libraries are mapped, until they have been read */
-		err = tracer__watch_loader(s->tracer, s->target.pid, s->launched, on_loader_event, s);
+		err = tracer__watch_loader(s->tracer, s->target.pid, &s->loader, s->launched,
+					   on_loader_event, s);
+		if (err) {
+			elog("cannot watch the loader %s of PID %d (%s)", s->loader.path,
+			     s->target.pid, errstr(err));
+			goto out;
+		}
+	}
+	/* -p: no hold, a production process is not stopped; a command's from its first exec */
+	if (!s->launched) {
+		err = follow_exec(s);
 		if (err)
 			goto out;
 	}
@@ -354,7 +561,8 @@ static int setup(struct session *s)
 		goto out;
 
 	/* before saying so: a process that exits right after the attach is still reported */
-	s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
+	if (s->launched)
+		s->pidfd = syscall(SYS_pidfd_open, s->target.pid, 0);
 	if (s->pidfd < 0) {
 		err = -errno;
 		elog("cannot watch PID %d (%s)", s->target.pid, errstr(err));
@@ -369,7 +577,14 @@ static int setup(struct session *s)
 	sockets__adopt(s->tracer, &s->target);
 	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
 	malloc_trim(0);
+	log_release(true);
 	fprintf(stderr, "leakbpf: attached to PID %d\n", s->target.pid);
+	if (s->launched && stop_requested(s)) {
+		/* interrupted before the command ran a single instruction: it never will */
+		elog("stopped before %s started: not running it", env->cmd[0]);
+		err = -EINTR;
+		goto out;
+	}
 	if (s->launched) {
 		err = launch__release(&s->launch);
 		s->released = true;
@@ -378,22 +593,45 @@ static int setup(struct session *s)
 			elog("cannot run %s (%s)", s->launch.path, errstr(err));
 			goto out;
 		}
+		/* exec'ed, held at its ptrace stop: the next exec is the program's own */
+		err = follow_exec(s);
+		if (err)
+			goto out;
 	}
 	/* a command is held at exec here: its executable is read before it can exit */
 	target__refresh(&s->target);
 	if (s->launched && !s->have_loader) {
 		err = fd_tracker__hold_exit(s->target.fds, s->tracer);
-		if (err)
+		if (err) {
+			elog("cannot hold PID %d at exit (%s)", s->target.pid, errstr(err));
 			goto out;
+		}
 	}
 	err = launch__resume(&s->launch);
 	if (err) {
 		elog("cannot let PID %d run after exec (%s)", s->target.pid, errstr(err));
 		goto out;
 	}
+	s->resumed = true;
 out:
 	free(a);
 	return err;
+}
+
+/*
+ * -p: is the process gone, so that the attach step that failed failed because of that? An
+ * exiting process loses its mappings and files a moment before its pidfd says it is gone:
+ * wait for that moment, if it began to exit.
+ */
+static bool gone_while_attaching(struct session *s)
+{
+	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->pidfd < 0)
+		return false;	/* it was never there, or leakbpf could not tell */
+	if (poll(&pfd, 1, 0) > 0)
+		return true;
+	return proc__exiting(s->target.pid) && poll(&pfd, 1, EXIT_WAIT_MS) > 0;
 }
 
 /* The target ended: how, if it was our child. */
@@ -402,6 +640,8 @@ static void reap(struct session *s)
 	int status;
 
 	s->target.exited = true;
+	/* what is measured up to its exit stops here, if the BPF side did not see it sooner */
+	s->target.exit_ns = now_ns();
 	if (!s->launched || waitpid(s->target.pid, &status, WNOHANG) != s->target.pid)
 		return;
 	s->target.exit_code_known = true;
@@ -482,7 +722,7 @@ static void wait_loop(struct session *s)
 			return;
 		}
 		while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+			if (is_stop_signal(si.ssi_signo)) {
 				vlog("%s: stopping", strsignal(si.ssi_signo));
 				return;
 			}
@@ -492,7 +732,11 @@ static void wait_loop(struct session *s)
 			return;
 		if (now >= next_refresh) {
 			target__refresh(&s->target);
-			tracer__refresh_allocator(s->tracer, s->target.pid);
+			/* an exec whose loader did not report (see on_exec) */
+			if (s->exec_pending && now - s->exec_ns >= MODULE_REFRESH_NS)
+				follow_allocator(s);
+			else
+				tracer__refresh_allocator(s->tracer, s->target.pid);
 			next_refresh = now + MODULE_REFRESH_NS;
 		}
 		if (now >= round_clock__next_due(&rc)) {
@@ -502,6 +746,24 @@ static void wait_loop(struct session *s)
 			round_clock__advance(&rc, now);
 		}
 	}
+}
+
+/*
+ * A command leakbpf started may be held by one of its stops (libraries mapped, _Exit)
+ * whose event was never read: leakbpf was told to stop first. Every probe is gone now, so
+ * no new stop can come: a process stopped or with a SIGSTOP queued is ours to continue.
+ */
+static void resume_if_held(struct session *s)
+{
+	int stopped;
+
+	if (s->target.exited)
+		return;
+	stopped = proc__stopped(s->target.pid);
+	if (stopped > 0 && kill(s->target.pid, SIGCONT))
+		elog("cannot resume PID %d (%s): it stays stopped", s->target.pid, errstr(-errno));
+	else if (stopped > 0)
+		vlog("PID %d was held at a stop: resumed", s->target.pid);
 }
 
 int session__run(const struct env *env)
@@ -520,8 +782,15 @@ int session__run(const struct env *env)
 		status = EXIT_FAILED;
 		goto cleanup;
 	}
+	/* until it is known whether a failure is the target's exit (released once attached) */
+	log_hold();
 	err = setup(&s);
 	if (err) {
+		if (!env->cmd && gone_while_attaching(&s)) {
+			log_release(false);
+			elog("PID %d exited while leakbpf was attaching", s.target.pid);
+		}
+		log_release(true);
 		status = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -540,12 +809,16 @@ int session__run(const struct env *env)
 		status = 0;
 cleanup:
 	/* detach before anything else: the target goes on as if leakbpf had never been there */
+	tracer__detach(s.tracer);
+	/* a hold asked for before that (an exec, a loader) waits in the ring buffer: resume it */
+	s.ending = true;
+	if (s.tracer)
+		tracer__loader_consume(s.tracer);
 	tracer__free(s.tracer);
-	/* held at _Exit() after the last report was read: let it finish */
-	if (s.released && !s.target.exited && fd_tracker__holding(s.target.fds))
-		kill(s.target.pid, SIGCONT);
-	if (s.launched && !s.released)
-		launch__abort(&s.launch);
+	if (s.launched && !s.resumed)
+		launch__abort(&s.launch);	/* it has not run any of its own code: none at all */
+	else if (s.launched)
+		resume_if_held(&s);
 	target__free(&s.target);
 	if (s.pidfd >= 0)
 		close(s.pidfd);

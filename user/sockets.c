@@ -198,30 +198,24 @@ out:
 /* The CLOSE_WAIT sockets of one process, as the walk over all of them finds them. */
 struct close_wait_acc {
 	uint32_t tgid;
-	uint64_t now, limit_ns;
-	uint64_t n, over, oldest_ns;
+	uint64_t now;
+	double limit_s;
+	struct age_worst ages;
 };
 
 static int add_close_wait(const struct close_wait *cw, void *arg)
 {
 	struct close_wait_acc *acc = arg;
-	uint64_t age;
 
-	if (cw->tgid != acc->tgid)
-		return 0;
-	age = sockets__close_wait_ns(cw, acc->now);
-	acc->n++;
-	if (age > acc->limit_ns)
-		acc->over++;
-	if (age > acc->oldest_ns)
-		acc->oldest_ns = age;
+	if (cw->tgid == acc->tgid)
+		age_worst__add(&acc->ages, sockets__close_wait_ns(cw, acc->now) / 1e9, acc->limit_s);
 	return 0;
 }
 
 int sockets__collect(struct tracer *t, const struct target *tg, double limit_s, uint64_t end,
 		     struct sockets_report *out)
 {
-	struct close_wait_acc acc = { .tgid = tg->pid, .now = end };
+	struct close_wait_acc acc = { .tgid = tg->pid, .now = end, .limit_s = limit_s };
 	int64_t total[TCP_STATE_SLOTS];
 	struct sock_stats st;
 	int err, i;
@@ -238,13 +232,13 @@ int sockets__collect(struct tracer *t, const struct target *tg, double limit_s, 
 	sockets__fill_counts(total, out);
 
 	/* 0 s means any time at all: the check then fails on every CLOSE_WAIT socket */
-	acc.limit_ns = limit_s * 1e9 >= (double)UINT64_MAX ? UINT64_MAX : limit_s * 1e9;
 	err = tracer__for_each_close_wait(t, add_close_wait, &acc);
 	if (err) {
 		elog("cannot read the CLOSE_WAIT sockets (%s)", errstr(err));
 		return err;
 	}
-	out->close_wait_over = acc.over;
-	out->oldest_close_wait_s = acc.n ? acc.oldest_ns / 1e9 : NAN;
+	/* one limit for all: the worst is the longest */
+	out->close_wait_age = acc.ages;
+	out->oldest_close_wait_s = acc.ages.n ? acc.ages.age_s : NAN;
 	return 0;
 }

@@ -22,6 +22,14 @@ int target__refresh(struct target *t)
 	return symbolizer__refresh(t->sym);
 }
 
+int target__exec(struct target *t)
+{
+	/* the old image's modules are gone, and the new one's may sit at the same addresses */
+	symbolizer__free(t->sym);
+	t->sym = NULL;
+	return target__refresh(t);
+}
+
 int target__add_round(struct target *t, double secs, double bytes)
 {
 	double *s = realloc(t->round_s, (t->nrounds + 1) * sizeof(*s));

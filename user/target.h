@@ -23,6 +23,7 @@ struct target {
 	bool exited;
 	bool exit_code_known;
 	int exit_code;		/* exit status, or 128 + the signal that killed it */
+	uint64_t exit_ns;	/* CLOCK_MONOTONIC when leakbpf saw it gone; 0 while it runs */
 	/* at attach, where the counts since then start (user/threads.c, user/sockets.c) */
 	uint64_t threads_start;			/* live threads; UINT64_MAX when unknown */
 	int64_t tcp_start[TCP_STATE_SLOTS];	/* TCP sockets it held, per state */
@@ -33,6 +34,8 @@ struct target {
 
 /* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
 int target__refresh(struct target *t);
+/* The same after an exec: the old image's modules are forgotten. */
+int target__exec(struct target *t);
 /* Remember a report's outstanding bytes (NAN: unknown in this mode) at secs; 0 or -ENOMEM. */
 int target__add_round(struct target *t, double secs, double bytes);
 void target__free(struct target *t);

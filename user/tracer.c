@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,25 +21,41 @@
 #include "tasks.skel.h"
 #include "uprobe_multi.h"
 
+/* A file probed for a process: by inode, as the kernel places uprobes. */
+struct probed_file {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+};
+
+struct probed_alloc {
+	struct probed_file file;
+	struct allocator a;
+	struct alloc_plan plan;
+};
+
 struct tracer {
 	struct alloc_bpf *alloc;
 	struct items_bpf *items;	/* NULL without --item/--batch */
-	struct loader_bpf *loader;	/* NULL when the loader is not watched */
+	struct loader_bpf *loader;	/* execs, and loaders reporting their modules */
 	struct tasks_bpf *tasks;	/* threads and TCP sockets; NULL when the kernel cannot */
 	struct fds_bpf *fds;		/* NULL when fds are not traced */
 	struct ring_buffer *fds_rb;
 	fd_event_fn fds_fn;
 	void *fds_ctx;
-	const struct dynloader *ld;
 	struct ring_buffer *loader_rb;
 	loader_event_fn loader_fn;
 	void *loader_ctx;
+	struct probed_file *lds;	/* loaders whose _dl_debug_state is probed */
+	int nlds;
+	bool exec_attached;		/* loader_exec is */
 	struct links links;
 	enum track_mode mode;
 	bool session;		/* the tracking modes use uprobe sessions */
 	int ncpus;
-	struct allocator *alloc_obj;	/* what tracer__attach_allocator probed */
-	struct alloc_plan plan;
+	/* what tracer__attach_allocator probed, oldest first: an exec may add one */
+	struct probed_alloc *probed;
+	int nprobed;
 	/*
 	 * The frames user space found for bpf/alloc's provisional stacks, by key. Kept here
 	 * rather than written to `stacks`: BPF may replace the entry at any moment, and a
@@ -100,6 +117,7 @@ static int choose_programs(struct tracer *t)
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_program__set_autoload(t->alloc->progs.free_enter, true);
+	bpf_program__set_autoload(t->alloc->progs.alloc_exec, true);
 	if (t->mode != MODE_COUNTS && !t->session)
 		bpf_program__set_autoload(t->alloc->progs.alloc_exit, true);
 	for (i = 0; i < NR_ALLOC_PROBES; i++) {
@@ -107,8 +125,10 @@ static int choose_programs(struct tracer *t)
 									 : alloc_probes[i].entry;
 
 		prog = bpf_object__find_program_by_name(obj, name);
-		if (!prog)
+		if (!prog) {
+			elog("internal error: the allocator BPF object has no program %s", name);
 			return -ENOENT;
+		}
 		bpf_program__set_autoload(prog, true);
 		if (t->session && alloc_probes[i].session) {
 			err = uprobe_multi__prepare_session(prog);
@@ -190,6 +210,7 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	struct bpf_object *obj;
+	struct bpf_link *link;
 	int err;
 
 	if (!t)
@@ -234,6 +255,18 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		err = -errno;
 		goto load_failed;
 	}
+	/* an exec of a process not added costs a lookup; one added must lose its blocks */
+	link = bpf_program__attach(t->alloc->progs.alloc_exec);
+	if (!link) {
+		err = -errno;
+		elog("cannot attach to the sched_process_exec tracepoint (%s)", errstr(err));
+		goto fail;
+	}
+	err = add_link(t, link);
+	if (err) {
+		bpf_link__destroy(link);
+		goto fail;
+	}
 
 	if (o->items) {
 		t->items = items_bpf__open();
@@ -248,20 +281,17 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 			goto load_failed;
 		}
 	}
-	if (o->loader) {
-		t->ld = o->loader;
-		t->loader = loader_bpf__open();
-		if (!t->loader) {
-			err = -errno;
-			elog("cannot open the loader-watching BPF object: %s", errstr(err));
-			goto fail;
-		}
-		t->loader->rodata->r_state_off = o->loader->r_state_off;
-		err = loader_bpf__load(t->loader);
-		if (err) {
-			err = -errno;
-			goto load_failed;
-		}
+	/* always: an exec may bring a loader to watch, even where the first image has none */
+	t->loader = loader_bpf__open();
+	if (!t->loader) {
+		err = -errno;
+		elog("cannot open the loader-watching BPF object: %s", errstr(err));
+		goto fail;
+	}
+	err = loader_bpf__load(t->loader);
+	if (err) {
+		err = -errno;
+		goto load_failed;
 	}
 	if (o->fds) {
 		t->fds = fds_bpf__open();
@@ -308,7 +338,8 @@ void tracer__free(struct tracer *t)
 		return;
 	/* links first: the probes leave the target before the programs go */
 	links__destroy(&t->links);
-	free(t->alloc_obj);
+	free(t->probed);
+	free(t->lds);
 	stack_table__clear(&t->fixes);
 	ring_buffer__free(t->loader_rb);
 	ring_buffer__free(t->fds_rb);
@@ -407,13 +438,27 @@ static int attach_session(struct tracer *t, struct bpf_program *prog, pid_t pid,
 	return err;
 }
 
+static bool same_file(const struct probed_file *f, const struct stat *st, pid_t pid)
+{
+	return f->dev == st->st_dev && f->ino == st->st_ino && f->pid == pid;
+}
+
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a)
 {
 	struct bpf_object *obj = t->alloc->obj;
-	const struct alloc_plan *plan = &t->plan;
+	struct probed_alloc *pa, *grown;
+	const struct alloc_plan *plan;
+	struct stat st;
 	size_t i;
 	int err, k;
 
+	/* by inode: the same file under another name (/lib vs /usr/lib) is probed already */
+	if (stat(a->path, &st))
+		return -errno;
+	for (k = 0; k < t->nprobed; k++) {
+		if (same_file(&t->probed[k].file, &st, pid))
+			return -EALREADY;
+	}
 	for (i = 0; i < NR_ALLOC_PROBES; i++) {
 		if (alloc_probes[i].required && !a->found[alloc_probes[i].fn]) {
 			elog("%s does not define %s", a->name,
@@ -424,17 +469,23 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 			vlog("%s has no %s: not probed", a->name,
 			     alloc_func_names[alloc_probes[i].fn]);
 	}
-	err = alloc_plan__make(a, t->mode != MODE_COUNTS, t->session, true, &t->plan);
+	grown = realloc(t->probed, (t->nprobed + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	t->probed = grown;
+	pa = &t->probed[t->nprobed];
+	memset(pa, 0, sizeof(*pa));
+	err = alloc_plan__make(a, t->mode != MODE_COUNTS, t->session, true, &pa->plan);
 	if (err) {
 		elog("cannot decode the prologues of %s (%s)", a->name, errstr(err));
 		return err;
 	}
+	plan = &pa->plan;
 	alloc_plan__log(plan, a);
-	free(t->alloc_obj);
-	t->alloc_obj = malloc(sizeof(*a));
-	if (!t->alloc_obj)
-		return -ENOMEM;
-	*t->alloc_obj = *a;
+	pa->a = *a;
+	pa->file = (struct probed_file){ .dev = st.st_dev, .ino = st.st_ino, .pid = pid };
+	/* counted from here on, even if an attach below fails: some of its probes may be live */
+	t->nprobed++;
 	tracer__refresh_allocator(t, pid);
 	/*
 	 * Without sessions, returns first, then entries: an entry without its return would
@@ -460,8 +511,11 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 
 		prog = bpf_object__find_program_by_name(obj, session ? alloc_probes[idx].session
 								      : alloc_probes[idx].entry);
-		if (!prog)
+		if (!prog) {
+			elog("internal error: the allocator BPF object has no program for %s",
+			     alloc_func_names[alloc_probes[idx].fn]);
 			return -ENOENT;
+		}
 		err = session ? attach_session(t, prog, pid, a->path, s)
 			      : attach_uprobe_cookie(t, prog, pid, a->path, s->offset, false,
 						     s->cookie, alloc_func_names[s->fn]);
@@ -475,16 +529,25 @@ int tracer__refresh_allocator(struct tracer *t, pid_t pid)
 {
 	struct alloc_text text = {};
 	__u32 key = pid;
-	int n, err;
+	int k, n, err, mapped = 0;
 
-	if (!t->alloc_obj)
+	/* the newest first: an exec's allocator is the one its calls go to */
+	for (k = t->nprobed - 1; k >= 0 && text.n < MAX_ALLOC_RANGES; k--) {
+		const struct probed_alloc *pa = &t->probed[k];
+
+		if (pa->file.pid != pid && pa->file.pid != -1)
+			continue;
+		err = alloc_plan__ranges(&pa->plan, &pa->a, pid, (uint64_t *)text.lo + text.n,
+					 (uint64_t *)text.hi + text.n, MAX_ALLOC_RANGES - text.n,
+					 &n);
+		if (err)
+			continue;	/* not mapped (yet): the next refresh will do */
+		text.n += n;
+		mapped++;
+	}
+	if (!mapped)
 		return -ENOENT;
-	err = alloc_plan__ranges(&t->plan, t->alloc_obj, pid, (uint64_t *)text.lo,
-				 (uint64_t *)text.hi, MAX_ALLOC_RANGES, &n);
-	if (err)
-		return err;	/* not mapped yet: the next refresh will do */
-	text.n = n;
-	vlog("PID %d: %d allocator functions mapped", pid, n);
+	vlog("PID %d: %u allocator functions mapped", pid, text.n);
 	if (bpf_map__update_elem(t->alloc->maps.alloc_text, &key, sizeof(key), &text,
 				 sizeof(text), BPF_ANY))
 		return -errno;
@@ -525,25 +588,92 @@ static int on_loader_event(void *ctx, void *data, size_t size)
 	return t->loader_fn(t->loader_ctx, data);
 }
 
-int tracer__watch_loader(struct tracer *t, pid_t pid, bool stop, loader_event_fn fn, void *ctx)
+static int open_loader_events(struct tracer *t, loader_event_fn fn, void *ctx)
 {
-	__u32 key = pid, flags = LOADER_WATCH | (stop ? LOADER_STOP : 0);
+	if (t->loader_rb)
+		return 0;
+	t->loader_fn = fn;
+	t->loader_ctx = ctx;
+	t->loader_rb = ring_buffer__new(bpf_map__fd(t->loader->maps.loader_events),
+					on_loader_event, t, NULL);
+	return t->loader_rb ? 0 : -errno;
+}
 
-	if (!t->loader)
-		return -ENOENT;
-	if (!t->loader_rb) {
-		t->loader_fn = fn;
-		t->loader_ctx = ctx;
-		t->loader_rb = ring_buffer__new(bpf_map__fd(t->loader->maps.loader_events),
-						on_loader_event, t, NULL);
-		if (!t->loader_rb)
-			return -errno;
-	}
-	if (bpf_map__update_elem(t->loader->maps.loader_watch, &key, sizeof(key), &flags,
-				 sizeof(flags), BPF_ANY))
+/*
+ * Add flags to a process's loader_watch entry. The BPF side clears LOADER_STOP when it
+ * stops the process: callers set flags before the process runs, or while it is stopped.
+ */
+static int add_loader_flags(struct tracer *t, pid_t pid, __u32 add)
+{
+	struct bpf_map *map = t->loader->maps.loader_watch;
+	__u32 key = pid, flags = 0;
+
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), &flags, sizeof(flags), 0) &&
+	    errno != ENOENT)
 		return -errno;
-	return attach_uprobe(t, t->loader->progs.loader_state_enter, pid, t->ld->path,
-			     t->ld->hook_offset, false, "_dl_debug_state");
+	flags |= add;
+	if (bpf_map__update_elem(map, &key, sizeof(key), &flags, sizeof(flags), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int tracer__watch_loader(struct tracer *t, pid_t pid, const struct dynloader *ld, bool stop,
+			 loader_event_fn fn, void *ctx)
+{
+	struct probed_file *grown;
+	struct stat st;
+	int i, err;
+
+	err = open_loader_events(t, fn, ctx);
+	if (!err)
+		err = add_loader_flags(t, pid, LOADER_WATCH | (stop ? LOADER_STOP : 0));
+	if (err)
+		return err;
+	if (stat(ld->path, &st))
+		return -errno;
+	for (i = 0; i < t->nlds; i++) {
+		if (same_file(&t->lds[i], &st, pid))
+			return 0;	/* an exec of a program with the same loader */
+	}
+	grown = realloc(t->lds, (t->nlds + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	t->lds = grown;
+	/* each loader has its own distance to _r_debug: the BPF program finds it in its cookie */
+	err = attach_uprobe_cookie(t, t->loader->progs.loader_state_enter, pid, ld->path,
+				   ld->hook_offset, false, ld->r_state_off, "_dl_debug_state");
+	if (err)
+		return err;
+	t->lds[t->nlds++] = (struct probed_file){ .dev = st.st_dev, .ino = st.st_ino, .pid = pid };
+	return 0;
+}
+
+int tracer__follow_exec(struct tracer *t, pid_t pid, bool stop, loader_event_fn fn, void *ctx)
+{
+	struct bpf_link *link;
+	int err;
+
+	err = open_loader_events(t, fn, ctx);
+	if (err)
+		return err;
+	if (!t->exec_attached) {
+		link = bpf_program__attach(t->loader->progs.loader_exec);
+		if (!link)
+			return -errno;
+		err = add_link(t, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+		t->exec_attached = true;
+	}
+	return add_loader_flags(t, pid, LOADER_EXEC | (stop ? LOADER_EXEC_STOP : 0));
+}
+
+void tracer__detach(struct tracer *t)
+{
+	if (t)
+		links__destroy(&t->links);
 }
 
 int tracer__loader_poll_fd(struct tracer *t)
@@ -747,6 +877,40 @@ void tracer__drops(struct tracer *t, struct drop_stats *out)
 	out->close_waits_full = t->tasks->bss->drops.close_waits_full;
 }
 
+/* Runs of a program the kernel skipped: one of ours was already running on that CPU. */
+static uint64_t recursion_misses(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	if (!obj)
+		return 0;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
+uint64_t tracer__missed(struct tracer *t)
+{
+	uint64_t n = 0;
+
+	n += recursion_misses(t->alloc ? t->alloc->obj : NULL);
+	n += recursion_misses(t->items ? t->items->obj : NULL);
+	n += recursion_misses(t->tasks ? t->tasks->obj : NULL);
+	n += recursion_misses(t->fds ? t->fds->obj : NULL);
+	if (t->loader) {
+		n += recursion_misses(t->loader->obj);
+		n += t->loader->bss->loader_events_lost;
+	}
+	return n;
+}
+
 bool tracer__has_tasks(const struct tracer *t)
 {
 	return t->tasks != NULL;
@@ -899,6 +1063,32 @@ int tracer__for_each_close_wait(struct tracer *t,
 
 	return walk_hash(bpf_map__fd(t->tasks->maps.close_waits), sizeof(__u64),
 			 sizeof(struct close_wait), close_wait_entry, &w);
+}
+
+/* tracer__for_each_fd_record's fn, behind walk_hash's */
+struct fd_record_walk {
+	int (*fn)(const struct fd_key *k, const struct fd_info *v, void *arg);
+	void *arg;
+};
+
+static int fd_record_entry(const void *key, const void *value, void *arg)
+{
+	struct fd_record_walk *w = arg;
+
+	return w->fn(key, value, w->arg);
+}
+
+int tracer__for_each_fd_record(struct tracer *t,
+			       int (*fn)(const struct fd_key *k, const struct fd_info *v,
+					 void *arg),
+			       void *arg)
+{
+	struct fd_record_walk w = { .fn = fn, .arg = arg };
+
+	if (!t->fds)
+		return 0;
+	return walk_hash(bpf_map__fd(t->fds->maps.fd_records), sizeof(struct fd_key),
+			 sizeof(struct fd_info), fd_record_entry, &w);
 }
 
 /* Up to the first zero of a zero-padded stack; the number of frames. */

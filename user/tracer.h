@@ -31,7 +31,6 @@ struct tracer_opts {
 	uint32_t max_stacks;	/* size of the stack map */
 	bool items;		/* load the --item/--batch programs */
 	bool no_session;	/* a return probe on every call even if the kernel has sessions */
-	const struct dynloader *loader;	/* watch this ld.so (bpf/loader); NULL: do not */
 	bool fds;		/* trace file descriptors (bpf/fds) */
 };
 
@@ -39,15 +38,20 @@ struct tracer;
 
 /* Open, configure and load; NULL with errno set (EPERM: not privileged). */
 struct tracer *tracer__new(const struct tracer_opts *opts);
+/* Remove every probe: nothing reaches the maps or stops a process any more. */
+void tracer__detach(struct tracer *t);
 void tracer__free(struct tracer *t);
 
 /* Start counting for a process: the BPF programs ignore processes not added. */
 int tracer__add_process(struct tracer *t, pid_t pid);
-/* Probe the malloc family in one object for one process (-1: every process). */
+/*
+ * Probe the malloc family in one object for one process (-1: every process); -EALREADY
+ * when that file (inode) is probed for it already: a second probe would count twice.
+ */
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a);
 /*
- * Tell the programs where the allocator's functions are mapped in pid, once it has mapped
- * them (-ENOENT before): calls from inside them are the allocator's own.
+ * Tell the programs where the allocators' functions are mapped in pid, once it has mapped
+ * one (-ENOENT before): calls from inside them are the allocator's own.
  */
 int tracer__refresh_allocator(struct tracer *t, pid_t pid);
 /* One uprobe counting items (batch=false) or batches at a file offset. */
@@ -61,11 +65,19 @@ int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const cha
 			const char *name, bool batch);
 
 /*
- * Report each time the loader has (un)mapped modules in pid; with stop, stop the process
- * the first time (user space must SIGCONT it). The events arrive through
- * tracer__loader_poll_fd() and tracer__loader_consume().
+ * Report each time the loader ld has (un)mapped modules in pid; with stop, stop the process
+ * the next time (user space must SIGCONT it). Call again for the loader of a new image (a
+ * loader already probed is not probed twice), while the process is stopped if with stop.
+ * The events arrive through tracer__loader_poll_fd() and tracer__loader_consume(), to the
+ * first fn given.
  */
-int tracer__watch_loader(struct tracer *t, pid_t pid, bool stop, loader_event_fn fn, void *ctx);
+int tracer__watch_loader(struct tracer *t, pid_t pid, const struct dynloader *ld, bool stop,
+			 loader_event_fn fn, void *ctx);
+/*
+ * Report each exec of pid (LOADER_EV_EXEC); with stop, stop the new image before its first
+ * instruction, at every exec. Events as above.
+ */
+int tracer__follow_exec(struct tracer *t, pid_t pid, bool stop, loader_event_fn fn, void *ctx);
 /* -1 when the loader is not watched */
 int tracer__loader_poll_fd(struct tracer *t);
 int tracer__loader_consume(struct tracer *t);
@@ -88,6 +100,11 @@ int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out);
 int tracer__fd_proc(struct tracer *t, pid_t pid, struct fd_proc *out);
 /* The record of an fd opened while traced; -ENOENT when there is none. */
 int tracer__fd_record(struct tracer *t, pid_t pid, int fd, struct fd_info *out);
+/* Calls fn for every such record (of every process); stops when fn returns non-zero. */
+int tracer__for_each_fd_record(struct tracer *t,
+			       int (*fn)(const struct fd_key *k, const struct fd_info *v,
+					 void *arg),
+			       void *arg);
 int tracer__fd_stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max);
 /* Teach bpf/alloc and bpf/fds how to unwind a frame at pc. */
 int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint64_t pc,
@@ -99,6 +116,12 @@ void tracer__fd_drops(struct tracer *t, struct fd_drop_stats *out);
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out);
 void tracer__drops(struct tracer *t, struct drop_stats *out);
+/*
+ * Losses counted by the kernel or outside struct drop_stats: runs of our programs skipped
+ * because another one was running on the CPU (a tracepoint hit inside a probe, say), and
+ * loader events the ring buffer had no room for.
+ */
+uint64_t tracer__missed(struct tracer *t);
 /* Are threads and TCP sockets traced? (Not when the kernel cannot; tracer__new said so.) */
 bool tracer__has_tasks(const struct tracer *t);
 /* A process's thread counters, the CPUs merged. Only when tracer__has_tasks(). */

@@ -46,6 +46,21 @@ struct verdict {
 	struct check checks[CHECK_NR];
 };
 
+/*
+ * Ages against their limits, for the age checks (fd_age, close_wait), gathered one age at a
+ * time: how many were over their limit, and the worst one, the furthest past its limit or
+ * nearest to it (the largest age / limit). The check reports that one's age as its value
+ * and its limit as its threshold, so that it fails exactly when value > threshold.
+ */
+struct age_worst {
+	uint64_t n;		/* ages seen */
+	uint64_t over;		/* of them, older than their limit */
+	double age_s, limit_s;	/* the worst one's, when n > 0 */
+};
+
+/* Count one age (NAN: not known, not counted) with its limit, both in seconds. */
+void age_worst__add(struct age_worst *w, double age_s, double limit_s);
+
 /* What the checks look at; UINT64_MAX / NAN where the tracer did not measure it. */
 struct verdict_input {
 	bool memory;		/* allocator traced */
@@ -57,9 +72,12 @@ struct verdict_input {
 	uint64_t threads_start, threads_end;
 	bool fds;		/* fds measured */
 	uint64_t fds_start, fds_end;
-	uint64_t fds_over_age;	/* fds opened while traced, open longer than their kind's limit */
+	struct age_worst fd_age;	/* fds opened while traced, against their kind's limit */
 	bool sockets;		/* TCP states measured */
-	uint64_t close_wait_over;	/* sockets in CLOSE_WAIT longer than the limit */
+	struct age_worst close_wait;	/* how long sockets have been in CLOSE_WAIT */
+	/* blocks allocated while traced that could not be followed (the block map was full):
+	 * their frees cannot be told from frees of older blocks */
+	uint64_t untracked_allocs;
 	int rounds;		/* reports so far (-i), this one included */
 	double growth_bytes_per_min;	/* slope of outstanding bytes over the rounds, or NAN */
 };

@@ -4,8 +4,10 @@
  * The command line's promises: usage errors exit 2, leakbpf's own failures exit 1 with one
  * line naming the cause, --help exits 0.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "harness.h"
 #include "test_progs.h"
 
@@ -76,6 +78,38 @@ static void own_failures(void)
 		expect(noperm, 1, "not permitted", "unprivileged user");
 }
 
+/*
+ * -p on a process that is gone by the time leakbpf looks at it (exited, not yet reaped by
+ * its parent, so its PID still names it): an attach step fails, and the one line says why
+ * it did, not which step (its mappings are gone: "maps no object that defines malloc").
+ * A process that exits in the middle of the attach takes the same path, at whichever step
+ * it is; only this order can be had without racing.
+ */
+static void exited_while_attaching(void)
+{
+	char *cmd[] = { TARGETS "leak_n", "1", NULL }, pid[16], want[64];
+	char *argv[] = { LEAKBPF, "-p", pid, NULL };
+	struct proc t = {}, l = {};
+	siginfo_t si = {};
+
+	if (proc_start(&t, cmd, false) || proc_expect(&t, "ready") || proc_send(&t, "go") ||
+	    proc_expect(&t, "done") || proc_send(&t, "exit"))
+		goto out;
+	/* exited, and left a zombie: WNOWAIT */
+	if (!ASSERT_OK(waitid(P_PID, t.pid, &si, WEXITED | WNOWAIT), "target exits"))
+		goto out;
+	snprintf(pid, sizeof(pid), "%d", t.pid);
+	snprintf(want, sizeof(want), "leakbpf: PID %d exited while leakbpf was attaching\n",
+		 t.pid);
+	if (!ASSERT_OK(proc_start(&l, argv, true), "start leakbpf"))
+		goto out;
+	ASSERT_EQ(proc_finish(&l), 1, "exit 1");
+	ASSERT_STREQ(l.err_buf ?: "", want, "one line: the target exited");
+out:
+	proc_free(&l);
+	proc_free(&t);
+}
+
 void test_cli(void)
 {
 	if (test__start_subtest("usage_errors"))
@@ -84,4 +118,6 @@ void test_cli(void)
 		help();
 	if (test__start_subtest("own_failures"))
 		own_failures();
+	if (test__start_subtest("exited_while_attaching"))
+		exited_while_attaching();
 }

@@ -237,6 +237,36 @@ static void exit_statuses(void)
 	proc_free(&l);
 }
 
+/*
+ * More blocks alive at once than --max-allocs: the ones that do not fit are counted, the
+ * report says so, and no check draws a leak from frees it could not match.
+ */
+static void map_full(void)
+{
+	/* 5000 blocks of 48 B (and their array) allocated, then all freed */
+	char *cmd[] = { TARGETS "leak_n", "0", "16", "5000", "0", NULL };
+	const char *extra[] = { "--max-allocs", "1000", NULL };
+	struct proc l = {};
+	int status = -1;
+	json_t *r = run_cmd(extra, cmd, &status, &l), *p;
+
+	if (!ASSERT_OK_PTR(r, "report"))
+		goto out;
+	p = report_proc(r);
+	ASSERT_EQ(jint(p, "memory.mallocs"), 5001, "mallocs");
+	ASSERT_EQ(jint(p, "memory.free_calls"), 5001, "free calls");
+	ASSERT_GE(jint(p, "memory.untracked_allocs"), 4001, "blocks not followed");
+	ASSERT_EQ(jint(r, "lost_events"), jint(p, "memory.untracked_allocs"), "lost_events");
+	ASSERT_EQ(jint(p, "memory.frees") + jint(p, "memory.untracked_allocs"), 5001,
+		  "every followed block freed");
+	ASSERT_EQ(jint(p, "memory.outstanding_objects"), 0, "outstanding");
+	ASSERT_STREQ(check_status(p, "free_rate"), "skipped", "free_rate not judged");
+	ASSERT_EQ(status, 0, "no false leak verdict");
+	json_decref(r);
+out:
+	proc_free(&l);
+}
+
 void test_memory(void)
 {
 	if (!bpf_tests_possible())
@@ -253,4 +283,6 @@ void test_memory(void)
 		four_threads();
 	if (test__start_subtest("exit_statuses"))
 		exit_statuses();
+	if (test__start_subtest("map_full"))
+		map_full();
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include "harness.h"
 #include "test_progs.h"
 
@@ -44,6 +45,52 @@ static void counts_exact(void)
 						 "outstanding_objects")), "outstanding null");
 	ASSERT_EQ(jint(r, "lost_events"), 0, "lost_events");
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
+	json_decref(r);
+out:
+	proc_free(&l);
+}
+
+/*
+ * Another tracer with return probes on the same C library (here a second leakbpf in full
+ * mode, on another process) makes the kernel replace return addresses with its trampoline
+ * in every process that calls the probed functions: counts mode must still count each
+ * allocation once.
+ */
+static void counts_beside_another_tracer(void)
+{
+	char *decoy_cmd[] = { TARGETS "leak_n", "0", "8", NULL };
+	struct proc decoy = {}, other = {};
+
+	if (proc_start(&decoy, decoy_cmd, false) || proc_expect(&decoy, "ready") ||
+	    leakbpf_attach_pid(&other, decoy.pid, NULL))
+		goto out;
+	counts_exact();
+	kill(other.pid, SIGINT);
+	ASSERT_EQ(proc_finish(&other), 0, "the other tracer");
+out:
+	proc_free(&other);
+	proc_free(&decoy);
+}
+
+/*
+ * Blocks realloc'ed many times must not be over-represented in the sample: 20000 blocks,
+ * each realloc'ed 9 times, 5000 (and their array) left: the estimate of the outstanding
+ * blocks, from about 500 sampled, lands within 25% (about 5 standard deviations) of
+ * 5001. Following every realloc of a sampled block made it 7800.
+ */
+static void sampled_reallocs(void)
+{
+	char *cmd[] = { TARGETS "realloc_churn", "20000", "9", "5000", NULL };
+	const char *extra[] = { "-m", "stacks", "-s", "10", NULL };
+	struct proc l = {};
+	json_t *r = traced(extra, cmd, &l), *p;
+
+	if (!ASSERT_OK_PTR(r, "report"))
+		goto out;
+	p = report_proc(r);
+	ASSERT_EQ(jint(p, "memory.mallocs"), 200001, "mallocs exact (a realloc is one)");
+	ASSERT_EQ(jint(p, "memory.free_calls"), 195000, "free calls exact");
+	ASSERT_NEAR(jint(p, "memory.outstanding_objects"), 5001, 1250, "outstanding estimate");
 	json_decref(r);
 out:
 	proc_free(&l);
@@ -148,8 +195,12 @@ void test_perf(void)
 		return;
 	if (test__start_subtest("counts_exact"))
 		counts_exact();
+	if (test__start_subtest("counts_exact_beside_another_tracer"))
+		counts_beside_another_tracer();
 	if (test__start_subtest("sampled_estimates"))
 		sampled_estimates();
+	if (test__start_subtest("sampled_reallocs"))
+		sampled_reallocs();
 	if (test__start_subtest("placement_verbose"))
 		placement_verbose();
 	if (test__start_subtest("bench_smoke"))

@@ -127,7 +127,13 @@ static void done_when(void)
 	ASSERT_EQ(jint(p, "sockets.close_wait"), 4, "sockets.close_wait");
 	/* in CLOSE_WAIT for less than 8 s: within the 60 s default */
 	ASSERT_STREQ(check_status(p, "close_wait"), "pass", "close_wait check");
-	ASSERT_NEAR(check_value(p, "close_wait"), 0, 0, "none over the limit");
+	ASSERT_NEAR(check_value(p, "close_wait"), jnum(p, "sockets.oldest_close_wait_s"), 0,
+		    "close_wait's value: the longest wait");
+	ASSERT_TRUE(check_value(p, "close_wait") > 0 && check_value(p, "close_wait") < 60,
+		    "in CLOSE_WAIT since the target's work, before -d 8 ended");
+	ASSERT_NEAR(check_threshold(p, "close_wait"), 60, 0, "against 60 s");
+	ASSERT_OK_PTR(strstr(check_reason(p, "close_wait") ?: "", "4 socket(s) in CLOSE_WAIT, 0 "),
+		      "4 in CLOSE_WAIT, none over");
 	assert_fds(p);
 	ASSERT_STREQ(check_status(p, "fd_age"), "pass", "fd_age: 8 s is young");
 	ASSERT_EQ(status, 23, "leak verdict");
@@ -171,6 +177,9 @@ static void clean(void)
 		ASSERT_TRUE(strcmp(jstr(c, "status") ?: "", "fail"), jstr(c, "name") ?: "?");
 	ASSERT_STREQ(check_status(p, "thread_growth"), "pass", "thread_growth");
 	ASSERT_STREQ(check_status(p, "close_wait"), "pass", "close_wait");
+	/* no socket waited at all: 0 s, a known 0, not past even a limit of 0 */
+	ASSERT_NEAR(check_value(p, "close_wait"), 0, 0, "close_wait's value: nothing waited");
+	ASSERT_NEAR(check_threshold(p, "close_wait"), 0, 0, "close_wait's threshold");
 	ASSERT_EQ(jint(p, "fds.start"), 5, "fds.start");
 	ASSERT_EQ(jint(p, "fds.end"), 5, "fds.end");
 	ASSERT_EQ(jint(p, "fds.opened"), 18, "fds.opened");

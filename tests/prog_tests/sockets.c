@@ -6,6 +6,8 @@
  * count of the report's sockets section and the close_wait check asserted.
  */
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include "harness.h"
 #include "test_progs.h"
 
@@ -24,11 +26,31 @@ static void assert_states(json_t *p)
 }
 
 /*
- * Attached after half of them exist: those are adopted, one moves to CLOSE_WAIT while
- * traced. None is 60 s old (the default, threshold NULL); with close_wait=0 any time in
- * CLOSE_WAIT at all is too long: all six fail the check.
+ * The close_wait check judges the longest time a socket has been in CLOSE_WAIT, in
+ * seconds, against the limit: value and threshold are those two, the offenders a count in
+ * the reason.
  */
-static void states_pid(const char *threshold, const char *check, int value, int exit_status)
+static void assert_close_wait(json_t *p, const char *check, double limit, int over)
+{
+	char reason[64];
+
+	ASSERT_STREQ(check_status(p, "close_wait"), check, "close_wait check");
+	ASSERT_NEAR(check_value(p, "close_wait"), jnum(p, "sockets.oldest_close_wait_s"), 0,
+		    "value: the longest time in CLOSE_WAIT");
+	ASSERT_NEAR(check_threshold(p, "close_wait"), limit, 0, "threshold: the limit");
+	snprintf(reason, sizeof(reason), "%d socket(s) in CLOSE_WAIT, %d longer", CLOSE_WAIT,
+		 over);
+	ASSERT_OK_PTR(strstr(check_reason(p, "close_wait") ?: "", reason),
+		      "the reason counts the sockets over the limit");
+}
+
+/*
+ * Attached after half of them exist: those are adopted, one moves to CLOSE_WAIT while
+ * traced. None is 60 s old (the default, threshold NULL, limit 60); with close_wait=0 any
+ * time in CLOSE_WAIT at all is too long: all six are over.
+ */
+static void states_pid(const char *threshold, double limit, const char *check, int over,
+		       int exit_status)
 {
 	char *cmd[] = { TARGETS "tcp_states", NULL };
 	/* its fds stay open too: fd_growth is not what this is about */
@@ -50,8 +72,7 @@ static void states_pid(const char *threshold, const char *check, int value, int 
 	ASSERT_TRUE(jnum(p, "sockets.oldest_close_wait_s") >= 0, "oldest_close_wait_s known");
 	ASSERT_TRUE(jnum(p, "sockets.oldest_close_wait_s") <= jnum(r, "duration_s"),
 		    "no older than the attach");
-	ASSERT_STREQ(check_status(p, "close_wait"), check, "close_wait check");
-	ASSERT_NEAR(check_value(p, "close_wait"), value, 0, "sockets over the limit");
+	assert_close_wait(p, check, limit, over);
 	ASSERT_EQ(jint(p, "threads.created"), 0, "no thread");
 	ASSERT_EQ(status, exit_status, "leakbpf's exit status");
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
@@ -89,8 +110,7 @@ static void cmd_counts_at_exit(void)
 	ASSERT_TRUE(jnum(p, "sockets.oldest_close_wait_s") >= 0, "oldest_close_wait_s");
 	ASSERT_TRUE(jnum(p, "sockets.oldest_close_wait_s") <= jnum(r, "duration_s"),
 		    "aged no longer than traced");
-	ASSERT_STREQ(check_status(p, "close_wait"), "fail", "close_wait check");
-	ASSERT_NEAR(check_value(p, "close_wait"), CLOSE_WAIT, 0, "sockets over the limit");
+	assert_close_wait(p, "fail", 0, CLOSE_WAIT);
 	ASSERT_EQ(status, 23, "leak verdict over the command's 0");
 	ASSERT_EQ(check_report_schema(&l), 0, "schema");
 out:
@@ -103,9 +123,9 @@ void test_sockets(void)
 	if (!bpf_tests_possible())
 		return;
 	if (test__start_subtest("states_pid"))
-		states_pid(NULL, "pass", 0, 0);
+		states_pid(NULL, 60, "pass", 0, 0);
 	if (test__start_subtest("threshold_zero"))
-		states_pid("close_wait=0", "fail", CLOSE_WAIT, 23);
+		states_pid("close_wait=0", 0, "fail", CLOSE_WAIT, 23);
 	if (test__start_subtest("cmd_counts_at_exit"))
 		cmd_counts_at_exit();
 }

@@ -124,11 +124,15 @@ static void resource_checks(void **state)
 {
 	struct verdict_input in = {
 		.threads = true, .threads_start = 4, .threads_end = 7,
-		.fds = true, .fds_start = 8, .fds_end = 10, .fds_over_age = 1,
-		.sockets = true, .close_wait_over = 0,
+		.fds = true, .fds_start = 8, .fds_end = 10,
+		.sockets = true,
 		.rounds = 4, .memory = true, .growth_bytes_per_min = 1048576,
 	};
-	struct verdict v = judge(&in);
+	struct verdict v;
+
+	age_worst__add(&in.fd_age, 121, 120);
+	age_worst__add(&in.close_wait, 59, 60);
+	v = judge(&in);
 
 	assert_int_equal(find(&v, CHECK_THREAD_GROWTH)->status, CHECK_FAIL);	/* 3 > 2 */
 	assert_int_equal(find(&v, CHECK_FD_GROWTH)->status, CHECK_PASS);	/* 2 */
@@ -138,6 +142,108 @@ static void resource_checks(void **state)
 	in.rounds = 2;
 	v = judge(&in);
 	assert_int_equal(find(&v, CHECK_GROWTH_RATE)->status, CHECK_SKIPPED);
+}
+
+/* A full block map: the checks on frees say nothing, a failing growth check still fails */
+static void map_full(void **state)
+{
+	struct verdict_input in = {
+		.memory = true, .items = true, .item_count = 1000, .mallocs = 5000,
+		.frees = 1000, .outstanding_objects = 10, .outstanding_bytes = 2000 * 1000,
+		.untracked_allocs = 3990, .growth_bytes_per_min = NAN,
+	};
+	struct verdict v = judge(&in);
+
+	assert_int_equal(find(&v, CHECK_FREE_RATE)->status, CHECK_SKIPPED);
+	assert_non_null(strstr(find(&v, CHECK_FREE_RATE)->reason, "--max-allocs"));
+	assert_int_equal(find(&v, CHECK_UNRELEASED_OBJECTS)->status, CHECK_SKIPPED);
+	assert_int_equal(find(&v, CHECK_HEAP_GROWTH_PER_ITEM)->status, CHECK_FAIL);	/* 2000 */
+	assert_int_equal(find(&v, CHECK_HEAP_OBJECT_GROWTH)->status, CHECK_SKIPPED);	/* 0.01 */
+	assert_true(v.leak);
+	in.outstanding_bytes = 1000;
+	v = judge(&in);
+	assert_false(v.leak);	/* nothing it saw fails; what it did not see proves nothing */
+}
+
+/* The worst of the ages is the largest age / limit; NAN ages are not counted. */
+static void age_worst_picks(void **state)
+{
+	struct age_worst w = {};
+
+	age_worst__add(&w, NAN, 60);
+	assert_int_equal(w.n, 0);
+	age_worst__add(&w, 100, 120);		/* a file at 0.83 of its limit */
+	age_worst__add(&w, 55, 60);		/* a socket at 0.92: worse, though younger */
+	age_worst__add(&w, 60, 120);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.over, 0);
+	assert_true(w.age_s == 55 && w.limit_s == 60);
+	age_worst__add(&w, 130, 120);		/* 1.08 */
+	age_worst__add(&w, 61, 60);		/* 1.02: over, not the worst */
+	assert_int_equal(w.over, 2);
+	assert_true(w.age_s == 130 && w.limit_s == 120);
+	/* a limit of 0: any age at all is the worst, the oldest of those first */
+	age_worst__add(&w, 0.5, 0);
+	age_worst__add(&w, 2, 0);
+	age_worst__add(&w, 1000, 120);
+	assert_int_equal(w.over, 5);
+	assert_true(w.age_s == 2 && w.limit_s == 0);
+	/* the same ratio: the older */
+	memset(&w, 0, sizeof(w));
+	age_worst__add(&w, 30, 60);
+	age_worst__add(&w, 60, 120);
+	assert_true(w.age_s == 60 && w.limit_s == 120);
+}
+
+/*
+ * close_wait and fd_age give the worst age as value and its own limit as threshold, in
+ * seconds both: they fail exactly when value > threshold, and count the offenders in the
+ * reason. Nothing to judge is 0 s against the check's threshold.
+ */
+static void age_checks(void **state)
+{
+	struct verdict_input in = { .fds = true, .fds_start = 3, .fds_end = 3, .sockets = true,
+				    .growth_bytes_per_min = NAN };
+	const struct check *cw, *fa;
+	struct verdict v = judge(&in);
+
+	cw = find(&v, CHECK_CLOSE_WAIT);
+	fa = find(&v, CHECK_FD_AGE);
+	assert_int_equal(cw->status, CHECK_PASS);
+	assert_true(cw->value == 0 && cw->threshold == 60);
+	assert_non_null(strstr(cw->reason, "0 socket(s) in CLOSE_WAIT"));
+	assert_int_equal(fa->status, CHECK_PASS);
+	assert_true(fa->value == 0 && fa->threshold == 120);
+	assert_false(v.leak);
+
+	/* at the limit exactly: pass */
+	age_worst__add(&in.close_wait, 60, 60);
+	age_worst__add(&in.close_wait, 10, 60);
+	age_worst__add(&in.fd_age, 60, 60);
+	age_worst__add(&in.fd_age, 100, 120);
+	v = judge(&in);
+	cw = find(&v, CHECK_CLOSE_WAIT);
+	fa = find(&v, CHECK_FD_AGE);
+	assert_int_equal(cw->status, CHECK_PASS);
+	assert_true(cw->value == 60 && cw->threshold == 60);
+	assert_int_equal(fa->status, CHECK_PASS);
+	assert_true(fa->value == 60 && fa->threshold == 60);
+	assert_false(v.leak);
+
+	/* a socket 61 s in CLOSE_WAIT; a file of 150 s, further past its 120 s than a socket */
+	age_worst__add(&in.close_wait, 61, 60);
+	age_worst__add(&in.fd_age, 61, 60);
+	age_worst__add(&in.fd_age, 150, 120);
+	v = judge(&in);
+	cw = find(&v, CHECK_CLOSE_WAIT);
+	fa = find(&v, CHECK_FD_AGE);
+	assert_int_equal(cw->status, CHECK_FAIL);
+	assert_true(cw->value == 61 && cw->threshold == 60);
+	assert_non_null(strstr(cw->reason, "3 socket(s) in CLOSE_WAIT, 1 longer than 60 s"));
+	assert_int_equal(fa->status, CHECK_FAIL);
+	assert_true(fa->value == 150 && fa->threshold == 120);
+	assert_non_null(strstr(fa->reason, "4 fd(s) opened while traced and open, 2 longer"));
+	assert_true(v.leak);
 }
 
 static void thresholds_parse(void **state)
@@ -176,6 +282,9 @@ int main(void)
 		cmocka_unit_test(skipped_with_reasons),
 		cmocka_unit_test(unknown_is_not_zero),
 		cmocka_unit_test(resource_checks),
+		cmocka_unit_test(map_full),
+		cmocka_unit_test(age_worst_picks),
+		cmocka_unit_test(age_checks),
 		cmocka_unit_test(thresholds_parse),
 	};
 
