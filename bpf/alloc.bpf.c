@@ -112,7 +112,7 @@ struct stack_scratch {
 	struct resolve_state st;
 	struct user_regs regs;		/* at the return */
 	__u32 nwalk;			/* frames in walk */
-	__u32 pad;
+	__u32 busy;			/* a program on this CPU is using it (capture_stack) */
 };
 
 struct {
@@ -769,18 +769,14 @@ static __always_inline bool same_steps(struct stack_scratch *sc, const struct al
  * to a malloc (measured: ~400 ns of ~600 on the microbenchmark). The walk is the one perf
  * does on x86 (return address at fp + 8, next frame at fp), with fp_walk()'s checks.
  */
-static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
+static __always_inline __u64 walk_stack(struct pt_regs *ctx, struct stack_scratch *sc,
+					 __u32 tgid)
 {
-	struct stack_scratch *sc;
 	struct alloc_stack *v;
-	__u32 zero = 0;
 	__u64 h = FNV_OFFSET, sp = PT_REGS_SP(ctx);
 	__u64 fp, frame[2];
 	int i, n = 1;
 
-	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!sc)
-		return 0;
 	/* at a return probe the ip is the caller's: no allocator frame to skip */
 	sc->walk.ips[0] = PT_REGS_IP(ctx);
 	h = fnv(h, sc->walk.ips[0]);
@@ -817,6 +813,31 @@ static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
 	sc->st.stable = 1;
 	sc->st.walked = n > 1;
 	return resolve(sc, v);
+}
+
+/*
+ * walk_stack() in this CPU's scratch. A uprobe program runs with migration disabled but
+ * may be preempted (a preemptible kernel): another thread's allocation on the same CPU
+ * would then find the scratch half written. It finds it marked busy instead, and its stack
+ * is counted lost rather than mixed with the other's.
+ */
+static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
+{
+	struct stack_scratch *sc;
+	__u32 zero = 0;
+	__u64 key;
+
+	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!sc)
+		return 0;
+	if (__sync_val_compare_and_swap(&sc->busy, 0, 1)) {
+		__sync_fetch_and_add(&drops.stacks_failed, 1);
+		return 0;
+	}
+	key = walk_stack(ctx, sc, tgid);
+	/* per-CPU: no other CPU reads it, a plain store will do */
+	*(volatile __u32 *)&sc->busy = 0;
+	return key;
 }
 
 static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats *st, __u32 tgid,
