@@ -762,44 +762,46 @@ static __always_inline bool same_steps(struct stack_scratch *sc, const struct al
 }
 
 /*
- * The current user stack's key in `stacks`, stored there if new; 0 when it was lost.
- *
- * The frame-pointer chain is walked here rather than by bpf_get_stack(): the helper goes
- * through perf's callchain machinery, whose fixed cost was most of what full mode added
- * to a malloc (measured: ~400 ns of ~600 on the microbenchmark). The walk is the one perf
- * does on x86 (return address at fp + 8, next frame at fp), with fp_walk()'s checks.
+ * The frame-pointer walk from the return: its hash, and its frames in ips unless that is
+ * NULL (*n of them). The walk is the one perf does on x86 (return address at fp + 8, next
+ * frame at fp), with fp_walk()'s checks; done here rather than by bpf_get_stack(), whose
+ * callchain machinery was most of what full mode added to a malloc (measured: ~400 ns of
+ * ~600 on the microbenchmark).
  */
-static __always_inline __u64 walk_stack(struct pt_regs *ctx, struct stack_scratch *sc,
-					 __u32 tgid)
+static __always_inline __u64 walk_frames(struct pt_regs *ctx, __u64 *ips, __u32 *n)
 {
-	struct alloc_stack *v;
-	__u64 h = FNV_OFFSET, sp = PT_REGS_SP(ctx);
-	__u64 fp, frame[2];
-	int i, n = 1;
+	__u64 h = FNV_OFFSET, sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx), frame[2];
+	int i;
 
 	/* at a return probe the ip is the caller's: no allocator frame to skip */
-	sc->walk.ips[0] = PT_REGS_IP(ctx);
-	h = fnv(h, sc->walk.ips[0]);
-	fp = PT_REGS_FP(ctx);
+	if (ips)
+		ips[0] = PT_REGS_IP(ctx);
+	h = fnv(h, PT_REGS_IP(ctx));
+	*n = 1;
 	for (i = 1; i < MAX_STACK_DEPTH; i++) {
 		if (fp < sp || (fp & 7) || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
 			break;
 		if (!frame[1] || frame[1] >= USER_ADDR_END)
 			break;
-		sc->walk.ips[i] = frame[1];
+		if (ips)
+			ips[i] = frame[1];
 		h = fnv(h, frame[1]);
-		n = i + 1;
+		*n = i + 1;
 		if (frame[0] <= fp)
 			break;
 		fp = frame[0];
 	}
-	sc->nwalk = n;
-	if (!h)
-		h = 1;
-	/* the lookup is lock-free; a known stack is all most allocations cost */
-	v = bpf_map_lookup_elem(&stacks, &h);
-	if (v && !v->flags)
-		return h;
+	return h ? h : 1;
+}
+
+/* capture_stack() for a stack whose walk alone does not say it (v: the walk's entry). */
+static __always_inline __u64 find_stack(struct pt_regs *ctx, struct stack_scratch *sc,
+					__u32 tgid, struct alloc_stack *v)
+{
+	__u64 sp = PT_REGS_SP(ctx), h;
+
+	/* again, into the scratch this time: the same frames, the stack has not moved */
+	h = walk_frames(ctx, sc->walk.ips, &sc->nwalk);
 	if (v && v->flags == STACK_CHECKED && same_steps(sc, v, sp))
 		return h;
 	sc->regs.ip = sc->walk.ips[0];
@@ -811,22 +813,30 @@ static __always_inline __u64 walk_stack(struct pt_regs *ctx, struct stack_scratc
 	sc->st.bp = sc->regs.bp;
 	sc->st.uk.tgid = tgid;
 	sc->st.stable = 1;
-	sc->st.walked = n > 1;
+	sc->st.walked = sc->nwalk > 1;
 	return resolve(sc, v);
 }
 
 /*
- * walk_stack() in this CPU's scratch. A uprobe program runs with migration disabled but
- * may be preempted (a preemptible kernel): another thread's allocation on the same CPU
- * would then find the scratch half written. It finds it marked busy instead, and its stack
- * is counted lost rather than mixed with the other's.
+ * The current user stack's key in `stacks`, stored there if new; 0 when it was lost.
+ *
+ * Most allocations come from a stack seen before, whose frame-pointer walk is all of it:
+ * a walk and a lock-free lookup, nothing written. The rest need this CPU's scratch. A
+ * uprobe program runs with migration disabled but may be preempted (a preemptible kernel):
+ * another thread's allocation on the same CPU would then find the scratch half written. It
+ * finds it marked busy instead, and its stack is counted lost rather than mixed up.
  */
 static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
 {
 	struct stack_scratch *sc;
-	__u32 zero = 0;
-	__u64 key;
+	struct alloc_stack *v;
+	__u32 zero = 0, n;
+	__u64 h, key;
 
+	h = walk_frames(ctx, NULL, &n);
+	v = bpf_map_lookup_elem(&stacks, &h);
+	if (v && !v->flags)
+		return h;
 	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!sc)
 		return 0;
@@ -834,7 +844,7 @@ static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
 		__sync_fetch_and_add(&drops.stacks_failed, 1);
 		return 0;
 	}
-	key = walk_stack(ctx, sc, tgid);
+	key = find_stack(ctx, sc, tgid, v);
 	/* per-CPU: no other CPU reads it, a plain store will do */
 	*(volatile __u32 *)&sc->busy = 0;
 	return key;
