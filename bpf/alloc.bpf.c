@@ -794,16 +794,19 @@ static __always_inline __u64 walk_frames(struct pt_regs *ctx, __u64 *ips, __u32 
 	return h ? h : 1;
 }
 
-/* capture_stack() for a stack whose walk alone does not say it (v: the walk's entry). */
+/*
+ * capture_stack() for a stack whose walk (hash h) alone does not say it (v: the walk's
+ * entry).
+ */
 static __always_inline __u64 find_stack(struct pt_regs *ctx, struct stack_scratch *sc,
-					__u32 tgid, struct alloc_stack *v)
+					__u32 tgid, struct alloc_stack *v, __u64 h)
 {
-	__u64 sp = PT_REGS_SP(ctx), h;
+	__u64 sp = PT_REGS_SP(ctx);
 
-	/* again, into the scratch this time: the same frames, the stack has not moved */
-	h = walk_frames(ctx, sc->walk.ips, &sc->nwalk);
 	if (v && v->flags == STACK_CHECKED && same_steps(sc, v, sp))
 		return h;
+	/* again, into the scratch this time: the same frames, the stack has not moved */
+	walk_frames(ctx, sc->walk.ips, &sc->nwalk);
 	sc->regs.ip = sc->walk.ips[0];
 	sc->regs.sp = sp;
 	sc->regs.bp = PT_REGS_FP(ctx);
@@ -844,7 +847,7 @@ static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
 		__sync_fetch_and_add(&drops.stacks_failed, 1);
 		return 0;
 	}
-	key = find_stack(ctx, sc, tgid, v);
+	key = find_stack(ctx, sc, tgid, v, h);
 	/* per-CPU: no other CPU reads it, a plain store will do */
 	*(volatile __u32 *)&sc->busy = 0;
 	return key;
