@@ -11,8 +11,9 @@
  * Stacks: a C library's syscall wrapper keeps no frame pointer (glibc's open64 even reuses
  * rbp for the path), so a frame-pointer walk from the syscall loses the function that
  * called open(). User space reads the CFI of the wrapper and teaches us, per pc, where its
- * return address and the caller's rbp are (`unwind_rules`); until it has, the registers
- * and the top of the user stack go to user space, which unwinds that one call itself.
+ * return address and the caller's rbp are (`unwind_rules`, bpf/unwind.bpf.h); until it
+ * has, the registers and the top of the user stack go to user space, which unwinds that
+ * one call itself.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,6 +22,7 @@
 #include "leakbpf.h"
 #include "counters.h"
 #include "uprobe_compat.h"
+#include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -85,7 +87,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define MAX_CMSGS 4			/* control messages parsed per message */
 #define MAX_MMSGS 8			/* messages parsed per recvmmsg */
 #define MAX_FD_WORDS (1 << 14)		/* bitmap words scanned: fds up to 1M */
-#define STACK_CHUNK 512			/* the stack copy is read in pieces: the top may be unmapped */
 
 /* Capture where fds were opened (stacks and full modes). */
 const volatile bool capture_stacks = true;
@@ -97,14 +98,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fd_stats);
 } fd_stats SEC(".maps");
-
-/* tgid -> flags and exec generation; user space adds it with fd_stats */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct fd_proc);
-} fd_procs SEC(".maps");
 
 /* {tgid, fd} of an fd opened while traced -> when, where, which file */
 struct {
@@ -122,23 +115,11 @@ struct {
 	__type(value, struct stack_trace);
 } fd_stacks SEC(".maps");
 
-/* {tgid, pc} -> how to unwind a frame at pc; written by user space */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_UNWIND_RULES);
-	__type(key, struct unwind_key);
-	__type(value, struct unwind_rule);
-} unwind_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} fd_events SEC(".maps");
 
 /* Per-CPU room for what does not fit on the 512-byte BPF stack. */
 struct fd_scratch {
 	struct fp_frames walk;
-	__u64 ip, sp, bp;	/* user registers at the syscall */
+	struct user_regs regs;	/* at the syscall */
 	__u64 seq;		/* capture_stack: the event user space unwinds, if any */
 	__u32 tgid;
 	__u32 exec_gen;		/* the process's fd_proc.exec_gen */
@@ -268,106 +249,31 @@ static __always_inline struct fd_call *thread_call(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-/* Frame-pointer walk from bp, appending to f from index n; the new number of frames. */
-static __noinline int fp_walk(struct fp_frames *f, int n, __u64 bp, __u64 sp)
-{
-	struct {
-		__u64 next;
-		__u64 ret;
-	} fr;
-	int i;
-
-	for (i = 0; i < MAX_STACK_DEPTH; i++) {
-		/* a frame lies above the stack pointer, and the next one above it */
-		if (n < 0 || n >= MAX_STACK_DEPTH || bp < sp || (bp & 7))
-			break;
-		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)bp) || !fr.ret)
-			break;
-		f->rets[n] = fr.ret;
-		f->bps[n] = bp;
-		n++;
-		if (fr.next <= bp)
-			break;
-		bp = fr.next;
-	}
-	return n;
-}
-
 /*
  * Unwind with the learned rules, then frame pointers. The number of frames in f->rets, or
- * -1 when a pc on the way has no rule yet: user space must unwind this one. A burst from a
- * new place would flood the ring buffer before the rule comes back, so a pc is marked
- * pending, and after MAX_PENDING_EVENTS stacks the frame pointers have to do.
+ * -1 when a pc on the way has no rule yet: user space must unwind this one.
  */
-static __noinline int unwind(struct fp_frames *f, struct unwind_key *key, __u64 ip, __u64 sp,
-			     __u64 bp)
+static __noinline int unwind(struct fp_frames *f, struct unwind_key *key,
+			     const struct user_regs *regs)
 {
-	struct unwind_rule pending = { .type = RULE_PENDING, .sent = 1 }, *r;
-	__u64 cfa, ra, pc = ip;
+	struct unwind_rule r;
+	__u64 ra, sp = regs->sp, bp = regs->bp;
 	int n = 1, i;
 
-	f->rets[0] = ip;
-	for (i = 0; i < FD_CFI_STEPS; i++) {
-		key->pc = pc;
-		r = bpf_map_lookup_elem(&unwind_rules, key);
-		if (!r) {
-			bpf_map_update_elem(&unwind_rules, key, &pending, BPF_NOEXIST);
+	f->rets[0] = regs->ip;
+	key->pc = regs->ip;
+	for (i = 0; i < UNWIND_CFI_STEPS; i++) {
+		if (unwind_rule_for(key, &r))
 			return -1;
-		}
-		if (r->type == RULE_PENDING &&
-		    __sync_fetch_and_add(&r->sent, 1) < MAX_PENDING_EVENTS)
-			return -1;
-		if (r->type == RULE_FP || r->type == RULE_PENDING)
+		/* asked about often enough: frame pointers have to do */
+		if (r.type == RULE_FP || r.type == RULE_PENDING)
 			break;
-		if (r->type == RULE_END)
-			return n;
-		cfa = (r->type == RULE_CFA_BP ? bp : sp) + r->cfa_off;
-		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa + r->ra_off)) || !ra)
-			return n;
-		if (r->bp_off && bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + r->bp_off)))
-			return n;
-		if (n >= MAX_STACK_DEPTH)
+		if (r.type == RULE_END || !unwind_step(&r, &sp, &bp, &ra) || n >= MAX_STACK_DEPTH)
 			return n;
 		f->rets[n++] = ra;
-		sp = cfa;
-		pc = ra;
+		key->pc = ra;
 	}
 	return fp_walk(f, n, bp, sp);
-}
-
-/* Send the registers and the stack top to user space; the event's seq, 0 if it was lost. */
-static __noinline __u64 send_unwind(struct unwind_key *key, __u64 ip, __u64 sp, __u64 bp)
-{
-	struct fd_unwind_event *e;
-	__u64 seq;
-	int i;
-
-	e = bpf_ringbuf_reserve(&fd_events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&fd_drops.events_lost, 1);
-		return 0;
-	}
-	seq = __sync_fetch_and_add(&unwind_seq, 1) + 1;
-	e->type = FD_EV_UNWIND;
-	e->tgid = key->tgid;
-	e->seq = seq;
-	e->exec_gen = key->exec_gen;
-	e->pad = 0;
-	e->ip = ip;
-	e->sp = sp;
-	e->bp = bp;
-	e->fp.rets[0] = ip;
-	e->fp.bps[0] = 0;
-	e->nfp = fp_walk(&e->fp, 1, bp, sp);
-	e->copy_len = 0;
-	for (i = 0; i < FD_STACK_COPY / STACK_CHUNK; i++) {
-		if (bpf_probe_read_user(&e->copy[i * STACK_CHUNK], STACK_CHUNK,
-					(void *)(sp + i * STACK_CHUNK)))
-			break;
-		e->copy_len += STACK_CHUNK;
-	}
-	bpf_ringbuf_submit(e, 0);
-	return seq;
 }
 
 /*
@@ -377,20 +283,24 @@ static __noinline __u64 send_unwind(struct unwind_key *key, __u64 ip, __u64 sp, 
 static __noinline __u64 capture_stack(struct fd_scratch *s)
 {
 	struct unwind_key key = { .tgid = s->tgid, .exec_gen = s->exec_gen };
-	__u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a over the addresses, as bpf/alloc */
+	__u64 h = FNV_OFFSET, seq;	/* the same hash as bpf/alloc's */
 	int n, i;
 
 	s->seq = 0;
-	n = unwind(&s->walk, &key, s->ip, s->sp, s->bp);
+	n = unwind(&s->walk, &key, &s->regs);
 	if (n < 0) {
-		s->seq = send_unwind(&key, s->ip, s->sp, s->bp);
+		seq = __sync_fetch_and_add(&unwind_seq, 1) + 1;
+		if (send_unwind(&key, &s->regs, UNWIND_FD, seq, 0))
+			__sync_fetch_and_add(&fd_drops.events_lost, 1);
+		else
+			s->seq = seq;
 		return 0;
 	}
 	for (i = 0; i < MAX_STACK_DEPTH; i++) {
 		if (i >= n)
 			s->walk.rets[i] = 0;	/* the map value is zero-padded */
 		else
-			h = (h ^ s->walk.rets[i]) * 0x100000001b3ULL;
+			h = fnv(h, s->walk.rets[i]);
 	}
 	if (!h)
 		h = 1;
@@ -697,9 +607,9 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 	s->exec_gen = proc ? proc->exec_gen : 0;
 	s->seq = 0;
 	if (capture_stacks) {
-		s->ip = regs->ip;
-		s->sp = regs->sp;
-		s->bp = regs->bp;
+		s->regs.ip = regs->ip;
+		s->regs.sp = regs->sp;
+		s->regs.bp = regs->bp;
 		stack = capture_stack(s);
 	}
 	ts = bpf_ktime_get_ns();
@@ -749,12 +659,12 @@ int BPF_UPROBE(fds_exit_hold)
 	proc = bpf_map_lookup_elem(&fd_procs, &tgid);
 	if (!proc || !(proc->flags & FDP_HOLD_EXIT))
 		return 0;
-	e = bpf_ringbuf_reserve(&fd_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&fd_drops.events_lost, 1);
 		return 0;
 	}
-	e->type = FD_EV_EXIT;
+	e->type = EV_FD_EXIT;
 	e->tgid = tgid;
 	e->stopped = 0;
 	e->pad = 0;

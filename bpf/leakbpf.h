@@ -10,6 +10,9 @@
 /* Frames kept per user stack. The kernel's own cap is kernel.perf_event_max_stack (127). */
 #define MAX_STACK_DEPTH 64
 
+/* x86-64 user addresses lie below this (57-bit LA57 included): above, no return address */
+#define USER_ADDR_END (1ULL << 56)
+
 /* Defaults for the sizes of the preallocated maps; options may change them. */
 #define DEFAULT_MAX_ALLOCS (1 << 18)	/* outstanding blocks tracked at once */
 #define DEFAULT_MAX_STACKS (1 << 13)	/* distinct allocation stacks */
@@ -55,10 +58,10 @@ struct alloc_info {
 };
 
 /*
- * Value of the `stacks` map: user return addresses, innermost first, zero-padded. The key
- * is a 64-bit hash of the addresses: unlike BPF_MAP_TYPE_STACK_TRACE, whose buckets are
- * indexed by a 32-bit hash and refuse a second stack on a collision, distinct stacks do not
- * knock each other out.
+ * A user stack: return addresses, innermost first, zero-padded (the value of bpf/fds's
+ * `fd_stacks`). Stack maps are keyed by a 64-bit hash: unlike BPF_MAP_TYPE_STACK_TRACE,
+ * whose buckets are indexed by a 32-bit hash and refuse a second stack on a collision,
+ * distinct stacks do not knock each other out.
  */
 struct stack_trace {
 	__u64 ips[MAX_STACK_DEPTH];
@@ -113,6 +116,8 @@ struct drop_stats {
 	__u64 state_missing;	/* no per-thread state: an allocation went unseen */
 	__u64 socks_untracked;	/* no sk storage for a new TCP socket: its states go unseen */
 	__u64 close_waits_full;	/* `close_waits` was full: a CLOSE_WAIT socket has no age */
+	__u64 unwind_lost;	/* the ring buffer was full: a new allocation stack was not sent
+				 * to user space to be unwound (a later call from there may be) */
 	__u64 unseen_frees;	/* a block's address was handed out again: its free was missed */
 	__u64 putback_failed;	/* a failed realloc's block could not be put back */
 };
@@ -199,9 +204,6 @@ struct loader_event {
  * {tgid, fd}; the fd table itself, not the records, is what the report counts.
  */
 #define DEFAULT_MAX_FDS (1 << 16)	/* fds opened while traced and still open, all processes */
-#define MAX_UNWIND_RULES 8192		/* learned unwind rules (struct unwind_rule) */
-#define FD_STACK_COPY 4096		/* bytes of user stack an fd_unwind_event carries */
-#define FD_CFI_STEPS 8			/* frames unwound by rules before the frame-pointer walk */
 #define MAX_NEW_FDS 32			/* fds recorded from one syscall (SCM_RIGHTS may bring more) */
 
 /* Key of the `fd_records` map. */
@@ -214,7 +216,7 @@ struct fd_key {
 struct fd_info {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC when it was opened */
 	__u64 stack;		/* key in `fd_stacks`; 0 when not captured here */
-	__u64 seq;		/* else the fd_unwind_event that carried its stack to user space; 0: none */
+	__u64 seq;		/* else the unwind_event that carried its stack to user space; 0: none */
 	__u64 ino;		/* i_ino of its file: a later fd with the same number has another */
 	__u32 exec_gen;		/* fd_proc.exec_gen when it was opened: its stack's image */
 	__u32 kind;		/* enum fd_record_kind: for when /proc/PID/fd is gone (exit) */
@@ -247,17 +249,23 @@ enum fd_proc_flags {
 	FDP_EXITED = 4,		/* its last thread exited: the open fds were counted once */
 };
 
-/* Value of the `fd_procs` map. */
+/* Value of the `fd_procs` map (bpf/fds counts the execs; bpf/alloc reads the generation). */
 struct fd_proc {
 	__u32 flags;		/* enum fd_proc_flags */
 	__u32 exec_gen;		/* execs so far: unwind rules of an older image no longer apply */
 };
 
 /*
- * How to unwind one frame, learned by user space from the CFI of the frame's module, keyed
- * by {tgid, pc}: C libraries' syscall wrappers keep no frame pointer, so the caller of
- * open() is found only through the CFI. CFA is the caller's stack pointer.
+ * Unwinding without frame pointers (bpf/unwind.bpf.h, for bpf/alloc and bpf/fds). Code
+ * built without them hides its caller from a frame-pointer walk: C libraries' syscall
+ * wrappers (the caller of open()), libstdc++'s operator new and strdup (the caller of
+ * malloc's caller). User space learns from the CFI of the frame's module how to unwind
+ * one frame, per {tgid, pc}; CFA is the caller's stack pointer.
  */
+#define MAX_UNWIND_RULES (1 << 16)	/* learned unwind rules (struct unwind_rule) */
+#define UNWIND_STACK_COPY 4096		/* bytes of user stack an unwind_event carries */
+#define UNWIND_CFI_STEPS 8		/* frames unwound by rules before the frame-pointer walk */
+
 enum unwind_rule_type {
 	RULE_CFA_SP = 1,	/* CFA = sp + cfa_off */
 	RULE_CFA_BP = 2,	/* CFA = bp + cfa_off */
@@ -266,11 +274,15 @@ enum unwind_rule_type {
 	RULE_PENDING = 5,	/* asked for: sent is how many stacks went to user space */
 };
 
-/* Stacks sent to user space for one pc before its rule is known; then frame pointers. */
+/*
+ * Stacks sent to user space for one pc before its rule is known; then bpf/fds makes do
+ * with frame pointers, and bpf/alloc keeps its stack provisional.
+ */
 #define MAX_PENDING_EVENTS 16
 
 struct unwind_key {
-	__u64 pc;		/* frame 0: the ip after the syscall; others: the return address */
+	__u64 pc;		/* frame 0: the ip (after the syscall, or the return from malloc);
+				 * others: the return address */
 	__u32 tgid;
 	__u32 exec_gen;		/* fd_proc.exec_gen of the image the pc belongs to */
 };
@@ -290,29 +302,77 @@ struct fp_frames {
 	__u64 bps[MAX_STACK_DEPTH];
 };
 
-/* Ring buffer events of bpf/fds.bpf.c, told apart by their first field. */
-enum fd_event_type {
-	FD_EV_UNWIND = 1,	/* struct fd_unwind_event */
-	FD_EV_EXIT = 2,		/* struct fd_exit_event */
+/*
+ * bpf/alloc's `stacks` is keyed by the hash of the frame-pointer walk from malloc's return:
+ * one lookup per allocation. Where the walk misses callers (code without frame pointers
+ * between malloc and the first frame that keeps one: operator new, strdup), the stack
+ * there also says how rules found the frames the walk missed (steps), and a call that
+ * reaches it checks them, with one read of its stack: the same return addresses, the same
+ * stack; another one, and the key of the frames so far mixed with it is looked up instead.
+ * A stack met before its rules are known is held as well as the walk could tell, marked
+ * provisional, until the rules come.
+ */
+enum alloc_stack_flags {
+	STACK_PROVISIONAL = 1,	/* a rule on the way is not known yet (ips: the best guess;
+				 * user space keeps the stack it unwound for the key) */
+	STACK_CHECKED = 2,	/* frames level + 1 on were found by steps: check them */
+	STACK_TAIL = 4,		/* with STACK_CHECKED: then the walk from the rbp the steps
+				 * restored, whose hash is tail */
 };
 
-/* An fd was opened at a pc with no learned rule: user space unwinds it from this. */
-struct fd_unwind_event {
-	__u32 type;
-	__u32 tgid;
-	__u64 seq;		/* fd_info.seq of the fds it made */
-	__u32 exec_gen;		/* for the rules learned from it */
+/*
+ * Bytes of stack one read may cover to check a stack's steps: when every step's CFA is
+ * rsp-based, the return addresses lie at fixed offsets from the first frame's rsp.
+ */
+#define STACK_SPAN_MAX 512
+
+/*
+ * Value of bpf/alloc's `stacks` map: the stack of the blocks that carry its key. What every
+ * allocation reads comes first, in the cache line of the key.
+ */
+struct alloc_stack {
+	__u32 flags;			/* enum alloc_stack_flags; 0: the walk is the stack */
+	__u16 level;			/* STACK_CHECKED: ips[0..level] are what the key hashes */
+	__u16 nsteps;			/* STACK_CHECKED: the frames after level found by steps */
+	__u16 span_lo;			/* STACK_CHECKED: the steps read only [rsp + span_lo, */
+	__u16 span_hi;			/* rsp + span_hi), within STACK_SPAN_MAX; span_hi 0: the
+					 * steps do not all read from rsp, a read per step */
 	__u32 pad;
-	__u64 ip, sp, bp;	/* user registers at the syscall */
-	struct fp_frames fp;	/* frame-pointer walk from bp (garbage if the wrapper reused rbp) */
+	__u64 tail;			/* STACK_TAIL */
+	struct unwind_rule steps[UNWIND_CFI_STEPS];	/* RULE_CFA_SP, RULE_CFA_BP */
+	__u64 ips[MAX_STACK_DEPTH];	/* as in struct stack_trace */
+};
+
+/* Events of bpf/unwind.bpf.h's ring buffer `events`, told apart by their first field. */
+enum event_type {
+	EV_UNWIND = 1,		/* struct unwind_event */
+	EV_FD_EXIT = 2,		/* struct fd_exit_event */
+};
+
+/* Which object asked for a stack to be unwound. */
+enum unwind_origin {
+	UNWIND_FD = 1,		/* bpf/fds: the ip is where a syscall returns to */
+	UNWIND_ALLOC = 2,	/* bpf/alloc: the ip is the return address of a malloc call */
+};
+
+/* A stack met a pc with no learned rule: user space unwinds it from this. */
+struct unwind_event {
+	__u32 type;		/* EV_UNWIND */
+	__u32 tgid;
+	__u64 seq;		/* UNWIND_FD: fd_info.seq of the fds it made */
+	__u64 stack;		/* UNWIND_ALLOC: the provisional key in `stacks` it stands for */
+	__u32 exec_gen;		/* for the rules learned from it */
+	__u32 origin;		/* enum unwind_origin */
+	__u64 ip, sp, bp;	/* user registers */
+	struct fp_frames fp;	/* frame-pointer walk from bp (garbage if code reused rbp) */
 	__u32 nfp;		/* entries in fp */
 	__u32 copy_len;		/* bytes of copy */
-	__u8 copy[FD_STACK_COPY];	/* the user stack from sp up */
+	__u8 copy[UNWIND_STACK_COPY];	/* the user stack from sp up */
 };
 
 /* A process called _Exit() and, with stopped, waits (SIGSTOP) for user space to look. */
 struct fd_exit_event {
-	__u32 type;
+	__u32 type;		/* EV_FD_EXIT */
 	__u32 tgid;
 	__u32 stopped;
 	__u32 pad;

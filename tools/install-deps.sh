@@ -11,8 +11,8 @@ set -eu
 # demo's USDT probes (<sys/sdt.h>)
 build="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev
 libjansson-dev libcapstone-dev systemtap-sdt-dev"
-# tests: unit tests, report validation, other allocators (jemalloc, musl)
-test="libcmocka-dev python3 python3-jsonschema libjemalloc2 musl-tools"
+# tests: unit tests, report validation, other allocators (jemalloc, musl), a C++ target
+test="libcmocka-dev python3 python3-jsonschema libjemalloc2 musl-tools g++"
 # benchmarks: the bpftrace comparison, a real service under load, the plot
 bench="bpftrace redis-server redis-tools gnuplot-nox"
 

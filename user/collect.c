@@ -21,6 +21,8 @@ struct site_acc {
 	uint64_t stack;
 	uint64_t objects, bytes;
 	uint64_t oldest_ns;
+	int nips;		/* frames of the stack (fill_sites); <= 0: none could be read */
+	uint64_t *ips;
 };
 
 struct site_table {
@@ -82,6 +84,55 @@ static void pick_sites(const void *node, VISIT which, int depth)
 		walk.out[walk.n++] = s;
 }
 
+/*
+ * By frames: the blocks of one place may carry several keys (those allocated before
+ * bpf/alloc could unwind there carry a provisional one), all holding the same frames.
+ */
+static int by_frames(const void *a, const void *b)
+{
+	const struct site_acc *x = *(struct site_acc *const *)a, *y = *(struct site_acc *const *)b;
+
+	if (x->nips != y->nips)
+		return x->nips < y->nips ? -1 : 1;
+	if (x->nips <= 0)
+		return x->stack < y->stack ? -1 : x->stack > y->stack;
+	return memcmp(x->ips, y->ips, x->nips * sizeof(*x->ips));
+}
+
+/* One site per stack: the process's sites in walk.out read and merged. */
+static void merge_sites(const struct collect_ctx *c)
+{
+	uint64_t ips[MAX_STACK_DEPTH];
+	size_t i, n = 0;
+
+	for (i = 0; i < walk.n; i++) {
+		struct site_acc *s = walk.out[i];
+
+		s->nips = tracer__stack(c->tracer, s->stack, ips, MAX_STACK_DEPTH);
+		if (s->nips <= 0)
+			continue;
+		s->ips = malloc(s->nips * sizeof(*s->ips));
+		if (!s->ips)
+			s->nips = 0;	/* shown without frames, as a stack that could not be read */
+		else
+			memcpy(s->ips, ips, s->nips * sizeof(*s->ips));
+	}
+	qsort(walk.out, walk.n, sizeof(*walk.out), by_frames);
+	for (i = 0; i < walk.n; i++) {
+		struct site_acc *s = walk.out[i], *into = n ? walk.out[n - 1] : NULL;
+
+		if (!into || by_frames(&into, &s)) {
+			walk.out[n++] = s;
+			continue;
+		}
+		into->objects += s->objects;
+		into->bytes += s->bytes;
+		if (s->oldest_ns < into->oldest_ns)
+			into->oldest_ns = s->oldest_ns;
+	}
+	walk.n = n;
+}
+
 static int by_bytes_desc(const void *a, const void *b)
 {
 	const struct site_acc *x = *(struct site_acc *const *)a, *y = *(struct site_acc *const *)b;
@@ -97,8 +148,7 @@ static int by_bytes_desc(const void *a, const void *b)
 static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 		      const struct target *tg, struct proc_report *p, uint64_t end)
 {
-	uint64_t ips[MAX_STACK_DEPTH];
-	int i, j, n;
+	int i, j;
 
 	walk.tgid = tg->pid;
 	walk.out = calloc(tab->n ? tab->n : 1, sizeof(*walk.out));
@@ -106,6 +156,7 @@ static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 	if (!walk.out)
 		return -ENOMEM;
 	twalk(tab->root, pick_sites);
+	merge_sites(c);
 	qsort(walk.out, walk.n, sizeof(*walk.out), by_bytes_desc);
 	p->sites_total = walk.n;
 	p->nsites = walk.n < (size_t)c->env->top ? (int)walk.n : c->env->top;
@@ -125,18 +176,17 @@ static int fill_sites(const struct collect_ctx *c, struct site_table *tab,
 			ls->objects = s->objects;
 		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && end > s->oldest_ns ?
 				   (end - s->oldest_ns) / 1e9 : NAN;
-		n = tracer__stack(c->tracer, s->stack, ips, MAX_STACK_DEPTH);
-		if (n <= 0)
+		if (s->nips <= 0)
 			continue;
-		ls->frames = calloc(n, sizeof(*ls->frames));
+		ls->frames = calloc(s->nips, sizeof(*ls->frames));
 		if (!ls->frames)
 			continue;
-		ls->nframes = n;
-		for (j = 0; j < n; j++) {
+		ls->nframes = s->nips;
+		for (j = 0; j < s->nips; j++) {
 			if (tg->sym)
-				symbolizer__resolve(tg->sym, ips[j], true, &ls->frames[j]);
+				symbolizer__resolve(tg->sym, s->ips[j], true, &ls->frames[j]);
 			else
-				ls->frames[j].addr = ips[j];
+				ls->frames[j].addr = s->ips[j];
 		}
 	}
 	free(walk.out);
@@ -232,7 +282,10 @@ static void fill_items(const struct collect_ctx *c, const struct target *tg, dou
 
 static void free_site(void *p)
 {
-	free(p);
+	struct site_acc *s = p;
+
+	free(s->ips);
+	free(s);
 }
 
 int collect__report(const struct collect_ctx *c, bool final, struct report *r)
@@ -258,8 +311,9 @@ int collect__report(const struct collect_ctx *c, bool final, struct report *r)
 	r->top = c->env->top;
 	tracer__drops(c->tracer, &drops);
 	r->lost_events = drops.allocs_full + drops.stacks_failed + drops.state_missing +
-			 drops.socks_untracked + drops.close_waits_full + drops.unseen_frees +
-			 drops.putback_failed + tracer__fd_lost(c->tracer) + tracer__missed(c->tracer);
+			 drops.unwind_lost + drops.socks_untracked + drops.close_waits_full +
+			 drops.unseen_frees + drops.putback_failed + tracer__fd_lost(c->tracer) +
+			 tracer__missed(c->tracer);
 	for (i = 0; i < c->ntargets; i++)
 		r->lost_events += fd_tracker__lost(c->targets[i].fds);
 	r->procs = calloc(c->ntargets ? c->ntargets : 1, sizeof(*r->procs));

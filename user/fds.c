@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +13,15 @@
 #include "log.h"
 #include "proc.h"
 #include "report.h"
+#include "stack_table.h"
 #include "symbolize.h"
 #include "tracer.h"
-#include "unwind.h"
 
 /*
- * Unwound stacks kept at once. Events only come for pcs bpf/fds has no rule for yet, so a
+ * Unwound stacks kept at once. Events only come for pcs BPF has no rule for yet, so a
  * program meets this cap only if it opens fds from tens of thousands of new places.
  */
 #define MAX_USER_STACKS 16384
-
-/* A stack user space unwound, for the fds whose fd_info.seq names it. */
-struct user_stack {
-	uint64_t seq;
-	int n;
-	uint64_t ips[MAX_STACK_DEPTH];
-};
 
 /* An fd opened while traced (or out of bpf/fds's sight) and still open. */
 struct open_fd {
@@ -56,18 +48,9 @@ struct fd_tracker {
 	struct fd_table start;
 	bool have_exit;
 	struct fd_view exit;	/* the table when the process called _Exit() */
-	void *stacks;		/* tsearch tree of struct user_stack */
-	size_t nstacks;
-	uint64_t lost;
+	struct stack_table stacks;	/* unwound in user space, by fd_info.seq */
 	bool holding;		/* the _Exit() probe is attached */
 };
-
-static int cmp_stack(const void *a, const void *b)
-{
-	const struct user_stack *x = a, *y = b;
-
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
 
 static void view_free(struct fd_view *v)
 {
@@ -88,6 +71,7 @@ struct fd_tracker *fd_tracker__new(pid_t pid)
 	if (!ft)
 		return NULL;
 	ft->pid = pid;
+	ft->stacks.max = MAX_USER_STACKS;
 	return ft;
 }
 
@@ -97,7 +81,7 @@ void fd_tracker__free(struct fd_tracker *ft)
 		return;
 	fd_table__free(&ft->start);
 	view_free(&ft->exit);
-	tdestroy(ft->stacks, free);
+	stack_table__clear(&ft->stacks);
 	free(ft);
 }
 
@@ -190,109 +174,26 @@ void fd_tracker__exec(struct fd_tracker *ft)
 	ft->holding = false;
 }
 
-static int cfi_lookup(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *out)
+int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n)
 {
-	return symbolizer__cfi(ctx, addr, return_addr, out);
-}
+	int err = stack_table__put(&ft->stacks, seq, ips, n);
 
-static int code_before(void *ctx, uint64_t addr, uint8_t code[7])
-{
-	return addr > 7 ? symbolizer__code(ctx, addr - 7, code, 7) : -ENOENT;
-}
-
-static int func_start(void *ctx, uint64_t addr, uint64_t *start)
-{
-	struct frame f;
-
-	symbolizer__resolve(ctx, addr, true, &f);
-	if (!f.symbol)
-		return -ENOENT;
-	*start = addr - f.offset;
-	return 0;
-}
-
-static const struct unwind_ops unwind_ops = {
-	.cfi = cfi_lookup,
-	.code_before = code_before,
-	.func_start = func_start,
-};
-
-int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
-		       const struct fd_unwind_event *e)
-{
-	struct unwind_rule fp_rule = { .type = RULE_FP };
-	struct user_stack *us, **slot;
-	struct unwind_result res;
-	struct fd_proc proc;
-	int i, err;
-
-	if (!sym || tracer__fd_proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {
-		/*
-		 * Its image is gone (exec): the symbolizer's CFI is the new one's, not its own;
-		 * or no module could be read. The kernel's frame-pointer walk is what is left.
-		 */
-		res.n = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
-		memcpy(res.ips, e->fp.rets, res.n * sizeof(res.ips[0]));
-		goto keep;
-	}
-	unwind__event(e, &unwind_ops, sym, &res);
-	/* a module mapped since the symbolizer last looked (ld.so's own opens come early) */
-	if (res.stuck && !symbolizer__refresh(sym))
-		unwind__event(e, &unwind_ops, sym, &res);
-	for (i = 0; i < res.nrules; i++) {
-		err = tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.rules[i].pc,
-					      &res.rules[i].rule);
-		if (err)
-			vlog("cannot keep an unwind rule (%s)", errstr(err));
-	}
-	vlog("PID %d: unwound the stack of an fd from %#llx: %d frames, %d rules learned%s",
-	     e->tgid, (unsigned long long)e->ip, res.n, res.nrules, res.stuck ? ", stuck" : "");
-	/* no CFI to follow there: frame pointers are the best bpf/fds can do, without asking */
-	if (res.stuck)
-		tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.stuck_pc, &fp_rule);
-
-keep:
-	if (ft->nstacks >= MAX_USER_STACKS) {
-		ft->lost++;
-		return 0;
-	}
-	us = calloc(1, sizeof(*us));
-	if (!us)
-		return -ENOMEM;
-	us->seq = e->seq;
-	us->n = res.n;
-	memcpy(us->ips, res.ips, res.n * sizeof(res.ips[0]));
-	slot = tsearch(us, &ft->stacks, cmp_stack);
-	if (!slot) {
-		free(us);
-		return -ENOMEM;
-	}
-	if (*slot != us)
-		free(us);	/* seen already */
-	else
-		ft->nstacks++;
-	return 0;
+	return err == -ENOSPC ? 0 : err;	/* counted in fd_tracker__lost() */
 }
 
 /* The stack an fd was opened with, copied into *ips; the number of frames. */
 static int record_stack(struct fd_tracker *ft, struct tracer *t, const struct fd_info *info,
 			uint64_t **ips)
 {
-	struct user_stack key = { .seq = info->seq }, **found;
 	uint64_t buf[MAX_STACK_DEPTH];
 	const uint64_t *src = buf;
 	int n = 0;
 
 	*ips = NULL;
-	if (info->stack) {
+	if (info->stack)
 		n = tracer__fd_stack(t, info->stack, buf, MAX_STACK_DEPTH);
-	} else if (info->seq) {
-		found = tfind(&key, &ft->stacks, cmp_stack);
-		if (found) {
-			src = (*found)->ips;
-			n = (*found)->n;
-		}
-	}
+	else if (info->seq)
+		n = stack_table__get(&ft->stacks, info->seq, &src);
 	if (n <= 0)
 		return 0;
 	*ips = malloc(n * sizeof(**ips));
@@ -556,10 +457,10 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 	int k, err;
 
 	tracer__fd_drops(t, &drops);
-	if (drops.records_full || drops.stacks_failed || drops.events_lost || ft->lost)
+	if (drops.records_full || drops.stacks_failed || drops.events_lost || ft->stacks.lost)
 		vlog("fds: lost %llu records, %llu stacks in BPF, %llu events, %llu unwound stacks",
 		     (unsigned long long)drops.records_full, (unsigned long long)drops.stacks_failed,
-		     (unsigned long long)drops.events_lost, (unsigned long long)ft->lost);
+		     (unsigned long long)drops.events_lost, (unsigned long long)ft->stacks.lost);
 	p->fds.present = true;
 	p->fds.start = ft->start.n;
 	if (!exited) {
@@ -595,5 +496,5 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 
 uint64_t fd_tracker__lost(const struct fd_tracker *ft)
 {
-	return ft ? ft->lost : 0;
+	return ft ? ft->stacks.lost : 0;
 }

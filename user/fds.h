@@ -39,9 +39,8 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
 /* The process exec'ed: the next fd_tracker__hold_exit() probes the new image's _Exit(). */
 void fd_tracker__exec(struct fd_tracker *ft);
 
-/* Unwind a stack bpf/fds could not (an FD_EV_UNWIND event), and teach it the rules. */
-int fd_tracker__unwind(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
-		       const struct fd_unwind_event *e);
+/* Keep the stack user/unwinder.c unwound for the fds whose fd_info.seq is seq. */
+int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n);
 
 /* The process is held at _Exit(): keep its fd table as the report's end state. */
 int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now);

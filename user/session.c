@@ -26,6 +26,7 @@
 #include "symbolize.h"
 #include "threads.h"
 #include "tracer.h"
+#include "unwinder.h"
 #include "util.h"
 
 /* How often the target's modules are re-read, to name code it loads later (dlopen). */
@@ -419,15 +420,15 @@ static int on_fd_event(void *ctx, const void *data, size_t size)
 	struct session *s = ctx;
 	int err;
 
-	if (size < sizeof(*ex) || (pid_t)ex->tgid != s->target.pid || !s->target.fds)
+	if (size < sizeof(*ex) || (pid_t)ex->tgid != s->target.pid)
 		return 0;
-	if (ex->type == FD_EV_UNWIND && size >= sizeof(struct fd_unwind_event)) {
+	if (ex->type == EV_UNWIND && size >= sizeof(struct unwind_event)) {
 		/* its modules could not be read yet (it was exec'ing at the first look) */
 		if (!s->target.sym)
 			target__refresh(&s->target);
-		return fd_tracker__unwind(s->target.fds, s->tracer, s->target.sym, data);
+		return unwinder__event(s->tracer, s->target.sym, s->target.fds, data);
 	}
-	if (ex->type != FD_EV_EXIT)
+	if (ex->type != EV_FD_EXIT || !s->target.fds)
 		return 0;
 	/* held at _Exit(): its modules and fds as they are, then let it go */
 	target__refresh(&s->target);

@@ -17,6 +17,7 @@
 #include "links.h"
 #include "loader.skel.h"
 #include "log.h"
+#include "stack_table.h"
 #include "tasks.skel.h"
 #include "uprobe_multi.h"
 
@@ -55,7 +56,19 @@ struct tracer {
 	/* what tracer__attach_allocator probed, oldest first: an exec may add one */
 	struct probed_alloc *probed;
 	int nprobed;
+	/*
+	 * The frames user space found for bpf/alloc's provisional stacks, by key. Kept here
+	 * rather than written to `stacks`: BPF may replace the entry at any moment, and a
+	 * write racing with it would put the provisional one back over BPF's.
+	 */
+	struct stack_table fixes;
 };
+
+/*
+ * More than the unwind events of any likely run (each is the first stack from a new place,
+ * before its rules are known).
+ */
+#define MAX_STACK_FIXES 65536
 
 /*
  * Which programs serve which allocator function. Functions sharing an argument layout
@@ -172,6 +185,27 @@ static int load_tasks(struct tracer *t)
 	return 0;
 }
 
+/*
+ * bpf/fds uses bpf/alloc's unwind maps (bpf/unwind.bpf.h): rules learned from either's
+ * stacks serve both, one handler reads the events of both, and the exec generation is the
+ * one process table's.
+ */
+static int share_unwinding(struct tracer *t)
+{
+	struct bpf_map *maps[][2] = {
+		{ t->fds->maps.unwind_rules, t->alloc->maps.unwind_rules },
+		{ t->fds->maps.events, t->alloc->maps.events },
+		{ t->fds->maps.fd_procs, t->alloc->maps.fd_procs },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		if (bpf_map__reuse_fd(maps[i][0], bpf_map__fd(maps[i][1])))
+			return -errno;
+	}
+	return 0;
+}
+
 struct tracer *tracer__new(const struct tracer_opts *o)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
@@ -182,6 +216,7 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 	if (!t)
 		return NULL;
 	t->mode = o->mode;
+	t->fixes.max = MAX_STACK_FIXES;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus <= 0) {
 		err = t->ncpus ? t->ncpus : -EINVAL;
@@ -203,9 +238,14 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		goto fail;
 	}
 	if (o->mode == MODE_COUNTS) {
-		/* entry probes only: no block or stack maps worth the name */
+		/*
+		 * entry probes only: no block or stack maps worth the name; no fd stacks either,
+		 * so no events but bpf/fds's exit holds
+		 */
 		bpf_map__set_max_entries(t->alloc->maps.allocs, 1);
 		bpf_map__set_max_entries(t->alloc->maps.stacks, 1);
+		bpf_map__set_max_entries(t->alloc->maps.unwind_rules, 1);
+		bpf_map__set_max_entries(t->alloc->maps.events, getpagesize());
 	} else {
 		bpf_map__set_max_entries(t->alloc->maps.allocs, o->max_allocs);
 		bpf_map__set_max_entries(t->alloc->maps.stacks, o->max_stacks);
@@ -263,6 +303,12 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		/* counts mode keeps the counters and records, without the stacks */
 		t->fds->rodata->capture_stacks = o->mode != MODE_COUNTS;
 		bpf_map__set_max_entries(t->fds->maps.fd_stacks, o->max_stacks);
+		err = share_unwinding(t);
+		if (err) {
+			elog("cannot share the unwind maps with the file-descriptor BPF object (%s)",
+			     errstr(err));
+			goto fail;
+		}
 		err = fds_bpf__load(t->fds);
 		if (err) {
 			err = -errno;
@@ -294,6 +340,7 @@ void tracer__free(struct tracer *t)
 	links__destroy(&t->links);
 	free(t->probed);
 	free(t->lds);
+	stack_table__clear(&t->fixes);
 	ring_buffer__free(t->loader_rb);
 	ring_buffer__free(t->fds_rb);
 	fds_bpf__destroy(t->fds);
@@ -329,8 +376,9 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 				    t->ncpus, pid);
 	if (!err && t->fds)
 		err = insert_zeroed(t->fds->maps.fd_stats, sizeof(struct fd_stats), t->ncpus, pid);
-	if (!err && t->fds)
-		err = insert_zeroed(t->fds->maps.fd_procs, sizeof(struct fd_proc), 1, pid);
+	/* bpf/alloc's (and bpf/fds's): unwind rules are keyed by its exec generation */
+	if (!err)
+		err = insert_zeroed(t->alloc->maps.fd_procs, sizeof(struct fd_proc), 1, pid);
 	if (err || !t->tasks)
 		return err;
 	err = insert_zeroed(t->tasks->maps.thread_stats, sizeof(struct thread_stats), t->ncpus,
@@ -658,7 +706,8 @@ int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx)
 
 	t->fds_fn = fn;
 	t->fds_ctx = ctx;
-	t->fds_rb = ring_buffer__new(bpf_map__fd(t->fds->maps.fd_events), on_fd_event, t, NULL);
+	/* bpf/fds's and bpf/alloc's (the same map) */
+	t->fds_rb = ring_buffer__new(bpf_map__fd(t->alloc->maps.events), on_fd_event, t, NULL);
 	if (!t->fds_rb) {
 		err = -errno;
 		elog("cannot read the file-descriptor events (%s)", errstr(err));
@@ -685,7 +734,7 @@ int tracer__fd_proc(struct tracer *t, pid_t pid, struct fd_proc *out)
 {
 	__u32 key = pid;
 
-	if (bpf_map__lookup_elem(t->fds->maps.fd_procs, &key, sizeof(key), out, sizeof(*out), 0))
+	if (bpf_map__lookup_elem(t->alloc->maps.fd_procs, &key, sizeof(key), out, sizeof(*out), 0))
 		return -errno;
 	return 0;
 }
@@ -701,7 +750,7 @@ int tracer__add_fd_flags(struct tracer *t, pid_t pid, uint32_t flags)
 	if (err)
 		return err;
 	proc.flags |= flags;
-	if (bpf_map__update_elem(t->fds->maps.fd_procs, &key, sizeof(key), &proc, sizeof(proc),
+	if (bpf_map__update_elem(t->alloc->maps.fd_procs, &key, sizeof(key), &proc, sizeof(proc),
 				 BPF_EXIST))
 		return -errno;
 	return 0;
@@ -738,7 +787,7 @@ int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint
 {
 	struct unwind_key key = { .pc = pc, .tgid = pid, .exec_gen = exec_gen };
 
-	if (bpf_map__update_elem(t->fds->maps.unwind_rules, &key, sizeof(key), rule,
+	if (bpf_map__update_elem(t->alloc->maps.unwind_rules, &key, sizeof(key), rule,
 				 sizeof(*rule), BPF_ANY))
 		return -errno;
 	return 0;
@@ -820,6 +869,8 @@ int tracer__item_stats(struct tracer *t, pid_t pid, struct item_stats *out)
 void tracer__drops(struct tracer *t, struct drop_stats *out)
 {
 	*out = t->alloc->bss->drops;
+	/* a provisional stack left as the walk guessed, like one never sent */
+	out->unwind_lost += t->fixes.lost;
 	if (!t->tasks)
 		return;
 	out->socks_untracked = t->tasks->bss->drops.socks_untracked;
@@ -1040,27 +1091,49 @@ int tracer__for_each_fd_record(struct tracer *t,
 			 sizeof(struct fd_info), fd_record_entry, &w);
 }
 
-static int read_stack(struct bpf_map *map, uint64_t stack, uint64_t *ips, int max)
+/* Up to the first zero of a zero-padded stack; the number of frames. */
+static int copy_frames(const __u64 *frames, uint64_t *ips, int max)
 {
-	struct stack_trace st;
-	__u64 key = stack;
 	int n;
 
-	if (!stack)
-		return 0;
-	if (bpf_map__lookup_elem(map, &key, sizeof(key), &st, sizeof(st), 0))
-		return -errno;
-	for (n = 0; n < MAX_STACK_DEPTH && n < max && st.ips[n]; n++)
-		ips[n] = st.ips[n];
+	for (n = 0; n < MAX_STACK_DEPTH && n < max && frames[n]; n++)
+		ips[n] = frames[n];
 	return n;
 }
 
 int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
 {
-	return read_stack(t->alloc->maps.stacks, stack, ips, max);
+	const uint64_t *fix;
+	struct alloc_stack st;
+	__u64 key = stack;
+	int n = 0, i;
+
+	if (!stack)
+		return 0;
+	if (bpf_map__lookup_elem(t->alloc->maps.stacks, &key, sizeof(key), &st, sizeof(st), 0))
+		return -errno;
+	if (st.flags & STACK_PROVISIONAL)
+		n = stack_table__get(&t->fixes, stack, &fix);
+	if (!n)
+		return copy_frames(st.ips, ips, max);
+	for (i = 0; i < n && i < max; i++)
+		ips[i] = fix[i];
+	return i;
 }
 
 int tracer__fd_stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max)
 {
-	return read_stack(t->fds->maps.fd_stacks, stack, ips, max);
+	struct stack_trace st;
+	__u64 key = stack;
+
+	if (!stack)
+		return 0;
+	if (bpf_map__lookup_elem(t->fds->maps.fd_stacks, &key, sizeof(key), &st, sizeof(st), 0))
+		return -errno;
+	return copy_frames(st.ips, ips, max);
+}
+
+int tracer__fix_stack(struct tracer *t, uint64_t stack, const uint64_t *ips, int n)
+{
+	return stack_table__put(&t->fixes, stack, ips, n);
 }

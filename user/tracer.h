@@ -18,7 +18,10 @@ struct dynloader;
 
 /* Called for each struct loader_event; returns 0 or -errno. */
 typedef int (*loader_event_fn)(void *ctx, const struct loader_event *e);
-/* Called for each event of bpf/fds (enum fd_event_type first); returns 0 or -errno. */
+/*
+ * Called for each event of bpf/fds and each unwind event of bpf/alloc and bpf/fds (enum
+ * event_type first); returns 0 or -errno.
+ */
 typedef int (*fd_event_fn)(void *ctx, const void *data, size_t size);
 
 struct tracer_opts {
@@ -81,7 +84,8 @@ int tracer__loader_consume(struct tracer *t);
 
 /*
  * File descriptors (bpf/fds). The syscall tracepoints are attached once for every process;
- * events (stacks to unwind, exits to hold) arrive through the poll fd and consume.
+ * events (stacks to unwind, bpf/alloc's too; exits to hold) arrive through the poll fd and
+ * consume.
  */
 int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx);
 /* Set enum fd_proc_flags of a process added with tracer__add_process (BPF clears them). */
@@ -102,6 +106,7 @@ int tracer__for_each_fd_record(struct tracer *t,
 					 void *arg),
 			       void *arg);
 int tracer__fd_stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max);
+/* Teach bpf/alloc and bpf/fds how to unwind a frame at pc. */
 int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint64_t pc,
 			    const struct unwind_rule *rule);
 /* fd events and records lost so far (0 when fds are not traced) */
@@ -141,7 +146,16 @@ int tracer__for_each_block(struct tracer *t,
 			   int (*fn)(const struct alloc_key *k, const struct alloc_info *v,
 				     void *arg),
 			   void *arg);
-/* The user return addresses of a stack, innermost first; the number of frames or -errno. */
+/*
+ * The user return addresses of a stack, innermost first; the number of frames or -errno.
+ * A provisional one is told as user space unwound it (tracer__fix_stack), if it did.
+ */
 int tracer__stack(struct tracer *t, uint64_t stack, uint64_t *ips, int max);
+/*
+ * The n frames in ips are those of bpf/alloc's provisional stack at key stack, for as long
+ * as it stays provisional (then BPF's own are). -ENOSPC: too many kept already (counted
+ * with drop_stats.unwind_lost).
+ */
+int tracer__fix_stack(struct tracer *t, uint64_t stack, const uint64_t *ips, int n);
 
 #endif

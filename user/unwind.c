@@ -58,7 +58,7 @@ int unwind__call_target(const uint8_t c[7], uint64_t ret, uint64_t *target)
 }
 
 /* The word at a user address, if the copy of the stack holds it. */
-static bool read_copy(const struct fd_unwind_event *e, uint64_t addr, uint64_t *val)
+static bool read_copy(const struct unwind_event *e, uint64_t addr, uint64_t *val)
 {
 	uint64_t len = e->copy_len < sizeof(e->copy) ? e->copy_len : sizeof(e->copy);
 
@@ -80,7 +80,7 @@ static void add_rule(struct unwind_result *out, uint64_t pc, const struct cfi_ro
 }
 
 /* The return address of the frame-pointer frame at bp, from the copy or the kernel's walk. */
-static bool fp_return(const struct fd_unwind_event *e, uint64_t bp, uint64_t *ret)
+static bool fp_return(const struct unwind_event *e, uint64_t bp, uint64_t *ret)
 {
 	int k, nfp = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
 
@@ -96,7 +96,7 @@ static bool fp_return(const struct fd_unwind_event *e, uint64_t bp, uint64_t *re
 }
 
 /* Is there a frame-pointer frame at bp, entered by a call of the function at start? */
-static bool frame_of(const struct fd_unwind_event *e, uint64_t bp, uint64_t start,
+static bool frame_of(const struct unwind_event *e, uint64_t bp, uint64_t start,
 		     const struct unwind_ops *ops, void *ctx)
 {
 	uint64_t caller_ret, target;
@@ -117,7 +117,7 @@ static bool frame_of(const struct fd_unwind_event *e, uint64_t bp, uint64_t star
  * without CFI may also have put rbp to other uses: then the frame pointer it saved is
  * searched for below the slot, and *bp set to it.
  */
-static bool plausible_return(const struct fd_unwind_event *e, uint64_t slot, uint64_t w,
+static bool plausible_return(const struct unwind_event *e, uint64_t slot, uint64_t w,
 			     uint64_t *bp, bool *bp_known, const struct unwind_ops *ops,
 			     void *ctx)
 {
@@ -146,7 +146,7 @@ static bool plausible_return(const struct fd_unwind_event *e, uint64_t slot, uin
 }
 
 /* The stack slot above sp holding the return address past frames without CFI; 0: none. */
-static uint64_t scan_for_return(const struct fd_unwind_event *e, uint64_t sp, uint64_t *bp,
+static uint64_t scan_for_return(const struct unwind_event *e, uint64_t sp, uint64_t *bp,
 				bool *bp_known, const struct unwind_ops *ops, void *ctx)
 {
 	uint64_t slot, w;
@@ -159,7 +159,7 @@ static uint64_t scan_for_return(const struct fd_unwind_event *e, uint64_t sp, ui
 	return 0;
 }
 
-void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops, void *ctx,
+void unwind__event(const struct unwind_event *e, const struct unwind_ops *ops, void *ctx,
 		   struct unwind_result *out)
 {
 	uint64_t pc = e->ip, sp = e->sp, bp = e->bp, cfa, ra, saved = 0;
@@ -172,8 +172,8 @@ void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops
 	out->stuck = false;
 	out->ips[out->n++] = pc;
 	while (out->n < MAX_STACK_DEPTH) {
-		/* frame 0 stopped after the syscall instruction; the others after a call */
-		if (ops->cfi(ctx, pc, out->n > 1, &row)) {
+		/* frame 0 stopped after a syscall instruction, or at a return; others at returns */
+		if (ops->cfi(ctx, pc, out->n > 1 || e->origin == UNWIND_ALLOC, &row)) {
 			saved = scan_for_return(e, sp, &bp, &bp_known, ops, ctx);
 			if (!saved) {
 				out->stuck = true;
@@ -182,7 +182,7 @@ void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops
 			}
 			/*
 			 * As if CFI said: the return address at that slot, rbp untouched. Not a
-			 * rule for bpf/fds: the slot may lie several frames up, and other paths
+			 * rule for BPF: the slot may lie several frames up, and other paths
 			 * through the same pc have other frames.
 			 */
 			row.cfa_reg = CFI_SP;
@@ -223,4 +223,71 @@ void unwind__event(const struct fd_unwind_event *e, const struct unwind_ops *ops
 		;
 	for (; k < nfp && out->n < MAX_STACK_DEPTH; k++)
 		out->ips[out->n++] = e->fp.rets[k];
+}
+
+static const struct unwind_rule *find_rule(const struct unwind_result *res, uint64_t pc)
+{
+	static const struct unwind_rule fp = { .type = RULE_FP };
+	int i;
+
+	for (i = 0; i < res->nrules; i++) {
+		if (res->rules[i].pc == pc)
+			return &res->rules[i].rule;
+	}
+	/* user/unwinder.c teaches BPF this one */
+	return res->stuck && res->stuck_pc == pc ? &fp : NULL;
+}
+
+/* BPF's fp_walk() from bp, over the copy of the stack, appending to ips from n. */
+static int copy_walk(const struct unwind_event *e, uint64_t bp, uint64_t sp, uint64_t *ips,
+		     int n)
+{
+	uint64_t next, ret;
+
+	while (n < MAX_STACK_DEPTH) {
+		if (!bp || bp < sp || (bp & 7) || !read_copy(e, bp, &next) ||
+		    !read_copy(e, bp + 8, &ret) || !ret || ret >= USER_ADDR_END)
+			break;
+		ips[n++] = ret;
+		if (next <= bp)
+			break;
+		bp = next;
+	}
+	return n;
+}
+
+int unwind__bpf_view(const struct unwind_event *e, const struct unwind_result *res,
+		     uint64_t ips[MAX_STACK_DEPTH])
+{
+	uint64_t pc = e->ip, sp = e->sp, bp = e->bp, cfa, ra;
+	const struct unwind_rule *r;
+	bool moved = false;
+	int n = 0, level, k, nfp;
+
+	ips[n++] = pc;
+	for (level = 0; level < UNWIND_CFI_STEPS; level++) {
+		r = find_rule(res, pc);
+		if (r && r->type == RULE_END)
+			return n;
+		if (!r || (r->type != RULE_CFA_SP && r->type != RULE_CFA_BP))
+			break;
+		cfa = (r->type == RULE_CFA_BP ? bp : sp) + r->cfa_off;
+		if (!read_copy(e, cfa + r->ra_off, &ra) || !ra || ra >= USER_ADDR_END)
+			return n;
+		if (r->bp_off) {
+			if (!read_copy(e, cfa + r->bp_off, &bp))
+				return n;
+			moved = true;
+		}
+		ips[n++] = ra;
+		sp = cfa;
+		pc = ra;
+	}
+	if (moved)
+		return copy_walk(e, bp, sp, ips, n);
+	/* rbp is the one at the event: BPF's walk from it is the one the event carries */
+	nfp = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
+	for (k = 1; k < nfp && n < MAX_STACK_DEPTH; k++)
+		ips[n++] = e->fp.rets[k];
+	return n;
 }

@@ -3,7 +3,8 @@
 /*
  * user/unwind.c on made-up stacks: a syscall wrapper without a frame pointer (one that
  * reuses rbp, as glibc's open64 does, and one that leaves it alone, as socket does) called
- * by frame-pointer code, with a stack copy that ends before the stack does.
+ * by frame-pointer code, with a stack copy that ends before the stack does; and the same
+ * with malloc's callers (operator new leaves rbp alone, strdup reuses it).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,8 @@
 #define OPEN_FILE_START 0x2000
 #define STALE 0x2105		/* in path(), which open_file called earlier */
 #define STALE_START 0x2100
+#define NEW_RET 0x7005		/* operator new, after its call of malloc */
+#define STRDUP_RET 0x7105	/* strdup, after its call of malloc */
 
 static int cfi(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *row)
 {
@@ -67,6 +70,19 @@ static int cfi(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *row)
 		return 0;
 	case START:
 		row->outermost = true;
+		return 0;
+	case NEW_RET:		/* push %rbx */
+		row->cfa_reg = CFI_SP;
+		row->cfa_off = 16;
+		row->ra_off = -8;
+		row->bp_rule = CFI_BP_SAME;
+		return 0;
+	case STRDUP_RET:	/* push %rbp; push %rbx; sub $8,%rsp */
+		row->cfa_reg = CFI_SP;
+		row->cfa_off = 32;
+		row->ra_off = -8;
+		row->bp_rule = CFI_BP_AT;
+		row->bp_off = -16;
 		return 0;
 	case ASM_CALLER:	/* push %rbx; sub $0x10,%rsp, called by open_file */
 		row->cfa_reg = CFI_SP;
@@ -104,16 +120,16 @@ static const struct unwind_ops ops = {
 	.func_start = func_start,
 };
 
-static void put(struct fd_unwind_event *e, uint64_t addr, uint64_t val)
+static void put(struct unwind_event *e, uint64_t addr, uint64_t val)
 {
 	memcpy(e->copy + (addr - SP), &val, sizeof(val));
 }
 
 /* The frames above the wrapper, as they are in memory; copy_len bytes of them copied. */
-static void build(struct fd_unwind_event *e, uint64_t ip, uint64_t bp, uint32_t copy_len)
+static void build(struct unwind_event *e, uint64_t ip, uint64_t bp, uint32_t copy_len)
 {
 	memset(e, 0, sizeof(*e));
-	e->type = FD_EV_UNWIND;
+	e->type = EV_UNWIND;
 	e->ip = ip;
 	e->sp = SP;
 	e->bp = bp;
@@ -142,7 +158,7 @@ static void build(struct fd_unwind_event *e, uint64_t ip, uint64_t bp, uint32_t 
 	}
 }
 
-static struct fd_unwind_event ev;
+static struct unwind_event ev;
 
 /* open64 reuses rbp: only the CFI finds open_file, and the frames behind it */
 static void wrapper_reuses_rbp(void **state)
@@ -268,6 +284,56 @@ static void rbp_reused_without_cfi(void **state)
 	assert_memory_equal(r.ips, want, 4 * sizeof(want[0]));
 }
 
+/* An allocation through operator new: frame 0 is a return address, looked up as one. */
+static void alloc_keeps_rbp(void **state)
+{
+	uint64_t want[] = { NEW_RET, OPEN_FILE, RUN_ALL, MAIN, START_MAIN, START };
+	uint64_t ips[MAX_STACK_DEPTH];
+	struct unwind_result r;
+
+	build(&ev, WRAPPER_PLAIN, F1, 0x300);
+	ev.origin = UNWIND_ALLOC;
+	ev.ip = NEW_RET;
+	ev.fp.rets[0] = NEW_RET;
+	put(&ev, SP + 8, OPEN_FILE);
+	unwind__event(&ev, &ops, NULL, &r);
+	assert_int_equal(r.n, 6);
+	assert_memory_equal(r.ips, want, sizeof(want));
+	assert_int_equal(r.rules[0].pc, NEW_RET);
+	assert_int_equal(r.rules[0].rule.type, RULE_CFA_SP);
+	/* BPF: operator new by its rule, open_file keeps rbp: the walk the event carries */
+	assert_int_equal(unwind__bpf_view(&ev, &r, ips), 6);
+	assert_memory_equal(ips, want, sizeof(want));
+}
+
+/*
+ * An allocation through strdup, which holds a length in rbp: BPF's frames are the rule's,
+ * then the walk from the rbp it restores, which user space follows in the copy.
+ */
+static void alloc_restores_rbp(void **state)
+{
+	uint64_t want[] = { STRDUP_RET, OPEN_FILE, RUN_ALL, MAIN };
+	uint64_t ips[MAX_STACK_DEPTH];
+	struct unwind_result r;
+
+	build(&ev, WRAPPER_PLAIN, 9, 0x300);
+	ev.origin = UNWIND_ALLOC;
+	ev.ip = STRDUP_RET;
+	ev.fp.rets[0] = STRDUP_RET;
+	put(&ev, SP, 0);
+	put(&ev, SP + 16, F1);		/* push %rbp */
+	put(&ev, SP + 24, OPEN_FILE);
+	unwind__event(&ev, &ops, NULL, &r);
+	assert_int_equal(r.rules[0].rule.bp_off, -16);
+	/* the copy ends before F3: BPF walks on in memory, user space stops there */
+	assert_int_equal(unwind__bpf_view(&ev, &r, ips), 4);
+	assert_memory_equal(ips, want, sizeof(want));
+	/* without a rule, frame 0 is taken for a frame-pointer frame, as BPF does */
+	r.nrules = 0;
+	assert_int_equal(unwind__bpf_view(&ev, &r, ips), 1);
+	assert_int_equal(ips[0], STRDUP_RET);
+}
+
 static void call_bytes(void **state)
 {
 	const uint8_t rel32[7] = { 0x90, 0x90, 0xe8, 1, 2, 3, 4 };
@@ -332,6 +398,8 @@ int main(void)
 		cmocka_unit_test(stale_return_address),
 		cmocka_unit_test(rbp_reused_without_cfi),
 		cmocka_unit_test(call_bytes),
+		cmocka_unit_test(alloc_keeps_rbp),
+		cmocka_unit_test(alloc_restores_rbp),
 		cmocka_unit_test(rules),
 	};
 
