@@ -46,6 +46,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile enum track_mode mode = MODE_FULL;
 /* Follow one allocation in sample_every, drawn at random at entry (1: every one). */
 const volatile __u32 sample_every = 1;
+/*
+ * --cfi-stacks: unwind through callers of malloc without frame pointers by the rules user
+ * space learns from the CFI. Off, a stack is its frame-pointer walk: in code built without
+ * frame pointers that costs a fraction as much (a real service: several rule lookups per
+ * allocation), and still names the function that called malloc.
+ */
+const volatile bool cfi_stacks = false;
 
 /* tgid -> counters; a process is traced iff it has an entry (user space adds it) */
 struct {
@@ -820,6 +827,28 @@ static __always_inline __u64 find_stack(struct pt_regs *ctx, struct stack_scratc
 	return resolve(sc, v);
 }
 
+/* Without --cfi-stacks: the walk (hash h) is the stack; stored if new. */
+static __always_inline __u64 store_walk(struct pt_regs *ctx, struct stack_scratch *sc, __u64 h)
+{
+	__u32 n, i;
+
+	walk_frames(ctx, sc->val.ips, &n);
+	for (i = 1; i < MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			sc->val.ips[i] = 0;	/* user space reads up to the first zero */
+	}
+	sc->val.flags = 0;
+	sc->val.level = sc->val.nsteps = sc->val.span_lo = sc->val.span_hi = 0;
+	sc->val.pad = 0;
+	sc->val.tail = 0;
+	/* another CPU may have just stored the same stack: the key is good all the same */
+	if (!bpf_map_update_elem(&stacks, &h, &sc->val, BPF_NOEXIST) ||
+	    bpf_map_lookup_elem(&stacks, &h))
+		return h;
+	__sync_fetch_and_add(&drops.stacks_failed, 1);
+	return 0;
+}
+
 /*
  * The current user stack's key in `stacks`, stored there if new; 0 when it was lost.
  *
@@ -847,7 +876,7 @@ static __always_inline __u64 capture_stack(struct pt_regs *ctx, __u32 tgid)
 		__sync_fetch_and_add(&drops.stacks_failed, 1);
 		return 0;
 	}
-	key = find_stack(ctx, sc, tgid, v, h);
+	key = cfi_stacks ? find_stack(ctx, sc, tgid, v, h) : store_walk(ctx, sc, h);
 	/* per-CPU: no other CPU reads it, a plain store will do */
 	*(volatile __u32 *)&sc->busy = 0;
 	return key;

@@ -53,6 +53,7 @@ enum {
 	OPT_LEAK_EXIT_CODE,
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
+	OPT_CFI_STACKS,
 };
 
 static const struct argp_option options[] = {
@@ -76,6 +77,9 @@ static const struct argp_option options[] = {
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Outstanding blocks tracked at once (default "
 	  "262144); blocks beyond are counted as lost events", 0 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0, "Distinct allocation stacks kept (default 8192)", 0 },
+	{ "cfi-stacks", OPT_CFI_STACKS, NULL, 0, "Unwind allocation stacks through code built "
+	  "without frame pointers by its CFI: its callers' callers too, not only the function "
+	  "that called malloc; dearer in such code (stacks and full modes)", 0 },
 	{ "verbose", 'v', NULL, 0, "Diagnostics on stderr, libbpf's log included", 0 },
 	{ "all", 'a', NULL, OPTION_HIDDEN, "Every process on the host (not available yet)", 0 },
 	{ "follow", 'f', NULL, OPTION_HIDDEN, "Also trace forked children (not available yet)", 0 },
@@ -167,6 +171,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_STACKS:
 		env->max_stacks = parse_count(state, "--max-stacks", arg, 1, 1U << 20);
 		break;
+	case OPT_CFI_STACKS:
+		env->cfi_stacks = true;
+		break;
 	case 'v':
 		env->verbose = true;
 		break;
@@ -185,6 +192,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			env->mode = env->all ? MODE_COUNTS : MODE_FULL;
 		if (env->sample_every > 1 && env->mode == MODE_COUNTS)
 			argp_error(state, "-s samples tracked blocks: it needs --mode stacks or full");
+		if (env->cfi_stacks && env->mode == MODE_COUNTS)
+			argp_error(state, "--cfi-stacks unwinds allocation stacks: it needs --mode "
+				   "stacks or full");
 		if (env->batch.kind && !env->item.kind)
 			argp_error(state, "--batch needs --item: a batch is counted in items");
 		if (env->interval_s && env->duration_s && env->interval_s > env->duration_s)

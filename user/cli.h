@@ -32,6 +32,7 @@ struct env {
 	const char *serve;
 	int leak_exit_code;
 	uint32_t max_allocs, max_stacks;
+	bool cfi_stacks;
 	bool verbose;
 };
 

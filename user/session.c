@@ -480,6 +480,7 @@ static int setup(struct session *s)
 		.sample_every = env->sample_every,
 		.max_allocs = env->max_allocs,
 		.max_stacks = env->max_stacks,
+		.cfi_stacks = env->cfi_stacks,
 		.items = env->item.kind != SPEC_NONE,
 		.fds = true,
 	};

@@ -231,6 +231,7 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 	}
 	t->alloc->rodata->mode = o->mode;
 	t->alloc->rodata->sample_every = o->sample_every ? o->sample_every : 1;
+	t->alloc->rodata->cfi_stacks = o->cfi_stacks;
 	t->session = o->mode != MODE_COUNTS && !o->no_session && uprobe_multi__has_session();
 	err = choose_programs(t);
 	if (err) {

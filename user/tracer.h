@@ -29,6 +29,7 @@ struct tracer_opts {
 	uint32_t sample_every;	/* 1: every block */
 	uint32_t max_allocs;	/* size of the outstanding-block map */
 	uint32_t max_stacks;	/* size of the stack map */
+	bool cfi_stacks;	/* allocation stacks through code without frame pointers */
 	bool items;		/* load the --item/--batch programs */
 	bool no_session;	/* a return probe on every call even if the kernel has sessions */
 	bool fds;		/* trace file descriptors (bpf/fds) */

@@ -100,7 +100,7 @@ static int after_warm_up(struct proc *l, struct proc *ctl)
 
 static void pid_warm(void)
 {
-	const char *extra[] = { "-v", NULL };
+	const char *extra[] = { "-v", "--cfi-stacks", NULL };
 	char *cmd[] = { NODES, "warm", NULL };
 	struct proc t = {}, l = {};
 	int status = -1;
@@ -137,7 +137,7 @@ out:
 /* From exec on, libstdc++'s own start-up allocations are there too: the sites are asserted. */
 static void cmd_warm(void)
 {
-	const char *extra[] = { "-v", "--top", "20", NULL };
+	const char *extra[] = { "-v", "--cfi-stacks", "--top", "20", NULL };
 	char *cmd[] = { NODES, "warm", NULL };
 	struct proc l = {};
 	int status = -1;
@@ -161,6 +161,8 @@ out:
 	proc_free(&l);
 }
 
+static const char *const cfi[] = { "--cfi-stacks", NULL };
+
 /* No warm-up: whatever the timing, the first blocks end up in their place's site. */
 static void check_cold(json_t *r)
 {
@@ -178,7 +180,7 @@ static void pid_cold(void)
 	int status = -1;
 	json_t *r;
 
-	if (trace_pid_until_done(&t, &l, cmd, NULL))
+	if (trace_pid_until_done(&t, &l, cmd, cfi))
 		goto out;
 	r = leakbpf_finish(&l, SIGINT, &status);
 	if (!r)
@@ -202,7 +204,7 @@ static void cmd_cold(void)
 	int status = -1;
 	json_t *r;
 
-	if (trace_cmd_until_done(&l, cmd, NULL) || proc_send(&l, "exit"))
+	if (trace_cmd_until_done(&l, cmd, cfi) || proc_send(&l, "exit"))
 		goto out;
 	r = leakbpf_finish(&l, 0, &status);
 	if (!r)
@@ -210,6 +212,59 @@ static void cmd_cold(void)
 	check_cold(r);
 	json_decref(r);
 out:
+	proc_free(&l);
+}
+
+/* objects and bytes of the sites whose frame 0 is in a function named with fn */
+static void sum_sites(json_t *proc, const char *fn, long long *objects, long long *bytes)
+{
+	json_t *sites = json_object_get(proc, "leak_sites"), *s;
+	size_t i;
+
+	*objects = *bytes = 0;
+	json_array_foreach(sites, i, s) {
+		if (!strstr(stack_symbol(s, 0) ?: "", fn))
+			continue;
+		*objects += jint(s, "objects");
+		*bytes += jint(s, "bytes");
+	}
+}
+
+/*
+ * Without --cfi-stacks a stack is its frame-pointer walk: frame 0 is still the function
+ * that called malloc (operator new, strdup), with every block of the warm run counted.
+ */
+static void pid_fp(void)
+{
+	char *cmd[] = { NODES, "warm", NULL };
+	const char *extra[] = { "--top", "20", NULL };
+	struct proc t = {}, l = {};
+	long long objects, bytes;
+	int status = -1;
+	json_t *r, *p;
+
+	if (proc_start(&t, cmd, false) || proc_expect(&t, "ready") ||
+	    leakbpf_attach_pid(&l, t.pid, extra) || proc_send(&t, "go") ||
+	    proc_expect(&t, "warm") || proc_send(&t, "more") || proc_expect(&t, "done"))
+		goto out;
+	r = leakbpf_finish(&l, SIGINT, &status);
+	if (!r)
+		goto out;
+	p = report_proc(r);
+	ASSERT_EQ(jint(r, "lost_events"), 0, "lost_events");
+	ASSERT_EQ(jint(p, "memory.outstanding_objects"), 39, "outstanding_objects");
+	ASSERT_EQ(jint(p, "memory.outstanding_bytes"), 1812, "outstanding_bytes");
+	sum_sites(p, NEW, &objects, &bytes);
+	ASSERT_EQ(objects, 20 + 7 + 4, "operator new's sites: objects");
+	ASSERT_EQ(bytes, 20 * 48 + 7 * 64 + 4 * 80, "operator new's sites: bytes");
+	sum_sites(p, "strdup", &objects, &bytes);
+	ASSERT_EQ(objects, 5 + 3, "strdup's sites: objects");
+	ASSERT_EQ(bytes, 5 * 9 + 3 * 13, "strdup's sites: bytes");
+	ASSERT_OK(proc_send(&t, "exit"), "target still listens");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits normally after detach");
+	json_decref(r);
+out:
+	proc_free(&t);
 	proc_free(&l);
 }
 
@@ -225,4 +280,6 @@ void test_cfi_stacks(void)
 		pid_cold();
 	if (test__start_subtest("cmd_cold"))
 		cmd_cold();
+	if (test__start_subtest("pid_fp"))
+		pid_fp();
 }

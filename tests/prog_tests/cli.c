@@ -34,6 +34,7 @@ static void usage_errors(void)
 	char *badspec[] = { LEAKBPF, "--item", "usdt:only", "-p", "1", NULL };
 	char *batch[] = { LEAKBPF, "--batch", "f", "-p", "1", NULL };
 	char *sample[] = { LEAKBPF, "-m", "counts", "-s", "10", "-p", "1", NULL };
+	char *cfi[] = { LEAKBPF, "-m", "counts", "--cfi-stacks", "-p", "1", NULL };
 	char *dur[] = { LEAKBPF, "-d", "0", "-p", "1", NULL };
 	char *unknown[] = { LEAKBPF, "--frobnicate", "-p", "1", NULL };
 
@@ -45,6 +46,7 @@ static void usage_errors(void)
 	expect(badspec, 2, "usdt:PATH:PROVIDER:NAME", "bad spec");
 	expect(batch, 2, "--batch needs --item", "batch without item");
 	expect(sample, 2, "-s samples tracked blocks", "sample in counts mode");
+	expect(cfi, 2, "--cfi-stacks unwinds allocation stacks", "cfi stacks in counts mode");
 	expect(dur, 2, "positive number of seconds", "zero duration");
 	expect(unknown, 2, "unrecognized option", "unknown option");
 }
