@@ -31,3 +31,44 @@ int floor_exit(struct pt_regs *ctx)
 {
 	return 0;
 }
+
+/*
+ * The tracepoints leakbpf's threads, fds, sockets and exec tracking use in every mode. The
+ * syscall ones put every syscall on the host on the kernel's traced path: in the tracking
+ * modes that includes the uretprobe syscall by which each probed call returns.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(floor_sys_enter, struct pt_regs *regs, long id)
+{
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(floor_sys_exit, struct pt_regs *regs, long ret)
+{
+	return 0;
+}
+
+SEC("tp_btf/task_newtask")
+int BPF_PROG(floor_newtask, struct task_struct *task, __u64 clone_flags)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(floor_process_exit, struct task_struct *task)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(floor_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(floor_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return 0;
+}

@@ -57,11 +57,11 @@ if [ $SMOKE = 1 ]; then
 	ROUNDS=1
 	PAIRS=20000
 	WORKLOADS="mb1"
-	CONFIGS="base floor-counts floor counts stacks full stacks-s100"
+	CONFIGS="base floor-counts floor-uprobes floor counts stacks full stacks-s100"
 else
 	PAIRS=200000
 	WORKLOADS="mb1 mb4 redis"
-	CONFIGS="base floor-counts floor counts stacks full stacks-s100 bpftrace"
+	CONFIGS="base floor-counts floor-uprobes floor counts stacks full stacks-s100 bpftrace"
 	command -v bpftrace >/dev/null || CONFIGS=${CONFIGS% bpftrace}
 	command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
 		WORKLOADS="mb1 mb4"
@@ -103,6 +103,7 @@ traced() {
 	base) "$@" ;;
 	floor-counts) $OUT/floor -m counts -- "$@" ;;
 	floor) $OUT/floor -m full -- "$@" ;;
+	floor-uprobes) $OUT/floor -m full --no-tracepoints -- "$@" ;;
 	counts | stacks | full) ./leakbpf --json -m "$config" -- "$@" ;;
 	stacks-s100) ./leakbpf --json -m stacks -s 100 -- "$@" ;;
 	bpftrace)
@@ -197,22 +198,28 @@ names = {"mb1": "microbenchmark, 1 thread (ns per malloc+free pair)",
          "redis": "redis-server under redis-benchmark (ns per request)"}
 floor_of = {"counts": "floor-counts", "stacks": "floor", "full": "floor",
             "stacks-s100": "floor", "floor-counts": None, "floor": None}
+# the old floor, the allocator's probes without the tracepoints: for comparison
+uprobe_floor_of = {"stacks": "floor-uprobes", "full": "floor-uprobes",
+                   "stacks-s100": "floor-uprobes"}
 verdicts, ok_all = [], True
 for w in order_w:
     base = med(vals[w, "base"])
     print("\n### %s\n" % names.get(w, w))
-    print("| configuration | ns/op | over base | ratio to its floor | lost events | tracer CPU s | tracer RSS MiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| configuration | ns/op | over base | ratio to its floor | to uprobes only | lost events | tracer CPU s | tracer RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for c in order_c:
         v = med(vals[w, c])
         f = floor_of.get(c)
         ratio = "%.2f" % ((v - base) / (med(vals[w, f]) - base)) if f and (w, f) in vals else ""
+        uf = uprobe_floor_of.get(c)
+        uratio = "%.2f" % ((v - base) / (med(vals[w, uf]) - base)) if uf and (w, uf) in vals else ""
         if c == "bpftrace" and (w, "full") in vals:
             ratio = "%.1f x full" % ((v - base) / (med(vals[w, "full"]) - base))
         l = "%d" % max(lost[w, c]) if lost[w, c] else ""
         cp = "%.2f" % med(cpu[w, c]) if cpu[w, c] else ""
         rs = "%.1f" % (max(rss[w, c]) / 1024) if rss[w, c] else ""
-        print("| %s | %.0f | %.0f | %s | %s | %s | %s |" % (c, v, v - base, ratio, l, cp, rs))
+        print("| %s | %.0f | %.0f | %s | %s | %s | %s | %s |" % (c, v, v - base, ratio, uratio, l, cp,
+                                                             rs))
     if w != "mb1":
         continue
     def r(c, f): return (med(vals[w, c]) - base) / (med(vals[w, f]) - base)
@@ -269,10 +276,15 @@ fi
 	echo "kernel $(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)),"
 	echo "$ROUNDS interleaved rounds, medians. Do not edit: re-run \`make bench\`."
 	echo
-	echo "*floor* is empty BPF programs at exactly the sites leakbpf probes (tools/floor):"
-	echo "entry probes only (*floor-counts*, counts mode's) or entries and returns (*floor*,"
-	echo "the other modes'). A ratio is (mode - base) / (floor - base): 1.00 means leakbpf's"
-	echo "programs cost nothing beyond the kernel's own price of the probe hits. *bpftrace*"
+	echo "*floor* is empty BPF programs at exactly the places leakbpf probes (tools/floor):"
+	echo "the allocator's entries (*floor-counts*, counts mode's) or entries and returns"
+	echo "(*floor*, the other modes'), and the tracepoints leakbpf uses in every mode. Those"
+	echo "include the syscall tracepoints, which put every syscall on the host on the kernel's"
+	echo "traced path, the uretprobe syscall by which each probed call returns among them."
+	echo "*floor-uprobes* is *floor* without the tracepoints: the allocator's probes alone,"
+	echo "the ratio to it in *to uprobes only*. A ratio is (mode - base) / (floor - base): 1.00"
+	echo "means leakbpf's programs cost nothing beyond the kernel's own price of the probe"
+	echo "hits. *bpftrace*"
 	echo "is tools/bench/bench.sh's bpftrace script doing full mode's job with probes on"
 	echo "the functions' entries; its ratio says how many times dearer than full mode it is."
 	echo

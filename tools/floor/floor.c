@@ -2,10 +2,13 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * The floor of the overhead benchmark: run a command with empty BPF programs attached at
- * exactly the sites leakbpf would probe in a mode (the same plan, user/alloc_plan.c), so
- * that the benchmark can measure the kernel's own price of those probe hits.
+ * exactly the sites leakbpf would probe in a mode (the same plan, user/alloc_plan.c) and on
+ * the tracepoints it uses, so that the benchmark can measure the kernel's own price of
+ * those probe hits.
  *
- *   floor [-m counts|stacks|full] [--no-session] [--no-place] -- CMD [ARG...]
+ *   floor [-m counts|stacks|full] [--no-session] [--no-place] [--no-tracepoints] -- CMD...
+ *
+ * --no-tracepoints: the allocator's probes alone.
  *
  * Exits with the command's status; prints "floor: attached to PID N" once probes are live.
  */
@@ -29,6 +32,29 @@
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	return log_verbose ? vfprintf(stderr, fmt, args) : 0;
+}
+
+/* The tracepoints: on for the whole host, as leakbpf's are. */
+static int attach_tracepoints(struct floor_bpf *skel, struct links *links)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.floor_sys_enter, skel->progs.floor_sys_exit,
+		skel->progs.floor_newtask, skel->progs.floor_process_exit,
+		skel->progs.floor_exec, skel->progs.floor_sock_state,
+	};
+	struct bpf_link *link;
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		link = bpf_program__attach(progs[i]);
+		if (!link)
+			return -errno;
+		if (links__add(links, link)) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static int attach(struct floor_bpf *skel, const struct alloc_plan *plan,
@@ -82,6 +108,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "no-session", no_argument, NULL, 'S' },
 		{ "no-place", no_argument, NULL, 'P' },
+		{ "no-tracepoints", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
@@ -90,6 +117,7 @@ int main(int argc, char **argv)
 	struct alloc_plan plan;
 	struct launch l = { .pid = -1 };
 	bool counts = false, session, place = true, no_session = false, launched = false;
+	bool tracepoints = true;
 	struct links links = {};
 	int opt, err, status = 1;
 
@@ -106,6 +134,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			place = false;
+			break;
+		case 'T':
+			tracepoints = false;
 			break;
 		case 'v':
 			log_verbose = true;
@@ -158,7 +189,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot load the BPF object (%s)\n", errstr(err));
 		goto cleanup;
 	}
-	err = attach(skel, &plan, a, l.pid, session, &links);
+	err = tracepoints ? attach_tracepoints(skel, &links) : 0;
+	if (!err)
+		err = attach(skel, &plan, a, l.pid, session, &links);
 	if (err) {
 		fprintf(stderr, "floor: cannot attach (%s)\n", errstr(err));
 		goto cleanup;
@@ -186,6 +219,6 @@ cleanup:
 	return err ? 1 : status;
 usage:
 	fprintf(stderr, "usage: floor [-m counts|stacks|full] [--no-session] [--no-place] "
-		"-- CMD [ARG...]\n");
+		"[--no-tracepoints] -- CMD [ARG...]\n");
 	return 2;
 }
