@@ -263,7 +263,6 @@ static __always_inline void count_entry(struct alloc_stats *st, __u32 kind, __u6
 	if (size >= IMPOSSIBLE_SIZE)
 		return;
 	if (kind == ALLOC_REALLOC && old) {
-		COUNT(st->free_calls, 1);
 		COUNT(st->untracked_frees, 1);
 		if (!size)
 			return;	/* realloc(p, 0) frees p */
@@ -309,7 +308,6 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	 */
 	if (sample_every > 1 && bpf_get_prandom_u32() % sample_every) {
 		if (info) {
-			COUNT(st->free_calls, 1);
 			COUNT(st->frees, 1);
 			COUNT(st->bytes_freed, info->size);
 			bpf_map_delete_elem(&allocs, &key);
@@ -889,8 +887,6 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 	struct alloc_info info = { .size = size }, *stale;
 	long err;
 
-	COUNT(st->mallocs, 1);
-	COUNT(st->bytes_allocated, size);
 	if (mode == MODE_FULL)
 		info.ts_ns = bpf_ktime_get_ns();
 	info.stack = capture_stack(ctx, tgid);
@@ -905,12 +901,15 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 		if (stale) {
 			COUNT(st->frees, 1);
 			COUNT(st->bytes_freed, stale->size);
+			COUNT(st->frees_unseen, 1);
 		}
 		__sync_fetch_and_add(&drops.unseen_frees, 1);
 		err = bpf_map_update_elem(&allocs, &key, &info, BPF_ANY);
 	}
 	if (err) {
 		__sync_fetch_and_add(&drops.allocs_full, 1);
+		COUNT(st->mallocs, 1);
+		COUNT(st->bytes_allocated, size);
 		COUNT(st->untracked_allocs, 1);
 		return;
 	}
@@ -921,7 +920,6 @@ static __always_inline void track_block(struct pt_regs *ctx, struct alloc_stats 
 /* A block went away: count it as freed if we saw it born, else as untracked. */
 static __always_inline void count_free(struct alloc_stats *st, bool found, __u64 size)
 {
-	COUNT(st->free_calls, 1);
 	if (!found) {
 		COUNT(st->untracked_frees, 1);
 	} else {
@@ -1095,7 +1093,6 @@ int BPF_UPROBE(free_enter, __u64 ptr)
 			return 0;	/* realloc(p, 0) frees through free: counted there */
 	}
 	if (mode == MODE_COUNTS) {
-		COUNT(st->free_calls, 1);
 		COUNT(st->untracked_frees, 1);
 		return 0;
 	}

@@ -73,6 +73,11 @@ struct stack_trace {
  * blocks in the sample (every block without -s): with -s N, a free of a block not in
  * `allocs` may be of a block from before attach or of one left out of the sample, so
  * user space splits them by estimate (user/collect.c).
+ *
+ * Each counter bumped costs the target an atomic add (bpf/counters.h), so BPF bumps as few
+ * as it can and tracer__alloc_stats() completes them: in the map, mallocs and
+ * bytes_allocated leave out the tracked blocks (tracked, bytes_tracked), and free_calls
+ * is not kept at all (frees + untracked_frees - frees_unseen).
  */
 struct alloc_stats {
 	__u64 mallocs;		/* allocations (a realloc counts one); calls, in counts mode */
@@ -83,6 +88,8 @@ struct alloc_stats {
 	__u64 tracked;		/* blocks inserted into `allocs` */
 	__u64 bytes_tracked;	/* bytes of those */
 	__u64 free_calls;	/* calls that released a block: free(p != NULL), realloc(p != NULL) */
+	__u64 frees_unseen;	/* frees counted for a block whose address came back without a
+				 * call we saw (not in free_calls) */
 	__u64 exec_released;	/* blocks in `allocs` when the process exec'ed: gone with its
 				 * address space, neither freed nor outstanding */
 	__u64 bytes_exec_released;	/* bytes of those */

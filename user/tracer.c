@@ -847,8 +847,17 @@ static int read_percpu(struct bpf_map *map, int ncpus, pid_t pid, __u64 *out, si
 
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out)
 {
-	return read_percpu(t->alloc->maps.alloc_stats, t->ncpus, pid, (__u64 *)out,
-			   sizeof(*out) / sizeof(__u64));
+	int err;
+
+	err = read_percpu(t->alloc->maps.alloc_stats, t->ncpus, pid, (__u64 *)out,
+			  sizeof(*out) / sizeof(__u64));
+	if (err)
+		return err;
+	/* what bpf/alloc leaves to be derived (leakbpf.h) */
+	out->mallocs += out->tracked;
+	out->bytes_allocated += out->bytes_tracked;
+	out->free_calls = out->frees + out->untracked_frees - out->frees_unseen;
+	return 0;
 }
 
 int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out)
