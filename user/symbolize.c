@@ -63,9 +63,53 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
 }
 
+/*
+ * Where libdwfl's standard search looks for a .gnu_debuglink file by default: beside the
+ * module, in .debug/ beside it, and under /usr/lib/debug.
+ */
+static bool debuglink_exists(const char *file_name, const char *debuglink)
+{
+	const char *slash = strrchr(file_name, '/');
+	int dirlen = slash ? (int)(slash - file_name) : 0;
+	char path[PATH_MAX];
+
+	if (!slash || strchr(debuglink, '/'))
+		return false;
+	snprintf(path, sizeof(path), "%.*s/%s", dirlen, file_name, debuglink);
+	if (!access(path, R_OK) && strcmp(path, file_name))
+		return true;
+	snprintf(path, sizeof(path), "%.*s/.debug/%s", dirlen, file_name, debuglink);
+	if (!access(path, R_OK))
+		return true;
+	snprintf(path, sizeof(path), "/usr/lib/debug%.*s/%s", dirlen, file_name, debuglink);
+	return !access(path, R_OK);
+}
+
+/*
+ * Separate debug information by build ID (/usr/lib/debug/.build-id, where Debian's debug
+ * packages put it), else by .gnu_debuglink with libdwfl's standard search, but only when
+ * the file is there: past the files, that search asks debuginfod, and elfutils 0.188 loads
+ * its client (libcurl, GnuTLS, libcrypto: 5-7 MiB of leakbpf's resident memory) at the
+ * first such search, DEBUGINFOD_URLS set or not; set, a report would wait on downloads.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	int fd;
+
+	fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
+					  debuglink_file, debuglink_crc, debuginfo_file_name);
+	if (fd >= 0 || !debuglink_file || !file_name ||
+	    !debuglink_exists(file_name, debuglink_file))
+		return fd;
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					    debuglink_file, debuglink_crc, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo,
 };
 
 static int open_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,

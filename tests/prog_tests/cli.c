@@ -5,6 +5,7 @@
  * line naming the cause, --help exits 0.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -112,6 +113,28 @@ out:
 	proc_free(&t);
 }
 
+/*
+ * Symbols without debuginfod: coreutils' true has a debug link but no debug file here, the
+ * case where libdwfl's standard search would end up loading the debuginfod client (and
+ * with DEBUGINFOD_URLS set, try to download). The dynamic loader says what it loads.
+ */
+static void no_debuginfod(void)
+{
+	char *argv[] = { LEAKBPF, "--json", "--", "/bin/true", NULL };
+	struct proc p = {};
+
+	setenv("LD_DEBUG", "files", 1);
+	setenv("DEBUGINFOD_URLS", "http://127.0.0.1:9", 1);
+	if (ASSERT_OK(proc_start(&p, argv, true), "start leakbpf")) {
+		ASSERT_EQ(proc_finish(&p), 0, "true traced, exit 0");
+		ASSERT_OK_PTR(strstr(p.err_buf ?: "", "file=libdw.so"), "LD_DEBUG shows libdw");
+		ASSERT_EQ(count_stderr(&p, "file=libdebuginfod"), 0, "no debuginfod client");
+	}
+	unsetenv("LD_DEBUG");
+	unsetenv("DEBUGINFOD_URLS");
+	proc_free(&p);
+}
+
 void test_cli(void)
 {
 	if (test__start_subtest("usage_errors"))
@@ -122,4 +145,6 @@ void test_cli(void)
 		own_failures();
 	if (test__start_subtest("exited_while_attaching"))
 		exited_while_attaching();
+	if (test__start_subtest("no_debuginfod"))
+		no_debuginfod();
 }
