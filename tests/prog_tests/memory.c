@@ -280,9 +280,14 @@ static void unloaded_library(void)
 	json_t *r = NULL, *p, *site, *frame;
 	int status = -1, seen;
 
-	if (leakbpf_run_cmd(&l, extra, cmd) || proc_expect(&l, "ready"))
+	/*
+	 * The startup look, which held the target, was logged before it could say "ready";
+	 * the line may still be in the pipe, so read up to it before counting: from here on
+	 * each change of the link map is read in turn, the dlopen's, then the dlclose's.
+	 */
+	if (leakbpf_run_cmd(&l, extra, cmd) || proc_expect(&l, "ready") ||
+	    proc_wait_stderr_count(&l, "modules changed (held until read)", 1))
 		goto out;
-	/* each change of the link map is read in turn: the dlopen's, then the dlclose's */
 	seen = count_stderr(&l, changed);
 	if (proc_send(&l, "go") || proc_expect(&l, "loaded") ||
 	    proc_wait_stderr_count(&l, changed, seen + 1) || proc_send(&l, "close") ||
