@@ -17,8 +17,10 @@ int links__add(struct links *l, struct bpf_link *link)
 		size_t cap = l->cap ? l->cap * 2 : 32;
 		struct bpf_link **v = realloc(l->v, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			bpf_link__destroy(link);
 			return -ENOMEM;
+		}
 		l->v = v;
 		l->cap = cap;
 	}
@@ -32,8 +34,10 @@ int links__add_fd(struct links *l, int fd)
 		size_t cap = l->fdcap ? l->fdcap * 2 : 8;
 		int *fds = realloc(l->fds, cap * sizeof(*fds));
 
-		if (!fds)
+		if (!fds) {
+			close(fd);
 			return -ENOMEM;
+		}
 		l->fds = fds;
 		l->fdcap = cap;
 	}

@@ -15,9 +15,9 @@ struct links {
 	size_t nfds, fdcap;
 };
 
-/* 0 or -ENOMEM (the link is then not kept: the caller destroys it) */
+/* Keep a link; 0, or -ENOMEM after destroying it: either way the caller is rid of it. */
 int links__add(struct links *l, struct bpf_link *link);
-/* A link as a bare file descriptor; 0 or -ENOMEM (the caller then closes it). */
+/* Keep a link that is a bare file descriptor; 0, or -ENOMEM after closing it. */
 int links__add_fd(struct links *l, int fd);
 /*
  * Destroy every link, several at a time. Removing a uprobe waits for an RCU grace period

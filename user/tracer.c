@@ -264,10 +264,8 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		goto fail;
 	}
 	err = add_link(t, link);
-	if (err) {
-		bpf_link__destroy(link);
+	if (err)
 		goto fail;
-	}
 
 	if (o->items) {
 		t->items = items_bpf__open();
@@ -410,10 +408,7 @@ static int attach_uprobe_cookie(struct tracer *t, struct bpf_program *prog, pid_
 	}
 	vlog("%s on %s: %s+0x%llx", ret ? "uretprobe" : "uprobe", what, path,
 	     (unsigned long long)offset);
-	err = add_link(t, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	return add_link(t, link);
 }
 
 static int attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
@@ -425,7 +420,7 @@ static int attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
 static int attach_session(struct tracer *t, struct bpf_program *prog, pid_t pid,
 			  const char *path, const struct alloc_site *s)
 {
-	int fd, err;
+	int fd;
 
 	fd = uprobe_multi__attach_session(prog, pid, path, &s->offset, &s->cookie, 1);
 	if (fd < 0) {
@@ -433,10 +428,7 @@ static int attach_session(struct tracer *t, struct bpf_program *prog, pid_t pid,
 		     alloc_func_names[s->fn], path, (unsigned long long)s->offset, errstr(fd));
 		return fd;
 	}
-	err = links__add_fd(&t->links, fd);
-	if (err)
-		close(fd);
-	return err;
+	return links__add_fd(&t->links, fd);
 }
 
 static bool same_file(const struct probed_file *f, const struct stat *st, pid_t pid)
@@ -568,16 +560,12 @@ int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const cha
 {
 	struct bpf_program *prog = batch ? t->items->progs.batch_usdt : t->items->progs.item_usdt;
 	struct bpf_link *link;
-	int err;
 
 	link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
 	if (!link)
 		return -errno;
 	vlog("USDT probe %s:%s in %s", provider, name, path);
-	err = add_link(t, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	return add_link(t, link);
 }
 
 static int on_loader_event(void *ctx, void *data, size_t size)
@@ -662,10 +650,8 @@ int tracer__follow_exec(struct tracer *t, pid_t pid, bool stop, loader_event_fn 
 		if (!link)
 			return -errno;
 		err = add_link(t, link);
-		if (err) {
-			bpf_link__destroy(link);
+		if (err)
 			return err;
-		}
 		t->exec_attached = true;
 	}
 	return add_loader_flags(t, pid, LOADER_EXEC | (stop ? LOADER_EXEC_STOP : 0));
@@ -723,10 +709,8 @@ int tracer__attach_fds(struct tracer *t, fd_event_fn fn, void *ctx)
 			return err;
 		}
 		err = add_link(t, link);
-		if (err) {
-			bpf_link__destroy(link);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }

@@ -49,10 +49,8 @@ static int attach_tracepoints(struct floor_bpf *skel, struct links *links)
 		link = bpf_program__attach(progs[i]);
 		if (!link)
 			return -errno;
-		if (links__add(links, link)) {
-			bpf_link__destroy(link);
+		if (links__add(links, link))
 			return -ENOMEM;
-		}
 	}
 	return 0;
 }
@@ -73,10 +71,8 @@ static int attach(struct floor_bpf *skel, const struct alloc_plan *plan,
 							  &s->offset, &s->cookie, 1);
 			if (fd < 0)
 				return fd;
-			if (links__add_fd(links, fd)) {
-				close(fd);
+			if (links__add_fd(links, fd))
 				return -ENOMEM;
-			}
 			continue;
 		}
 		/* without sessions the return probe stays on the entry, as leakbpf's does */
@@ -85,19 +81,15 @@ static int attach(struct floor_bpf *skel, const struct alloc_plan *plan,
 							       a->offset[s->fn], &ropts);
 			if (!link)
 				return -errno;
-			if (links__add(links, link)) {
-				bpf_link__destroy(link);
+			if (links__add(links, link))
 				return -ENOMEM;
-			}
 		}
 		link = bpf_program__attach_uprobe_opts(skel->progs.floor_entry, pid, a->path,
 						       s->offset, &opts);
 		if (!link)
 			return -errno;
-		if (links__add(links, link)) {
-			bpf_link__destroy(link);
+		if (links__add(links, link))
 			return -ENOMEM;
-		}
 	}
 	return 0;
 }
