@@ -191,11 +191,13 @@ enum loader_flags {
 	LOADER_STOP = 2,	/* stop it (SIGSTOP) the next time, until user space has looked */
 	LOADER_EXEC = 4,	/* report each exec (a new image may use another allocator) */
 	LOADER_EXEC_STOP = 8,	/* and stop the new image before its first instruction */
+	LOADER_UNLOAD_STOP = 16, /* report and stop it before each unloading (dlclose) */
 };
 
 enum loader_event_kind {
 	LOADER_EV_MODULES = 0,	/* the loader's set of modules is consistent */
 	LOADER_EV_EXEC = 1,	/* the process exec'ed a new image */
+	LOADER_EV_UNLOADING = 2, /* the loader is about to unmap modules */
 };
 
 /* What bpf/loader saw in a process. */

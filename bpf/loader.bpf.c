@@ -8,7 +8,10 @@
  * glibc's ld.so calls _dl_debug_state() (the debugger's r_brk hook) whenever the link map
  * changes, with _r_debug.r_state saying how: RT_ADD/RT_DELETE before, RT_CONSISTENT after.
  * Under `-- CMD` the first consistent state (all startup libraries mapped, no constructor
- * run yet) also stops the process until user space has looked.
+ * run yet) also stops the process until user space has looked, and so does each RT_DELETE:
+ * a library's blocks outlive its dlclose, and their stacks can only be named from the
+ * module as it was mapped. (A -p target is not stopped; a library it loads and unloads
+ * before user space reads the first consistent state leaves its frames unnamed.)
  *
  * An exec replaces the image, and the new one may call another allocator (a wrapper such
  * as env, sh -c or chroot runs the real program). sched_process_exec runs in the exec'ing
@@ -26,6 +29,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define RT_CONSISTENT 0		/* <link.h> enum r_state */
+#define RT_DELETE 2
 #define SIGSTOP 19
 
 /* tgid -> enum loader_flags */
@@ -80,6 +84,10 @@ int BPF_UPROBE(loader_state_enter)
 		return 0;
 	/* unreadable: report anyway, a spurious look at the maps costs little */
 	bpf_probe_read_user(&state, sizeof(state), (void *)(PT_REGS_IP(ctx) + r_state_off));
+	if (state == RT_DELETE && (*flags & LOADER_UNLOAD_STOP)) {
+		report(tgid, true, LOADER_EV_UNLOADING);
+		return 0;
+	}
 	if (state != RT_CONSISTENT)
 		return 0;
 	if (report(tgid, *flags & LOADER_STOP, LOADER_EV_MODULES))

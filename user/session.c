@@ -387,6 +387,15 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 		on_exec(s, e);
 		return 0;
 	}
+	if (e->kind == LOADER_EV_UNLOADING) {
+		/* the modules as they are, before dlclose unmaps any: their blocks keep names */
+		target__refresh(&s->target);
+		vlog("PID %d: modules about to be unloaded%s", e->tgid,
+		     e->stopped ? " (held until read)" : "");
+		if (e->stopped)
+			resume(e->tgid, "reading its modules");
+		return 0;
+	}
 	target__refresh(&s->target);
 	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
 	if (s->exec_pending)

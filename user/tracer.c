@@ -615,7 +615,8 @@ int tracer__watch_loader(struct tracer *t, pid_t pid, const struct dynloader *ld
 
 	err = open_loader_events(t, fn, ctx);
 	if (!err)
-		err = add_loader_flags(t, pid, LOADER_WATCH | (stop ? LOADER_STOP : 0));
+		err = add_loader_flags(t, pid, LOADER_WATCH |
+				       (stop ? LOADER_STOP | LOADER_UNLOAD_STOP : 0));
 	if (err)
 		return err;
 	if (stat(ld->path, &st))

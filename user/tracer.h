@@ -67,7 +67,8 @@ int tracer__attach_usdt(struct tracer *t, pid_t pid, const char *path, const cha
 
 /*
  * Report each time the loader ld has (un)mapped modules in pid; with stop, stop the process
- * the next time (user space must SIGCONT it). Call again for the loader of a new image (a
+ * the next time, and before each time it unmaps modules (user space must SIGCONT it, once
+ * per event that says it stopped). Call again for the loader of a new image (a
  * loader already probed is not probed twice), while the process is stopped if with stop.
  * The events arrive through tracer__loader_poll_fd() and tracer__loader_consume(), to the
  * first fn given.
