@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,34 +155,67 @@ int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg)
+int proc__maps_text(pid_t pid, char **text, size_t *len)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	int err = 0;
 	FILE *f = proc_open(pid, "maps");
+	size_t cap = 0;
+	ssize_t n;
+	int err = 0;
 
+	*text = NULL;
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (getline(&line, &cap, f) > 0) {
-		struct proc_map m = {};
-		int path_at = 0;
-		char *nl;
-
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*x:%*x %" SCNu64 " %n",
-			   &m.start, &m.end, m.perms, &m.offset, &m.inode, &path_at) < 5)
-			continue;
-		nl = strchr(line + path_at, '\n');
-		if (nl)
-			*nl = '\0';
-		m.path = line[path_at] == '/' ? line + path_at : NULL;
-		err = fn(&m, arg);
-		if (err)
-			break;
+	/* the file holds no NUL: one getdelim() reads it to the end */
+	n = getdelim(text, &cap, '\0', f);
+	if (n < 0) {
+		err = ferror(f) ? -EIO : 0;
+		free(*text);
+		*text = err ? NULL : strdup("");
+		if (!err && !*text)
+			err = -ENOMEM;
+		n = 0;
 	}
-	free(line);
 	fclose(f);
+	*len = n;
+	return err;
+}
+
+int proc__for_each_map_in(const char *text, int (*fn)(const struct proc_map *map, void *arg),
+			  void *arg)
+{
+	char line[PATH_MAX + 128];
+	const char *at = text;
+	int err = 0;
+
+	while (!err && *at) {
+		const char *nl = strchrnul(at, '\n');
+		size_t n = nl - at < (ptrdiff_t)sizeof(line) ? (size_t)(nl - at) : sizeof(line) - 1;
+		struct proc_map m = {};
+		int name_at = 0;
+
+		memcpy(line, at, n);
+		line[n] = '\0';
+		at = *nl ? nl + 1 : nl;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*x:%*x %" SCNu64 " %n",
+			   &m.start, &m.end, m.perms, &m.offset, &m.inode, &name_at) < 5)
+			continue;
+		m.name = line + name_at;
+		m.path = line[name_at] == '/' ? line + name_at : NULL;
+		err = fn(&m, arg);
+	}
 	return err < 0 ? err : 0;
+}
+
+int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg)
+{
+	char *text;
+	size_t len;
+	int err = proc__maps_text(pid, &text, &len);
+
+	if (!err)
+		err = proc__for_each_map_in(text, fn, arg);
+	free(text);
+	return err;
 }
 
 static bool same_inode(const char *path, uint64_t inode)

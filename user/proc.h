@@ -13,6 +13,7 @@ struct proc_map {
 	uint64_t inode;
 	char perms[5];		/* "r-xp" */
 	const char *path;	/* as the process sees it; NULL for anonymous mappings */
+	const char *name;	/* the name column: a path, "[vdso]", "[heap]"..., or "" */
 };
 
 /* 0 for a live user-space process, -ESRCH if there is none, -EINVAL for a kernel thread */
@@ -45,5 +46,13 @@ int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size);
 int proc__map_path(pid_t pid, const struct proc_map *m, char *buf, size_t size);
 /* calls fn for each mapping in address order; stops early when fn returns non-zero */
 int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg);
+/*
+ * The whole of /proc/PID/maps at once, NUL-terminated, in *text (the caller frees it), so
+ * that several readers can see the same mappings; empty for a process that has exited.
+ */
+int proc__maps_text(pid_t pid, char **text, size_t *len);
+/* proc__for_each_map() over a text from proc__maps_text() */
+int proc__for_each_map_in(const char *text, int (*fn)(const struct proc_map *map, void *arg),
+			  void *arg);
 
 #endif

@@ -134,6 +134,7 @@ struct seen_modules {
 	struct seen_module *v;
 	size_t n, cap;
 	size_t nmaps;		/* file mappings the process has now */
+	uint64_t vdso_low, vdso_high;	/* its vDSO, where it has one */
 };
 
 static int save_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
@@ -170,6 +171,10 @@ static int mark_replaced(const struct proc_map *m, void *arg)
 	struct seen_modules *l = arg;
 	size_t i;
 
+	if (!strcmp(m->name, "[vdso]")) {
+		l->vdso_low = m->start;
+		l->vdso_high = m->end;
+	}
 	if (!m->path)
 		return 0;
 	l->nmaps++;
@@ -196,25 +201,42 @@ static void free_seen(struct seen_modules *l)
  * library in steps, first one mapping of its whole extent: a look in between reports a
  * module too big that, kept beside the real one, held a second copy of its debug
  * information (measured: 14 MiB more for redis-server's libc, one run in ten).
+ *
+ * The maps are read once, for both: read again, they could be empty, the process having
+ * exited in between, and every module would be dropped as replaced.
  */
 static int report(struct symbolizer *s)
 {
 	struct seen_modules seen = {};
+	char *maps = NULL, vdso[32];
+	size_t i, len;
+	FILE *f;
 	int err;
-	size_t i;
 
 	if (dwfl_getmodules(s->dwfl, save_module, &seen, 0) != 0) {
 		err = -ENOMEM;
 		goto out;
 	}
 	/* first, as it can fail: after dwfl_report_begin() there is no going back */
-	err = proc__for_each_map(s->pid, mark_replaced, &seen);
+	err = proc__maps_text(s->pid, &maps, &len);
+	if (!err)
+		err = proc__for_each_map_in(maps, mark_replaced, &seen);
 	if (!err && !seen.nmaps)
 		err = -ESRCH;	/* a zombie maps nothing */
+	if (!err) {
+		f = fmemopen(maps, len, "r");
+		err = f ? 0 : -errno;
+	}
 	if (err)
 		goto out;
 	dwfl_report_begin(s->dwfl);
-	err = dwfl_linux_proc_report(s->dwfl, s->pid);
+	err = dwfl_linux_proc_maps_report(s->dwfl, f);
+	fclose(f);
+	/* named as libdwfl's own look names it: its find_elf reads "[vdso: PID]" from memory */
+	if (!err && seen.vdso_high) {
+		snprintf(vdso, sizeof(vdso), "[vdso: %d]", (int)s->pid);
+		dwfl_report_module(s->dwfl, vdso, seen.vdso_low, seen.vdso_high);
+	}
 	/* the same name and range: libdwfl keeps the module as it was, files open */
 	for (i = 0; i < seen.n; i++) {
 		if (err || !seen.v[i].replaced)
@@ -228,6 +250,7 @@ static int report(struct symbolizer *s)
 	reporting_pid = s->pid;
 	dwfl_getmodules(s->dwfl, open_module, NULL, 0);
 out:
+	free(maps);
 	free_seen(&seen);
 	return err;
 }
