@@ -585,6 +585,12 @@ static int setup(struct session *s)
 	 */
 	threads__start(&s->target);
 	sockets__adopt(s->tracer, &s->target);
+	/*
+	 * -p: its modules, before saying it is attached: whoever waits for that line may let it
+	 * run to its end at once, and the stacks of what it did are named from this look.
+	 */
+	if (!s->launched)
+		target__refresh(&s->target);
 	/* loading parsed the kernel's BTF: give what it freed back before the long wait */
 	malloc_trim(0);
 	log_release(true);
@@ -609,7 +615,8 @@ static int setup(struct session *s)
 			goto out;
 	}
 	/* a command is held at exec here: its executable is read before it can exit */
-	target__refresh(&s->target);
+	if (s->launched)
+		target__refresh(&s->target);
 	if (s->launched && !s->have_loader) {
 		err = fd_tracker__hold_exit(s->target.fds, s->tracer);
 		if (err) {
