@@ -237,7 +237,8 @@ static void exact_pid(void)
 	struct proc t = {}, l = {};
 	json_t *r;
 
-	r = run_chain_pid(&t, &l, cmd, NULL);
+	/* a -p target is not held: its new image's allocator is looked for while it runs */
+	r = run_chain_pid(&t, &l, cmd, "allocator: ");
 	if (!ASSERT_OK_PTR(r, "report"))
 		goto out;
 	check_exact(r, report_proc(r), &l);
