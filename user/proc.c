@@ -155,28 +155,22 @@ int proc__cwd_path(pid_t pid, const char *path, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int proc__maps_text(pid_t pid, char **text, size_t *len)
+int proc__maps_text(pid_t pid, char **text)
 {
 	FILE *f = proc_open(pid, "maps");
 	size_t cap = 0;
-	ssize_t n;
 	int err = 0;
 
 	*text = NULL;
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
-	/* the file holds no NUL: one getdelim() reads it to the end */
-	n = getdelim(text, &cap, '\0', f);
-	if (n < 0) {
-		err = ferror(f) ? -EIO : 0;
+	/* the file holds no NUL: one getdelim() reads it to the end; nothing at all: exited */
+	if (getdelim(text, &cap, '\0', f) < 0) {
 		free(*text);
-		*text = err ? NULL : strdup("");
-		if (!err && !*text)
-			err = -ENOMEM;
-		n = 0;
+		*text = ferror(f) ? NULL : strdup("");
+		err = *text ? 0 : ferror(f) ? -EIO : -ENOMEM;
 	}
 	fclose(f);
-	*len = n;
 	return err;
 }
 
@@ -209,8 +203,7 @@ int proc__for_each_map_in(const char *text, int (*fn)(const struct proc_map *map
 int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *arg), void *arg)
 {
 	char *text;
-	size_t len;
-	int err = proc__maps_text(pid, &text, &len);
+	int err = proc__maps_text(pid, &text);
 
 	if (!err)
 		err = proc__for_each_map_in(text, fn, arg);

@@ -50,7 +50,7 @@ int proc__for_each_map(pid_t pid, int (*fn)(const struct proc_map *map, void *ar
  * The whole of /proc/PID/maps at once, NUL-terminated, in *text (the caller frees it), so
  * that several readers can see the same mappings; empty for a process that has exited.
  */
-int proc__maps_text(pid_t pid, char **text, size_t *len);
+int proc__maps_text(pid_t pid, char **text);
 /* proc__for_each_map() over a text from proc__maps_text() */
 int proc__for_each_map_in(const char *text, int (*fn)(const struct proc_map *map, void *arg),
 			  void *arg);

@@ -387,24 +387,20 @@ static int on_loader_event(void *ctx, const struct loader_event *e)
 		on_exec(s, e);
 		return 0;
 	}
-	if (e->kind == LOADER_EV_UNLOADING) {
-		/* the modules as they are, before dlclose unmaps any: their blocks keep names */
-		target__refresh(&s->target);
-		vlog("PID %d: modules about to be unloaded%s", e->tgid,
-		     e->stopped ? " (held until read)" : "");
-		if (e->stopped)
-			resume(e->tgid, "reading its modules");
-		return 0;
-	}
+	/* before a dlclose, the modules as they are still: the blocks they leaked keep names */
 	target__refresh(&s->target);
-	vlog("PID %d: modules changed%s", e->tgid, e->stopped ? " (held until read)" : "");
-	if (s->exec_pending)
-		follow_allocator(s);
-	else
-		tracer__refresh_allocator(s->tracer, e->tgid);
-	/* held once its libraries are mapped: the C library's _Exit can be probed now */
-	if (e->stopped && s->target.fds)
-		hold_exit(s, e->tgid);
+	vlog("PID %d: modules %s%s", e->tgid,
+	     e->kind == LOADER_EV_UNLOADING ? "about to be unloaded" : "changed",
+	     e->stopped ? " (held until read)" : "");
+	if (e->kind == LOADER_EV_MODULES) {
+		if (s->exec_pending)
+			follow_allocator(s);
+		else
+			tracer__refresh_allocator(s->tracer, e->tgid);
+		/* held once its libraries are mapped: the C library's _Exit can be probed now */
+		if (e->stopped && s->target.fds)
+			hold_exit(s, e->tgid);
+	}
 	if (e->stopped)
 		resume(e->tgid, "reading its modules");
 	return 0;

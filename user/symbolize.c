@@ -209,7 +209,7 @@ static int report(struct symbolizer *s)
 {
 	struct seen_modules seen = {};
 	char *maps = NULL, vdso[32];
-	size_t i, len;
+	size_t i;
 	FILE *f;
 	int err;
 
@@ -218,13 +218,13 @@ static int report(struct symbolizer *s)
 		goto out;
 	}
 	/* first, as it can fail: after dwfl_report_begin() there is no going back */
-	err = proc__maps_text(s->pid, &maps, &len);
+	err = proc__maps_text(s->pid, &maps);
 	if (!err)
 		err = proc__for_each_map_in(maps, mark_replaced, &seen);
 	if (!err && !seen.nmaps)
 		err = -ESRCH;	/* a zombie maps nothing */
 	if (!err) {
-		f = fmemopen(maps, len, "r");
+		f = fmemopen(maps, strlen(maps), "r");
 		err = f ? 0 : -errno;
 	}
 	if (err)
