@@ -47,8 +47,11 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 BPF_APPS := alloc items loader tasks fds floor
 BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
-# user/ is built into a library so the tests link exactly the code the CLI runs
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+# user/ is built into a library so the tests link exactly the code the CLI runs; its
+# folders are layers (README: how the code is laid out), includes name them: "proc/elf_file.h"
+USER_LAYERS := base proc unwind probe track report app
+USER_SRCS := $(filter-out user/app/main.c,$(wildcard $(patsubst %,user/%/*.c,$(USER_LAYERS))))
+USER_HDRS := $(wildcard $(patsubst %,user/%/*.h,$(USER_LAYERS)))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB := $(OUTPUT)/libleakbpf.a
 
@@ -77,15 +80,16 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/leakbpf.h $(BPF_SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(wildcard bpf/*.h) $(BPF_SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(USER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-leakbpf: $(OUTPUT)/user/main.o $(LIB)
+leakbpf: $(OUTPUT)/user/app/main.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "test_progs.h"
-#include "verdict.h"
+#include "report/verdict.h"
 
 #define BATCHER ".output/demo/batcher"
 #define ITEM_LIB TARGETS "item_lib"

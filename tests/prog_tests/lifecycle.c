@@ -11,7 +11,7 @@
 #include <string.h>
 #include "harness.h"
 #include "test_progs.h"
-#include "proc.h"
+#include "proc/procfs.h"
 
 /* The command's PID from leakbpf's "attached to PID N" line, 0 if it never got there. */
 static pid_t attached_pid(const struct proc *l)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "fd_proc.h"
+#include "proc/fd_table.h"
 #include "harness.h"
 #include "test_progs.h"
 

@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "fd_proc.h"
+#include "proc/fd_table.h"
 
 static void kinds(void **state)
 {

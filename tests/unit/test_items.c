@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "spec.h"
+#include "proc/probe_spec.h"
 
 static struct probe_spec spec;
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "log.h"
+#include "base/log.h"
 
 static int saved = -1;
 static FILE *capture;

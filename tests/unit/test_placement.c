@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "alloc_plan.h"
-#include "allocator.h"
-#include "placement.h"
+#include "probe/alloc_plan.h"
+#include "proc/allocator.h"
+#include "proc/placement.h"
 #include <linux/types.h>
 #include "leakbpf.h"
 

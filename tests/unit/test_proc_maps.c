@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "proc.h"
+#include "proc/procfs.h"
 
 #define MAX_SEEN 8
 

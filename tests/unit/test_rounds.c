@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "rounds.h"
-#include "verdict.h"
+#include "app/rounds.h"
+#include "report/verdict.h"
 
 #define S 1000000000ULL		/* a second in ns */
 #define T0 (1000 * S)		/* attach, on an arbitrary monotonic clock */

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include <netinet/tcp.h>
-#include "report.h"
-#include "sockets.h"
+#include "report/report.h"
+#include "track/sockets.h"
 
 static void fd_links(void **state)
 {

@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "stack_table.h"
+#include "unwind/stack_table.h"
 
 static void put_get_replace(void **state)
 {

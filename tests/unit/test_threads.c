@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "report.h"
-#include "threads.h"
+#include "report/report.h"
+#include "track/threads.h"
 
 static void exit_codes(void **state)
 {

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
-#include "unwind.h"
+#include "unwind/unwind.h"
 
 #define SP 0x7ffd00001000ULL
 #define F1 (SP + 0x100)		/* frame pointers of the frame-pointer functions */

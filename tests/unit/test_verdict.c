@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "verdict.h"
+#include "report/verdict.h"
 
 static const struct check *find(const struct verdict *v, enum check_id id)
 {

@@ -20,13 +20,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "alloc_plan.h"
-#include "allocator.h"
+#include "probe/alloc_plan.h"
+#include "proc/allocator.h"
 #include "floor.skel.h"
-#include "launch.h"
-#include "links.h"
-#include "log.h"
-#include "uprobe_multi.h"
+#include "app/launch.h"
+#include "probe/links.h"
+#include "base/log.h"
+#include "probe/uprobe_multi.h"
 
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <argp.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app/cli.h"
+#include "base/util.h"
+
+const char *argp_program_version = "leakbpf 0.1";
+
+static const char doc[] =
+"Find memory, thread, fd and connection leaks in a live process or a command,\n"
+"with eBPF, without changing it.\n"
+"\n"
+"  leakbpf [OPTIONS] -p PID           attach to a running process\n"
+"  leakbpf [OPTIONS] -- CMD [ARG...]  run CMD, traced from its very start\n"
+"\n"
+"Counts the malloc family's blocks allocated and not freed while traced (with\n"
+"the stacks that allocated them), the threads started and ended, the fds opened\n"
+"and closed (with the stacks that opened them) and the TCP sockets' states, and\n"
+"judges the leak checks (default limits; --threshold NAME=VALUE changes them):\n"
+"  unreleased_objects    (mallocs - frees) / items > 0.10      needs --item\n"
+"  heap_growth_per_item  outstanding bytes / items > 1024      needs --item\n"
+"  heap_object_growth    outstanding blocks / items > 0.20     needs --item\n"
+"  free_rate             frees / mallocs < 0.95       needs 1000 allocations\n"
+"  growth_rate           outstanding bytes/min > 1 MiB   needs 3 rounds (-i)\n"
+"  thread_growth         threads now - threads at attach > 2\n"
+"  fd_growth             open fds now - open fds at attach > 2\n"
+"  fd_age                an fd opened while traced open > 120 s (sockets 60 s,\n"
+"                        fd_age_socket=S)\n"
+"  close_wait            a TCP socket in CLOSE_WAIT longer than 60 s\n"
+"Frees of blocks allocated before attach are counted apart (untracked_frees).\n"
+"When leakbpf stops (-d, SIGINT, SIGTERM) it detaches and leaves the target\n"
+"running as before, a command started with -- included.\n"
+"\n"
+"Exit status: 0 no leak; 23 (--leak-exit-code) a leak verdict; 1 leakbpf\n"
+"failed; 2 usage error. Under -- CMD, when there is no leak verdict, the\n"
+"command's own failing status is passed through.\n"
+"Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE) and a kernel with BTF.\n"
+"\vReports go to stdout (text, or JSON lines with --json), diagnostics to\n"
+"stderr. See leakbpf(8) and README.md.";
+
+enum {
+	OPT_ITEM = 0x100,
+	OPT_BATCH,
+	OPT_THRESHOLD,
+	OPT_TOP,
+	OPT_JSON,
+	OPT_SERVE,
+	OPT_LEAK_EXIT_CODE,
+	OPT_MAX_ALLOCS,
+	OPT_MAX_STACKS,
+	OPT_CFI_STACKS,
+};
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: until the target exits, "
+	  "or SIGINT/SIGTERM)", 0 },
+	{ "interval", 'i', "SEC", 0, "Print a report every SEC seconds; the last one is final", 0 },
+	{ "mode", 'm', "MODE", 0, "counts: allocation counters only (cheapest); stacks: plus "
+	  "outstanding blocks per allocation stack; full: plus each block's age (default)", 0 },
+	{ "sample", 's', "N", 0, "Follow one allocation in N, drawn at random (stacks and full "
+	  "modes): allocations and free calls stay exact, frees, outstanding blocks and sites "
+	  "become estimates (memory.estimated)", 0 },
+	{ "item", OPT_ITEM, "SPEC", 0, "Each call of SPEC is one processed item: SYMBOL, "
+	  "PATH:SYMBOL or usdt:[PATH:]PROVIDER:NAME (PATH defaults to the target's executable)", 0 },
+	{ "batch", OPT_BATCH, "SPEC", 0, "Each call of SPEC is one flushed batch (same syntax)", 0 },
+	{ "threshold", OPT_THRESHOLD, "NAME=VALUE", 0, "Override a check's threshold (repeatable)", 0 },
+	{ "top", OPT_TOP, "N", 0, "Leak sites listed per process (default 10)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per report, one per line (schema leakbpf/1)", 0 },
+	{ "leak-exit-code", OPT_LEAK_EXIT_CODE, "N", 0, "Exit status on a leak verdict "
+	  "(default 23)", 0 },
+	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Outstanding blocks tracked at once (default "
+	  "262144); blocks beyond are counted as lost events", 0 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0, "Distinct allocation stacks kept (default 8192)", 0 },
+	{ "cfi-stacks", OPT_CFI_STACKS, NULL, 0, "Unwind allocation stacks through code built "
+	  "without frame pointers by its CFI: its callers' callers too, not only the function "
+	  "that called malloc; dearer in such code (stacks and full modes)", 0 },
+	{ "verbose", 'v', NULL, 0, "Diagnostics on stderr, libbpf's log included", 0 },
+	{ "all", 'a', NULL, OPTION_HIDDEN, "Every process on the host (not available yet)", 0 },
+	{ "follow", 'f', NULL, OPTION_HIDDEN, "Also trace forked children (not available yet)", 0 },
+	{ "serve", OPT_SERVE, "ADDR:PORT", OPTION_HIDDEN, "Prometheus /metrics (not available yet)", 0 },
+	{ 0 },
+};
+
+static double parse_seconds(struct argp_state *state, const char *opt, const char *arg)
+{
+	double v;
+
+	if (parse_nonneg_double(arg, &v) || v <= 0)
+		argp_error(state, "%s takes a positive number of seconds, not '%s'", opt, arg);
+	return v;
+}
+
+static uint64_t parse_count(struct argp_state *state, const char *opt, const char *arg,
+			    uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, min, max, &v))
+		argp_error(state, "%s takes a whole number from %llu to %llu, not '%s'", opt,
+			   (unsigned long long)min, (unsigned long long)max, arg);
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = state->input;
+	const char *why;
+	static bool mode_set;
+
+	switch (key) {
+	case 'p':
+		env->pid = parse_count(state, "-p", arg, 1, 0x7fffffff);
+		break;
+	case 'a':
+		env->all = true;
+		break;
+	case 'd':
+		env->duration_s = parse_seconds(state, "-d", arg);
+		break;
+	case 'i':
+		env->interval_s = parse_seconds(state, "-i", arg);
+		break;
+	case 'm':
+		if (!strcmp(arg, "counts"))
+			env->mode = MODE_COUNTS;
+		else if (!strcmp(arg, "stacks"))
+			env->mode = MODE_STACKS;
+		else if (!strcmp(arg, "full"))
+			env->mode = MODE_FULL;
+		else
+			argp_error(state, "-m takes counts, stacks or full, not '%s'", arg);
+		mode_set = true;
+		break;
+	case 's':
+		env->sample_every = parse_count(state, "-s", arg, 1, 1 << 20);
+		break;
+	case 'f':
+		env->follow = true;
+		break;
+	case OPT_ITEM:
+	case OPT_BATCH:
+		if (spec__parse(arg, key == OPT_ITEM ? &env->item : &env->batch, &why))
+			argp_error(state, "%s '%s': %s", key == OPT_ITEM ? "--item" : "--batch",
+				   arg, why);
+		break;
+	case OPT_THRESHOLD:
+		if (thresholds__parse(&env->thresholds, arg, &why))
+			argp_error(state, "--threshold '%s': %s", arg, why);
+		break;
+	case OPT_TOP:
+		env->top = parse_count(state, "--top", arg, 0, 10000);
+		break;
+	case OPT_JSON:
+		env->json = true;
+		break;
+	case OPT_SERVE:
+		env->serve = arg;
+		break;
+	case OPT_LEAK_EXIT_CODE:
+		env->leak_exit_code = parse_count(state, "--leak-exit-code", arg, 0, 255);
+		break;
+	case OPT_MAX_ALLOCS:
+		env->max_allocs = parse_count(state, "--max-allocs", arg, 1, 1U << 26);
+		break;
+	case OPT_MAX_STACKS:
+		env->max_stacks = parse_count(state, "--max-stacks", arg, 1, 1U << 20);
+		break;
+	case OPT_CFI_STACKS:
+		env->cfi_stacks = true;
+		break;
+	case 'v':
+		env->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* the command starts here: everything after it is its own */
+		env->cmd = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (env->all || env->follow || env->serve)
+			argp_error(state, "%s is not available in this version",
+				   env->all ? "-a" : env->follow ? "-f" : "--serve");
+		if (!!env->pid + !!env->cmd + env->all != 1)
+			argp_error(state, "give one target: -p PID or -- CMD [ARG...]");
+		if (!mode_set)
+			env->mode = env->all ? MODE_COUNTS : MODE_FULL;
+		if (env->sample_every > 1 && env->mode == MODE_COUNTS)
+			argp_error(state, "-s samples tracked blocks: it needs --mode stacks or full");
+		if (env->cfi_stacks && env->mode == MODE_COUNTS)
+			argp_error(state, "--cfi-stacks unwinds allocation stacks: it needs --mode "
+				   "stacks or full");
+		if (env->batch.kind && !env->item.kind)
+			argp_error(state, "--batch needs --item: a batch is counted in items");
+		if (env->interval_s && env->duration_s && env->interval_s > env->duration_s)
+			argp_error(state, "-i %g is longer than -d %g: there would be no round",
+				   env->interval_s, env->duration_s);
+		mode_set = false;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int cli__parse(int argc, char **argv, struct env *env)
+{
+	static const struct argp argp = { options, parse_opt, "-p PID\n-- CMD [ARG...]", doc,
+					  NULL, NULL, NULL };
+	int err;
+
+	memset(env, 0, sizeof(*env));
+	env->sample_every = 1;
+	env->top = 10;
+	env->leak_exit_code = EXIT_LEAK_DEFAULT;
+	env->max_allocs = DEFAULT_MAX_ALLOCS;
+	env->max_stacks = DEFAULT_MAX_STACKS;
+	thresholds__init(&env->thresholds);
+	argp_err_exit_status = EXIT_USAGE;
+	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, env);
+	return err ? EXIT_USAGE : 0;
+}

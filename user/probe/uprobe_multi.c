@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/btf.h>
+#include <linux/bpf.h>
+#include "probe/uprobe_multi.h"
+
+/* The BPF_LINK_CREATE layout of union bpf_attr for uprobe_multi (include/uapi/linux/bpf.h). */
+struct link_create_uprobe_multi {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+	__u32 pad;
+};
+
+bool uprobe_multi__has_session(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	bool found = false;
+	int id, i;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (i = 0; t && i < btf_vlen(t) && !found; i++) {
+		e = btf_enum(t) + i;
+		found = !strcmp(btf__name_by_offset(btf, e->name_off), "BPF_TRACE_UPROBE_SESSION");
+	}
+	btf__free(btf);
+	return found;
+}
+
+int uprobe_multi__prepare_session(struct bpf_program *prog)
+{
+	enum bpf_attach_type type = (enum bpf_attach_type)LEAKBPF_TRACE_UPROBE_SESSION;
+
+	return bpf_program__set_expected_attach_type(prog, type);
+}
+
+int uprobe_multi__attach_session(const struct bpf_program *prog, pid_t pid, const char *path,
+				 const uint64_t *offsets, const uint64_t *cookies, size_t cnt)
+{
+	struct link_create_uprobe_multi attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = bpf_program__fd(prog);
+	attr.attach_type = LEAKBPF_TRACE_UPROBE_SESSION;
+	attr.path = (uintptr_t)path;
+	attr.offsets = (uintptr_t)offsets;
+	attr.cookies = (uintptr_t)cookies;
+	attr.cnt = cnt;
+	attr.pid = pid > 0 ? pid : 0;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}

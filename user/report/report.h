@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * One report (a round, or the final one) as data, before it is printed as text or JSON.
+ * A value that is not known is UNKNOWN (counts) or NAN (numbers): it prints as null.
+ */
+#ifndef LEAKBPF_REPORT_H
+#define LEAKBPF_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "proc/symbolize.h"
+#include "report/verdict.h"
+
+#define UNKNOWN UINT64_MAX
+
+struct items_report {
+	bool present;		/* --item given */
+	const char *probe;	/* the spec as the user wrote it */
+	uint64_t count;
+	double per_sec;
+	uint64_t batches;	/* UNKNOWN without --batch */
+	double mean_batch;
+};
+
+struct memory_report {
+	bool present;
+	bool estimated;		/* -s N: frees, outstanding and sites are estimates */
+	uint64_t free_calls;	/* calls that released a block, exact in every mode */
+	double scale_objects, scale_bytes;	/* what one sampled block/byte stands for */
+	uint64_t mallocs, frees, untracked_frees;
+	uint64_t bytes_allocated, bytes_freed;
+	uint64_t outstanding_objects, outstanding_bytes;
+	/* blocks an exec took away with the old image: neither freed nor outstanding */
+	uint64_t released_at_exec, bytes_released_at_exec;
+	uint64_t untracked_allocs;	/* not followed (the block map was full), or UNKNOWN */
+	double free_rate, bytes_per_item, growth_bytes_per_min;
+	const char *grade;	/* NULL when bytes_per_item is unknown */
+};
+
+/*
+ * Leaked fds listed per process. The issue asks for each one, so not --top; but a process
+ * that leaked a million must not make a report of a million stacks.
+ */
+#define MAX_LISTED_FDS 1024
+
+/* Kinds of file descriptor, as the report's fds.by_kind and leaked_fds[].kind name them. */
+enum fd_kind { FD_FILE, FD_SOCKET, FD_PIPE, FD_ANON, FD_OTHER, FD_KIND_NR };
+
+extern const char *const fd_kind_names[FD_KIND_NR];
+
+struct threads_report {
+	bool present;
+	uint64_t start, end;		/* live threads at attach and now (or at exit) */
+	uint64_t created, exited;	/* while traced */
+};
+
+struct fds_report {
+	bool present;
+	uint64_t start, end;		/* open fds at attach and now (or at exit) */
+	uint64_t opened, closed;	/* while traced (up to its exit: not the exit's closes) */
+	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
+	struct age_worst age;		/* those opened while traced, against fd_age's limits */
+	bool at_exit;			/* end is the table when the process exited */
+	/*
+	 * Exited without being held at _Exit(): end is what the kernel closed at its exit,
+	 * counted by BPF. The kinds of the fds from before attach are not known, so by_kind
+	 * is not either.
+	 */
+	bool kinds_unknown;
+};
+
+struct sockets_report {
+	bool present;
+	uint64_t open, established, close_wait, listen;	/* TCP sockets of the process now */
+	struct age_worst close_wait_age;	/* of those in CLOSE_WAIT, against the limit */
+	double oldest_close_wait_s;	/* NAN when none */
+};
+
+/* An fd opened while traced and still open. */
+struct leaked_fd {
+	int fd;
+	enum fd_kind kind;
+	char target[512];		/* path, "127.0.0.1:80 -> 10.0.0.2:5555", "pipe:[123]"... */
+	double age_s;			/* NAN when unknown */
+	bool over_age;			/* older than its kind's fd_age limit */
+	int nframes;
+	struct frame *frames;		/* where it was opened, innermost first */
+};
+
+struct leak_site {
+	uint64_t objects, bytes;
+	double oldest_age_s;	/* NAN outside full mode */
+	int nframes;
+	struct frame *frames;	/* innermost first: frames[0] called the allocator */
+};
+
+struct proc_report {
+	pid_t pid;
+	char comm[32];
+	char exe[4096];		/* empty when unknown */
+	bool exited;
+	bool exit_code_known;
+	int exit_code;		/* exit status, or 128 + signal */
+	/*
+	 * Seconds from attach to this report, or to when it began to exit: the time base of
+	 * items.per_sec, the ages and the rounds' growth, which stop at its exit.
+	 */
+	double traced_s;
+	struct items_report items;
+	struct memory_report memory;
+	struct threads_report threads;
+	struct fds_report fds;
+	struct sockets_report sockets;
+	struct leak_site *sites;	/* largest first, at most --top */
+	int nsites;
+	uint64_t sites_total;	/* distinct stacks with outstanding blocks */
+	/* oldest first: every one up to MAX_LISTED_FDS (the text report shows --top of them) */
+	struct leaked_fd *leaked_fds;
+	int nleaked_fds;
+	uint64_t leaked_fds_total;
+	struct verdict verdict;
+};
+
+struct report {
+	bool final;
+	const char *mode;
+	double duration_s;
+	uint64_t lost_events;
+	int sample_every;
+	int rounds;		/* reports made so far, this one included */
+	double tracer_cpu_s;	/* leakbpf's own CPU time (user + system) so far */
+	uint64_t tracer_max_rss_kib;	/* leakbpf's own peak resident memory */
+	int top;		/* --top */
+	struct proc_report *procs;
+	int nprocs;
+	bool leak;
+};
+
+void report__free(struct report *r);
+int report__print_json(const struct report *r, FILE *out);
+void report__print_text(const struct report *r, FILE *out);
+/* -i in text mode: one compact line per process for a round that is not the last */
+void report__print_round_line(const struct report *r, FILE *out);
+
+#endif

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <stdio.h>
+#include "track/fd_tracker.h"
+#include "base/log.h"
+#include "proc/symbolize.h"
+#include "probe/tracer.h"
+#include "unwind/unwind.h"
+#include "track/unwinder.h"
+
+static int cfi_lookup(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *out)
+{
+	return symbolizer__cfi(ctx, addr, return_addr, out);
+}
+
+static int code_before(void *ctx, uint64_t addr, uint8_t code[7])
+{
+	return addr > 7 ? symbolizer__code(ctx, addr - 7, code, 7) : -ENOENT;
+}
+
+static int func_start(void *ctx, uint64_t addr, uint64_t *start)
+{
+	struct frame f;
+
+	symbolizer__resolve(ctx, addr, true, &f);
+	if (!f.symbol)
+		return -ENOENT;
+	*start = addr - f.offset;
+	return 0;
+}
+
+static const struct unwind_ops unwind_ops = {
+	.cfi = cfi_lookup,
+	.code_before = code_before,
+	.func_start = func_start,
+};
+
+/* The function of a return address, for -v. */
+static const char *func_name(struct symbolizer *sym, uint64_t addr, char *buf, size_t size)
+{
+	struct frame f;
+
+	symbolizer__resolve(sym, addr, true, &f);
+	if (f.symbol)
+		return f.symbol;
+	snprintf(buf, size, "%#llx", (unsigned long long)addr);
+	return buf;
+}
+
+/* The allocator's caller and its caller, as -v tells which allocation was unwound. */
+static void log_alloc(struct symbolizer *sym, const struct unwind_event *e,
+		      const uint64_t *ips, int n, int nrules)
+{
+	char a[32], b[32];
+
+	if (!log_verbose)
+		return;
+	vlog("PID %d: unwound the stack of an allocation from %s, called by %s: %d frames, "
+	     "%d rules learned", e->tgid, func_name(sym, ips[0], a, sizeof(a)),
+	     n > 1 ? func_name(sym, ips[1], b, sizeof(b)) : "?", n, nrules);
+}
+
+int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker *ft,
+		    const struct unwind_event *e)
+{
+	struct unwind_rule fp_rule = { .type = RULE_FP };
+	uint64_t ips[MAX_STACK_DEPTH];
+	struct unwind_result res;
+	struct fd_proc proc;
+	int i, n = 0, err = 0;
+
+	if (!sym || tracer__fd_proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {
+		/*
+		 * Its image is gone (exec): the symbolizer's CFI is the new one's, not its own;
+		 * or no module could be read. The kernel's frame-pointer walk is what is left,
+		 * and bpf/alloc's provisional stack is that already.
+		 */
+		if (e->origin != UNWIND_FD || !ft)
+			return 0;
+		n = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
+		return fd_tracker__keep_stack(ft, e->seq, (const uint64_t *)e->fp.rets, n);
+	}
+	unwind__event(e, &unwind_ops, sym, &res);
+	/* a module mapped since the symbolizer last looked (ld.so's own opens come early) */
+	if (res.stuck && !symbolizer__refresh(sym))
+		unwind__event(e, &unwind_ops, sym, &res);
+	if (e->origin == UNWIND_ALLOC) {
+		n = unwind__bpf_view(e, &res, ips);
+		err = tracer__fix_stack(t, e->stack, ips, n);
+		if (err == -ENOSPC)
+			err = 0;	/* counted as lost */
+	} else if (ft) {
+		err = fd_tracker__keep_stack(ft, e->seq, res.ips, res.n);
+	}
+	for (i = 0; i < res.nrules; i++) {
+		int rerr = tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.rules[i].pc,
+						   &res.rules[i].rule);
+
+		if (rerr)
+			vlog("cannot keep an unwind rule (%s)", errstr(rerr));
+	}
+	/* no CFI to follow there: frame pointers are the best BPF can do, without asking */
+	if (res.stuck)
+		tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.stuck_pc, &fp_rule);
+	/* last: the tests take this for "BPF knows now" */
+	if (e->origin == UNWIND_ALLOC)
+		log_alloc(sym, e, ips, n, res.nrules);
+	else if (ft)
+		vlog("PID %d: unwound the stack of an fd from %#llx: %d frames, %d rules learned%s",
+		     e->tgid, (unsigned long long)e->ip, res.n, res.nrules,
+		     res.stuck ? ", stuck" : "");
+	return err;
+}
