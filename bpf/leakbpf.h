@@ -352,10 +352,15 @@ struct alloc_stack {
 	__u64 ips[MAX_STACK_DEPTH];	/* as in struct stack_trace */
 };
 
+/* Bytes of the ring buffer `events` (bpf/unwind.bpf.h): about 400 unwind events. */
+#define EVENTS_RING_SIZE (1 << 21)
+
 /* Events of bpf/unwind.bpf.h's ring buffer `events`, told apart by their first field. */
 enum event_type {
 	EV_UNWIND = 1,		/* struct unwind_event */
 	EV_FD_EXIT = 2,		/* struct fd_exit_event */
+	EV_LOADER = 3,		/* struct loader_event */
+	EV_TYPE_NR,
 };
 
 /* Which object asked for a stack to be unwound. */

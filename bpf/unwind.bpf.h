@@ -41,7 +41,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 21);
+	__uint(max_entries, EVENTS_RING_SIZE);
 } events SEC(".maps");
 
 /* tgid -> flags and exec generation (bpf/fds counts the execs); user space adds it */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * elog()'s lines held back while leakbpf attaches (user/util.c): printed in order once the
+ * elog()'s lines held back while leakbpf attaches (user/base/log.c): printed in order once the
  * attach is done, or dropped when the target's exit explains the failure; never held with
  * -v. stderr is a temporary file here, read back after each step (cmocka's own failure
  * messages land there too: its TAP lines on stdout say which test failed).

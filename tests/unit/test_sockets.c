@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* user/sockets.c: fd links, counts per TCP state, CLOSE_WAIT ages, state names. */
+/* user/track/sockets.c and proc/fd_table.c: fd links, counts per TCP state, CLOSE_WAIT ages, state names. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -10,32 +10,33 @@
 #include <string.h>
 #include <cmocka.h>
 #include <netinet/tcp.h>
-#include "report/report.h"
+#include "proc/fd_table.h"
+#include "track/snapshot.h"
 #include "track/sockets.h"
 
 static void fd_links(void **state)
 {
 	uint64_t ino = 0;
 
-	assert_int_equal(sockets__parse_fd_link("socket:[123]", &ino), 0);
+	assert_int_equal(fd_link_socket_inode("socket:[123]", &ino), 0);
 	assert_int_equal(ino, 123);
-	assert_int_equal(sockets__parse_fd_link("socket:[4294967295]", &ino), 0);
+	assert_int_equal(fd_link_socket_inode("socket:[4294967295]", &ino), 0);
 	assert_int_equal(ino, 4294967295ULL);
-	assert_int_equal(sockets__parse_fd_link("socket:[]", &ino), -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("socket:[12", &ino), -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("socket:[12]x", &ino), -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("socket:[-1]", &ino), -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("socket:[99999999999999999999999]", &ino),
+	assert_int_equal(fd_link_socket_inode("socket:[]", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("socket:[12", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("socket:[12]x", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("socket:[-1]", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("socket:[99999999999999999999999]", &ino),
 			 -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("pipe:[123]", &ino), -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("/tmp/socket:[1]", &ino), -EINVAL);
-	assert_int_equal(sockets__parse_fd_link("", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("pipe:[123]", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("/tmp/socket:[1]", &ino), -EINVAL);
+	assert_int_equal(fd_link_socket_inode("", &ino), -EINVAL);
 }
 
 static void counts(void **state)
 {
 	int64_t s[TCP_STATE_SLOTS] = {};
-	struct sockets_report r = {};
+	struct tcp_counts r = {};
 
 	s[TCP_LISTEN] = 1;
 	s[TCP_ESTABLISHED] = 4;

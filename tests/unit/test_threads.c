@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* user/threads.c: the report's thread numbers from the counters, and exit statuses. */
+/* user/track/threads.c: the report's thread numbers from the counters, and exit statuses. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "report/report.h"
+#include "track/snapshot.h"
 #include "track/threads.h"
 
 static void exit_codes(void **state)
@@ -24,7 +24,7 @@ static void exit_codes(void **state)
 static void live_process(void **state)
 {
 	struct thread_stats st = { .created = 8, .exited = 5 };
-	struct threads_report r = {};
+	struct thread_counts r = {};
 
 	threads__fill(&st, 1, 4, &r);
 	assert_true(r.present);
@@ -42,7 +42,7 @@ static void live_process(void **state)
 static void ended_process(void **state)
 {
 	struct thread_stats st = { .created = 8, .exited = 9, .threads_at_exit = 4, .dead = 1 };
-	struct threads_report r = {};
+	struct thread_counts r = {};
 
 	/* what it had when it began to exit, whatever /proc says about its PID now */
 	threads__fill(&st, 1, 17, &r);

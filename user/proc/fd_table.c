@@ -12,6 +12,14 @@
 #include <unistd.h>
 #include "proc/fd_table.h"
 
+const char *const fd_kind_names[FD_KIND_NR] = {
+	[FD_FILE] = "file",
+	[FD_SOCKET] = "socket",
+	[FD_PIPE] = "pipe",
+	[FD_ANON] = "anon",
+	[FD_OTHER] = "other",
+};
+
 enum fd_kind fd_kind_of_link(const char *link)
 {
 	if (!strncmp(link, "socket:[", 8))
@@ -132,15 +140,41 @@ const struct fd_entry *fd_table__find(const struct fd_table *t, int fd)
 	return bsearch(&key, t->v, t->n, sizeof(*t->v), cmp_entry);
 }
 
-/* include/net/tcp_states.h */
-static const char *const tcp_states[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV", [4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE", [8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK", [10] = "LISTEN", [11] = "CLOSING", [12] = "NEW_SYN_RECV",
-};
-
+/* include/net/tcp_states.h: the numbers /proc/net/tcp prints */
 #define TCP_ESTABLISHED 1
 #define TCP_LISTEN 10
+
+const char *tcp_state_name(int state)
+{
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+		[5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE", [8] = "CLOSE_WAIT",
+		[9] = "LAST_ACK", [10] = "LISTEN", [11] = "CLOSING", [12] = "NEW_SYN_RECV",
+		[13] = "BOUND_INACTIVE",
+	};
+
+	if (state < 0 || state >= (int)(sizeof(names) / sizeof(names[0])) || !names[state])
+		return "?";
+	return names[state];
+}
+
+int fd_link_socket_inode(const char *link, uint64_t *inode)
+{
+	const char *p = link + strlen("socket:[");
+	uint64_t v = 0;
+
+	if (strncmp(link, "socket:[", strlen("socket:[")) || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (*p - '0');
+	}
+	if (p[0] != ']' || p[1])
+		return -EINVAL;
+	*inode = v;
+	return 0;
+}
 
 /*
  * "0100007F:1F90" (v4) or 32 hex digits (v6) and a port: the kernel prints each 32-bit word
@@ -185,8 +219,7 @@ int sock_parse_inet(const char *line, const char *proto, bool v6, uint64_t *ino,
 	/* UDP has no states worth naming: 1 is "connected", 7 "not" */
 	if (tcp && state != TCP_ESTABLISHED && n >= 0 && (size_t)n < size)
 		snprintf(buf + n, size - n, " (%s)", state == TCP_LISTEN ? "listening" :
-			 state < sizeof(tcp_states) / sizeof(tcp_states[0]) && tcp_states[state] ?
-			 tcp_states[state] : "?");
+			 tcp_state_name(state));
 	return 0;
 }
 

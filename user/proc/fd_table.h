@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "report/report.h"
+
+/* Kinds of file descriptor, as the report's fds.by_kind and leaked_fds[].kind name them. */
+enum fd_kind { FD_FILE, FD_SOCKET, FD_PIPE, FD_ANON, FD_OTHER, FD_KIND_NR };
+
+extern const char *const fd_kind_names[FD_KIND_NR];
 
 struct fd_entry {
 	int fd;
@@ -35,6 +39,11 @@ const struct fd_entry *fd_table__find(const struct fd_table *t, int fd);
 
 /* The kind of an fd from its /proc/PID/fd link ("socket:[12]", "/memfd:x (deleted)"...). */
 enum fd_kind fd_kind_of_link(const char *link);
+
+/* The inode of a /proc/PID/fd link to a socket ("socket:[123]"); -EINVAL for anything else. */
+int fd_link_socket_inode(const char *link, uint64_t *inode);
+/* "ESTABLISHED", "CLOSE_WAIT"... as ss(8) and /proc/net/tcp's users name them; "?" if none. */
+const char *tcp_state_name(int state);
 
 /* Names of a process's sockets by inode, from /proc/PID/net/{tcp,tcp6,udp,udp6,unix}. */
 struct sock_names;

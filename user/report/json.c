@@ -88,7 +88,7 @@ static json_t *memory_json(const struct memory_report *m)
 	return o;
 }
 
-static json_t *threads_json(const struct threads_report *t)
+static json_t *threads_json(const struct thread_counts *t)
 {
 	json_t *o;
 
@@ -102,7 +102,7 @@ static json_t *threads_json(const struct threads_report *t)
 	return o;
 }
 
-static json_t *fds_json(const struct fds_report *f)
+static json_t *fds_json(const struct fd_counts *f)
 {
 	json_t *o, *kinds;
 	int k;
@@ -123,7 +123,7 @@ static json_t *fds_json(const struct fds_report *f)
 	return o;
 }
 
-static json_t *sockets_json(const struct sockets_report *s)
+static json_t *sockets_json(const struct tcp_counts *s, double oldest_close_wait_s)
 {
 	json_t *o;
 
@@ -134,7 +134,7 @@ static json_t *sockets_json(const struct sockets_report *s)
 	json_object_set_new(o, "established", count(s->established));
 	json_object_set_new(o, "close_wait", count(s->close_wait));
 	json_object_set_new(o, "listen", count(s->listen));
-	json_object_set_new(o, "oldest_close_wait_s", number(s->oldest_close_wait_s));
+	json_object_set_new(o, "oldest_close_wait_s", number(oldest_close_wait_s));
 	return o;
 }
 
@@ -197,7 +197,7 @@ static json_t *process_json(const struct proc_report *p)
 	json_object_set_new(o, "memory", memory_json(&p->memory));
 	json_object_set_new(o, "threads", threads_json(&p->threads));
 	json_object_set_new(o, "fds", fds_json(&p->fds));
-	json_object_set_new(o, "sockets", sockets_json(&p->sockets));
+	json_object_set_new(o, "sockets", sockets_json(&p->sockets, p->oldest_close_wait_s));
 	for (i = 0; i < p->nsites; i++) {
 		const struct leak_site *s = &p->sites[i];
 		json_t *sj = json_object();

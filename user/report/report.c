@@ -3,14 +3,6 @@
 #include <stdlib.h>
 #include "report/report.h"
 
-const char *const fd_kind_names[FD_KIND_NR] = {
-	[FD_FILE] = "file",
-	[FD_SOCKET] = "socket",
-	[FD_PIPE] = "pipe",
-	[FD_ANON] = "anon",
-	[FD_OTHER] = "other",
-};
-
 void report__free(struct report *r)
 {
 	int i, j;

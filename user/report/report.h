@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * One report (a round, or the final one) as data, before it is printed as text or JSON.
- * A value that is not known is UNKNOWN (counts) or NAN (numbers): it prints as null.
+ * One report (a round, or the final one) as data, before it is printed as text or JSON:
+ * built from a snapshot (track/snapshot.h) and judged. A value that is not known is
+ * UNKNOWN (counts) or NAN (numbers): it prints as null.
  */
 #ifndef LEAKBPF_REPORT_H
 #define LEAKBPF_REPORT_H
@@ -13,8 +14,7 @@
 #include <sys/types.h>
 #include "proc/symbolize.h"
 #include "report/verdict.h"
-
-#define UNKNOWN UINT64_MAX
+#include "track/snapshot.h"
 
 struct items_report {
 	bool present;		/* --item given */
@@ -45,39 +45,6 @@ struct memory_report {
  * that leaked a million must not make a report of a million stacks.
  */
 #define MAX_LISTED_FDS 1024
-
-/* Kinds of file descriptor, as the report's fds.by_kind and leaked_fds[].kind name them. */
-enum fd_kind { FD_FILE, FD_SOCKET, FD_PIPE, FD_ANON, FD_OTHER, FD_KIND_NR };
-
-extern const char *const fd_kind_names[FD_KIND_NR];
-
-struct threads_report {
-	bool present;
-	uint64_t start, end;		/* live threads at attach and now (or at exit) */
-	uint64_t created, exited;	/* while traced */
-};
-
-struct fds_report {
-	bool present;
-	uint64_t start, end;		/* open fds at attach and now (or at exit) */
-	uint64_t opened, closed;	/* while traced (up to its exit: not the exit's closes) */
-	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
-	struct age_worst age;		/* those opened while traced, against fd_age's limits */
-	bool at_exit;			/* end is the table when the process exited */
-	/*
-	 * Exited without being held at _Exit(): end is what the kernel closed at its exit,
-	 * counted by BPF. The kinds of the fds from before attach are not known, so by_kind
-	 * is not either.
-	 */
-	bool kinds_unknown;
-};
-
-struct sockets_report {
-	bool present;
-	uint64_t open, established, close_wait, listen;	/* TCP sockets of the process now */
-	struct age_worst close_wait_age;	/* of those in CLOSE_WAIT, against the limit */
-	double oldest_close_wait_s;	/* NAN when none */
-};
 
 /* An fd opened while traced and still open. */
 struct leaked_fd {
@@ -111,9 +78,12 @@ struct proc_report {
 	double traced_s;
 	struct items_report items;
 	struct memory_report memory;
-	struct threads_report threads;
-	struct fds_report fds;
-	struct sockets_report sockets;
+	struct thread_counts threads;
+	struct fd_counts fds;
+	struct age_worst fd_ages;	/* those opened while traced, against fd_age's limits */
+	struct tcp_counts sockets;
+	struct age_worst close_wait_ages;	/* of those in CLOSE_WAIT, against the limit */
+	double oldest_close_wait_s;	/* NAN when none */
 	struct leak_site *sites;	/* largest first, at most --top */
 	int nsites;
 	uint64_t sites_total;	/* distinct stacks with outstanding blocks */
@@ -139,6 +109,38 @@ struct report {
 	bool leak;
 };
 
+/* What the report says besides what the snapshot holds. */
+struct report_opts {
+	const char *mode;	/* "counts", "stacks" or "full" */
+	const struct thresholds *thresholds;
+	int top;		/* leak sites listed per process */
+	const char *item_probe;	/* --item as the user wrote it; NULL without */
+	bool batches;		/* --batch given */
+};
+
+/*
+ * Each process's outstanding bytes at every report so far, for the growth slope: a report
+ * adds its own. Zeroed to start; report_history__free() at the end.
+ */
+struct proc_rounds {
+	pid_t pid;
+	double *secs, *bytes;	/* NAN bytes: not known in this mode */
+	int n;
+};
+
+struct report_history {
+	struct proc_rounds *procs;
+	int n;
+};
+
+void report_history__free(struct report_history *h);
+
+/*
+ * The report of snapshot s, one more round in h; final: the last one. 0 or -ENOMEM; r is
+ * freed with report__free (after a failure too).
+ */
+int report__build(const struct run_snapshot *s, const struct report_opts *o,
+		  struct report_history *h, bool final, struct report *r);
 void report__free(struct report *r);
 int report__print_json(const struct report *r, FILE *out);
 void report__print_text(const struct report *r, FILE *out);

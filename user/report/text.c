@@ -129,8 +129,8 @@ static void print_resources(const struct proc_report *p, FILE *out)
 			"%s in CLOSE_WAIT", cnt(p->sockets.open, a, sizeof(a)),
 			p->exited ? " at exit" : "", cnt(p->sockets.established, b, sizeof(b)),
 			cnt(p->sockets.listen, c, sizeof(c)), cnt(p->sockets.close_wait, d, sizeof(d)));
-		if (!isnan(p->sockets.oldest_close_wait_s))
-			fprintf(out, " (oldest %.1f s)", p->sockets.oldest_close_wait_s);
+		if (!isnan(p->oldest_close_wait_s))
+			fprintf(out, " (oldest %.1f s)", p->oldest_close_wait_s);
 		fputc('\n', out);
 	}
 }

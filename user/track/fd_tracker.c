@@ -6,33 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "app/cli.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "probe/fds.h"
 #include "proc/elf_file.h"
 #include "proc/fd_table.h"
-#include "track/fd_tracker.h"
-#include "base/log.h"
 #include "proc/procfs.h"
-#include "report/report.h"
+#include "track/fd_tracker.h"
+#include "track/snapshot.h"
+#include "track/target.h"
 #include "unwind/stack_table.h"
-#include "proc/symbolize.h"
-#include "probe/tracer.h"
 
 /*
  * Unwound stacks kept at once. Events only come for pcs BPF has no rule for yet, so a
  * program meets this cap only if it opens fds from tens of thousands of new places.
  */
 #define MAX_USER_STACKS 16384
-
-/* An fd opened while traced (or out of bpf/fds's sight) and still open. */
-struct open_fd {
-	int fd;
-	enum fd_kind kind;
-	char *target;
-	uint64_t ts_ns;		/* when it was opened; 0 when not seen */
-	bool old_image;		/* opened before an exec: its addresses name other modules */
-	int nips;
-	uint64_t *ips;
-};
 
 /* The fd table at one moment, with what the report needs of it. */
 struct fd_view {
@@ -161,7 +150,7 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t)
 	}
 	err = tracer__attach_exit_hold(t, ft->pid, s->path, s->offset);
 	if (!err)
-		err = tracer__add_fd_flags(t, ft->pid, FDP_HOLD_EXIT);
+		err = tracer__add_proc_flags(t, ft->pid, FDP_HOLD_EXIT);
 	ft->holding = !err;
 out:
 	free(s);
@@ -234,7 +223,7 @@ static int observe(struct fd_tracker *ft, struct tracer *t, uint64_t now, struct
 		return err;
 	err = tracer__fd_stats(t, ft->pid, &view->stats);
 	if (!err)
-		err = tracer__fd_proc(t, ft->pid, &proc);
+		err = tracer__proc(t, ft->pid, &proc);
 	if (err)
 		goto out;
 	view->when_ns = now;
@@ -304,8 +293,10 @@ struct record_walk {
 	uint64_t older;		/* records of an image before its last exec */
 };
 
-static int add_open_record(const struct fd_key *k, const struct fd_info *info, void *arg)
+static int add_open_record(const void *key, const void *value, void *arg)
 {
+	const struct fd_key *k = key;
+	const struct fd_info *info = value;
 	struct record_walk *w = arg;
 	struct fd_view *view = w->view;
 	struct open_fd *o;
@@ -350,7 +341,7 @@ static int observe_records(struct fd_tracker *ft, struct tracer *t, uint64_t end
 	memset(view, 0, sizeof(*view));
 	err = tracer__fd_stats(t, ft->pid, &view->stats);
 	if (!err)
-		err = tracer__fd_proc(t, ft->pid, &proc);
+		err = tracer__proc(t, ft->pid, &proc);
 	if (err)
 		return err;
 	view->when_ns = end;
@@ -380,91 +371,17 @@ int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now)
 	return 0;
 }
 
-/* The oldest first; fds opened out of sight (no time) last, by number. */
-static int by_age(const void *a, const void *b)
-{
-	const struct open_fd *x = *(const struct open_fd *const *)a;
-	const struct open_fd *y = *(const struct open_fd *const *)b;
-
-	if (!x->ts_ns != !y->ts_ns)
-		return x->ts_ns ? -1 : 1;
-	if (x->ts_ns != y->ts_ns)
-		return x->ts_ns < y->ts_ns ? -1 : 1;
-	return (x->fd > y->fd) - (x->fd < y->fd);
-}
-
-static int fill_leaked(const struct fd_view *view, struct symbolizer *sym,
-		       const struct env *env, struct proc_report *p)
-{
-	const struct thresholds *th = &env->thresholds;
-	struct open_fd **order;
-	int i, j;
-
-	order = calloc(view->n ? view->n : 1, sizeof(*order));
-	if (!order)
-		return -ENOMEM;
-	for (i = 0; i < view->n; i++)
-		order[i] = &view->v[i];
-	qsort(order, view->n, sizeof(*order), by_age);
-	p->leaked_fds_total = view->n;
-	p->nleaked_fds = view->n < MAX_LISTED_FDS ? view->n : MAX_LISTED_FDS;
-	p->leaked_fds = calloc(p->nleaked_fds ? p->nleaked_fds : 1, sizeof(*p->leaked_fds));
-	if (!p->leaked_fds) {
-		p->nleaked_fds = 0;
-		free(order);
-		return -ENOMEM;
-	}
-	/* the age check counts every fd, not only those listed */
-	for (i = 0; i < view->n; i++) {
-		const struct open_fd *o = order[i];
-		double limit = o->kind == FD_SOCKET ? th->fd_age_socket : th->v[CHECK_FD_AGE];
-		double age = o->ts_ns && view->when_ns > o->ts_ns ?
-			     (view->when_ns - o->ts_ns) / 1e9 : o->ts_ns ? 0 : NAN;
-		struct leaked_fd *l;
-
-		age_worst__add(&p->fds.age, age, limit);
-		if (i >= p->nleaked_fds)
-			continue;
-		l = &p->leaked_fds[i];
-		l->fd = o->fd;
-		l->kind = o->kind;
-		snprintf(l->target, sizeof(l->target), "%s", o->target ? o->target : "");
-		l->age_s = age;
-		l->over_age = !isnan(age) && age > limit;
-		if (!o->nips)
-			continue;
-		l->frames = calloc(o->nips, sizeof(*l->frames));
-		if (!l->frames)
-			continue;
-		l->nframes = o->nips;
-		for (j = 0; j < o->nips; j++) {
-			/* the symbolizer knows the image the process runs now, not an older one */
-			if (sym && !o->old_image)
-				symbolizer__resolve(sym, o->ips[j], true, &l->frames[j]);
-			else
-				l->frames[j].addr = o->ips[j];
-		}
-	}
-	free(order);
-	return 0;
-}
-
-int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
-		       const struct env *env, bool exited, uint64_t now, struct proc_report *p)
+int fd_tracker__snapshot(struct fd_tracker *ft, struct tracer *t, bool exited,
+			struct proc_snapshot *ps)
 {
 	struct fd_view live, *view = NULL;
-	struct fd_drop_stats drops;
-	int k, err;
+	struct fd_counts *c = &ps->fds;
+	int k, i, err;
 
-	tracer__fd_drops(t, &drops);
-	if (drops.records_full || drops.stacks_failed || drops.events_lost || ft->stacks.lost)
-		vlog("fds: lost %llu records, %llu stacks in BPF, %llu events, %llu unwound stacks",
-		     (unsigned long long)drops.records_full, (unsigned long long)drops.stacks_failed,
-		     (unsigned long long)drops.events_lost, (unsigned long long)ft->stacks.lost);
-	p->fds.present = true;
-	p->fds.start = ft->start.n;
+	c->present = true;
+	c->start = ft->start.n;
 	if (!exited) {
-		err = observe(ft, t, now, &live);
+		err = observe(ft, t, ps->end_ns, &live);
 		if (!err)
 			view = &live;
 		else if (err != -ESRCH)
@@ -472,26 +389,65 @@ int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolize
 	}
 	if (!view && ft->have_exit) {
 		view = &ft->exit;
-		p->fds.at_exit = true;
+		c->at_exit = true;
 	}
 	if (!view) {
 		/* gone without being held at _Exit(): what the kernel closed at its exit */
-		err = observe_records(ft, t, now, &live);
+		err = observe_records(ft, t, ps->end_ns, &live);
 		if (err)
 			return err;
 		view = &live;
-		p->fds.at_exit = true;
-		p->fds.kinds_unknown = true;
+		c->at_exit = true;
+		c->kinds_unknown = true;
 	}
-	p->fds.end = view->end;
-	p->fds.opened = view->stats.opened;
-	p->fds.closed = view->stats.closed;
+	c->end = view->end;
+	c->opened = view->stats.opened;
+	c->closed = view->stats.closed;
 	for (k = 0; k < FD_KIND_NR; k++)
-		p->fds.by_kind[k] = view->by_kind[k];
-	err = fill_leaked(view, sym, env, p);
+		c->by_kind[k] = view->by_kind[k];
+	/* the snapshot's own copy: the exit view serves every report after the exit */
+	ps->open_fds = calloc(view->n ? view->n : 1, sizeof(*ps->open_fds));
+	if (!ps->open_fds) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < view->n; i++) {
+		struct open_fd *o = &ps->open_fds[ps->nopen_fds++];
+
+		*o = view->v[i];
+		o->target = view->v[i].target ? strdup(view->v[i].target) : NULL;
+		o->ips = NULL;
+		if (view->v[i].nips) {
+			o->ips = malloc(o->nips * sizeof(*o->ips));
+			if (o->ips)
+				memcpy(o->ips, view->v[i].ips, o->nips * sizeof(*o->ips));
+			else
+				o->nips = 0;
+		}
+	}
+	err = 0;
+out:
 	if (view == &live)
 		view_free(&live);
 	return err;
+}
+
+int fd_tracker__on_exit_event(void *ctx, const void *data, size_t size)
+{
+	const struct fd_exit_event *ex = data;
+	struct target *tg = ctx;
+	int err;
+
+	if (size < sizeof(*ex) || (pid_t)ex->tgid != tg->pid || !tg->fds)
+		return 0;
+	/* held at _Exit(): its modules and fds as they are, then let it go */
+	target__refresh(tg);
+	err = fd_tracker__at_exit(tg->fds, tg->tracer, now_ns());
+	if (err)
+		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));
+	if (ex->stopped)
+		target__resume(tg, "reading its fds");
+	return 0;
 }
 
 uint64_t fd_tracker__lost(const struct fd_tracker *ft)

@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * The file descriptors of one traced process, for the report: /proc/PID/fd at attach, the
- * stacks user space unwound for bpf/fds, the fd table as it was when the process called
- * _Exit(), and from those the fds section and the leaked fds. Functions return 0 or -errno.
+ * The file descriptors of one traced process: /proc/PID/fd at attach, the stacks user space
+ * unwound for bpf/fds, the fd table as it was when the process called _Exit(), and from
+ * those the counts and the fds opened while traced and still open. Functions return 0 or
+ * -errno.
  */
 #ifndef LEAKBPF_FDS_H
 #define LEAKBPF_FDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "leakbpf.h"
 
-struct env;
-struct proc_report;
-struct symbolizer;
-struct tracer;
 struct fd_tracker;
+struct proc_snapshot;
+struct tracer;
 
 /* NULL with errno set */
 struct fd_tracker *fd_tracker__new(pid_t pid);
@@ -45,9 +45,14 @@ int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *
 /* The process is held at _Exit(): keep its fd table as the report's end state. */
 int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now);
 
-/* Fill p->fds and p->leaked_fds (the oldest first, at most env->top of them). */
-int fd_tracker__report(struct fd_tracker *ft, struct tracer *t, struct symbolizer *sym,
-		       const struct env *env, bool exited, uint64_t now, struct proc_report *p);
+/*
+ * Fill ps->fds and ps->open_fds as of ps->end_ns: the table now, or at its exit when it
+ * was held there (exited: it is gone), or else what its records say.
+ */
+int fd_tracker__snapshot(struct fd_tracker *ft, struct tracer *t, bool exited,
+			 struct proc_snapshot *ps);
+/* The handler of bpf/fds's exit holds (EV_FD_EXIT) for the target ctx. */
+int fd_tracker__on_exit_event(void *ctx, const void *data, size_t size);
 
 /* Stacks that could not be kept (the table of unwound stacks was full). */
 uint64_t fd_tracker__lost(const struct fd_tracker *ft);

@@ -13,45 +13,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "base/log.h"
-#include "report/report.h"
+#include "base/util.h"
+#include "probe/tasks.h"
+#include "proc/fd_table.h"
+#include "track/snapshot.h"
 #include "track/sockets.h"
 #include "track/target.h"
-#include "probe/tracer.h"
-#include "base/util.h"
-
-const char *tcp_state_name(int state)
-{
-	static const char *const names[] = {
-		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
-		[TCP_SYN_RECV] = "SYN_RECV", [TCP_FIN_WAIT1] = "FIN_WAIT1",
-		[TCP_FIN_WAIT2] = "FIN_WAIT2", [TCP_TIME_WAIT] = "TIME_WAIT",
-		[TCP_CLOSE] = "CLOSE", [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-		[TCP_LAST_ACK] = "LAST_ACK", [TCP_LISTEN] = "LISTEN", [TCP_CLOSING] = "CLOSING",
-		[12] = "NEW_SYN_RECV", [13] = "BOUND_INACTIVE",
-	};
-
-	if (state < 0 || state >= (int)(sizeof(names) / sizeof(names[0])) || !names[state])
-		return "?";
-	return names[state];
-}
-
-int sockets__parse_fd_link(const char *link, uint64_t *inode)
-{
-	const char *p = link + strlen("socket:[");
-	uint64_t v = 0;
-
-	if (strncmp(link, "socket:[", strlen("socket:[")) || *p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (*p - '0');
-	}
-	if (p[0] != ']' || p[1])
-		return -EINVAL;
-	*inode = v;
-	return 0;
-}
 
 /*
  * The states in which the process still holds the socket: connecting, connected or
@@ -72,7 +39,7 @@ static bool held(int state)
 	}
 }
 
-void sockets__fill_counts(const int64_t state[TCP_STATE_SLOTS], struct sockets_report *out)
+void sockets__fill_counts(const int64_t state[TCP_STATE_SLOTS], struct tcp_counts *out)
 {
 	int i;
 
@@ -125,7 +92,7 @@ static int adopt_one(struct tracer *t, struct target *tg, int sfd, uint64_t inod
 		return 1;	/* in another fd too, or born since attach: followed already */
 	if (err)
 		return err;
-	tg->tcp_start[so.state]++;
+	tg->sockets.start[so.state]++;
 	vlog("PID %d: TCP socket %llu open at attach, %s", tg->pid, (unsigned long long)inode,
 	     tcp_state_name(so.state));
 	return 0;
@@ -135,12 +102,12 @@ int sockets__adopt(struct tracer *t, struct target *tg)
 {
 	char path[64], link[64];
 	uint64_t now = now_ns(), inode;
-	int pidfd = -1, sfd, fd, err = 0, failed = 0, first_err = 0;
+	int sfd, fd, err = 0, failed = 0, first_err = 0;
 	struct dirent *de;
 	ssize_t n;
 	DIR *dir;
 
-	memset(tg->tcp_start, 0, sizeof(tg->tcp_start));
+	memset(tg->sockets.start, 0, sizeof(tg->sockets.start));
 	if (!tracer__has_tasks(t))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/fd", tg->pid);
@@ -151,13 +118,6 @@ int sockets__adopt(struct tracer *t, struct target *tg)
 		     "are not counted", tg->pid, errstr(err));
 		return err;
 	}
-	pidfd = syscall(SYS_pidfd_open, tg->pid, 0);
-	if (pidfd < 0) {
-		err = -errno;
-		elog("cannot open a pidfd for PID %d (%s): its TCP sockets from before attach "
-		     "are not counted", tg->pid, errstr(err));
-		goto out;
-	}
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -165,10 +125,10 @@ int sockets__adopt(struct tracer *t, struct target *tg)
 		if (n < 0)
 			continue;	/* closed meanwhile */
 		link[n] = '\0';
-		if (sockets__parse_fd_link(link, &inode))
+		if (fd_link_socket_inode(link, &inode))
 			continue;
 		fd = atoi(de->d_name);
-		sfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		sfd = syscall(SYS_pidfd_getfd, tg->pidfd, fd, 0);
 		if (sfd < 0) {
 			err = -errno;
 			if (err == -EBADF)
@@ -188,57 +148,56 @@ int sockets__adopt(struct tracer *t, struct target *tg)
 	if (failed)
 		elog("%d socket(s) of PID %d could not be examined (%s): TCP sockets from before "
 		     "attach may be missing from its counts", failed, tg->pid, errstr(first_err));
-out:
-	if (pidfd >= 0)
-		close(pidfd);
 	closedir(dir);
 	return err;
 }
 
 /* The CLOSE_WAIT sockets of one process, as the walk over all of them finds them. */
-struct close_wait_acc {
-	uint32_t tgid;
-	uint64_t now;
-	double limit_s;
-	struct age_worst ages;
+struct close_wait_walk {
+	struct proc_snapshot *ps;
+	int cap;
 };
 
-static int add_close_wait(const struct close_wait *cw, void *arg)
+static int add_close_wait(const void *key, const void *value, void *arg)
 {
-	struct close_wait_acc *acc = arg;
+	const struct close_wait *cw = value;
+	struct close_wait_walk *w = arg;
+	struct proc_snapshot *ps = w->ps;
 
-	if (cw->tgid == acc->tgid)
-		age_worst__add(&acc->ages, sockets__close_wait_ns(cw, acc->now) / 1e9, acc->limit_s);
+	if ((pid_t)cw->tgid != ps->pid)
+		return 0;
+	if (ps->nclose_waits == w->cap) {
+		int cap = w->cap ? 2 * w->cap : 16;
+		uint64_t *v = realloc(ps->close_wait_ns, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ps->close_wait_ns = v;
+		w->cap = cap;
+	}
+	ps->close_wait_ns[ps->nclose_waits++] = sockets__close_wait_ns(cw, ps->end_ns);
 	return 0;
 }
 
-int sockets__collect(struct tracer *t, const struct target *tg, double limit_s, uint64_t end,
-		     struct sockets_report *out)
+int sockets__snapshot(struct tracer *t, const struct target *tg, struct proc_snapshot *ps)
 {
-	struct close_wait_acc acc = { .tgid = tg->pid, .now = end, .limit_s = limit_s };
+	struct close_wait_walk w = { .ps = ps };
 	int64_t total[TCP_STATE_SLOTS];
 	struct sock_stats st;
 	int err, i;
 
 	if (!tracer__has_tasks(t))
-		return 0;	/* out stays absent: null in the report */
+		return 0;	/* ps->tcp stays absent: null in the report */
 	err = tracer__sock_stats(t, tg->pid, &st);
 	if (err) {
 		elog("cannot read the TCP counters of PID %d (%s)", tg->pid, errstr(err));
 		return err;
 	}
 	for (i = 0; i < TCP_STATE_SLOTS; i++)
-		total[i] = tg->tcp_start[i] + st.state[i];
-	sockets__fill_counts(total, out);
-
-	/* 0 s means any time at all: the check then fails on every CLOSE_WAIT socket */
-	err = tracer__for_each_close_wait(t, add_close_wait, &acc);
-	if (err) {
+		total[i] = tg->sockets.start[i] + st.state[i];
+	sockets__fill_counts(total, &ps->tcp);
+	err = tracer__for_each_close_wait(t, add_close_wait, &w);
+	if (err)
 		elog("cannot read the CLOSE_WAIT sockets (%s)", errstr(err));
-		return err;
-	}
-	/* one limit for all: the worst is the longest */
-	out->close_wait_age = acc.ages;
-	out->oldest_close_wait_s = acc.ages.n ? acc.ages.age_s : NAN;
-	return 0;
+	return err;
 }

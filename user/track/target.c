@@ -1,16 +1,49 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "track/fd_tracker.h"
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "base/log.h"
+#include "base/util.h"
+#include "probe/tracer.h"
+#include "proc/allocator.h"
 #include "proc/procfs.h"
 #include "proc/symbolize.h"
+#include "track/fd_tracker.h"
 #include "track/target.h"
+#include "track/unwinder.h"
+
+int target__open(struct target *t, pid_t pid, const char *program, const char *program_elf)
+{
+	t->pid = pid;
+	t->program = program;
+	t->program_elf = program_elf;
+	/* watched from here: an attach step that fails may fail because it exited */
+	t->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0)
+		return -errno;
+	if (!program) {
+		proc__comm(pid, t->comm, sizeof(t->comm));
+		proc__exe(pid, t->exe, sizeof(t->exe));
+	}
+	return 0;
+}
+
+void target__listen(struct target *tg, struct tracer *t)
+{
+	tg->tracer = t;
+	tracer__on_event(t, EV_LOADER, follow__on_event, tg);
+	tracer__on_event(t, EV_UNWIND, unwinder__on_event, tg);
+	tracer__on_event(t, EV_FD_EXIT, fd_tracker__on_exit_event, tg);
+}
 
 int target__refresh(struct target *t)
 {
-	if (t->exited)
+	if (t->exit.exited)
 		return 0;
 	/* comm and exe change at exec; keep the last values seen alive */
 	proc__comm(t->pid, t->comm, sizeof(t->comm));
@@ -30,22 +63,44 @@ int target__exec(struct target *t)
 	return target__refresh(t);
 }
 
-int target__add_round(struct target *t, double secs, double bytes)
+int target__find_allocator(const struct target *t, struct allocator *a)
 {
-	double *s = realloc(t->round_s, (t->nrounds + 1) * sizeof(*s));
-	double *b;
+	int err;
 
-	if (!s)
-		return -ENOMEM;
-	t->round_s = s;
-	b = realloc(t->round_bytes, (t->nrounds + 1) * sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	t->round_bytes = b;
-	s[t->nrounds] = secs;
-	b[t->nrounds] = bytes;
-	t->nrounds++;
-	return 0;
+	if (t->program) {
+		err = allocator__find_for_program(t->program_elf, a);
+		if (err)
+			elog("cannot find the allocator %s will use (%s)", t->program_elf,
+			     err == -ENOENT ? "no object it loads defines malloc and free"
+					    : errstr(err));
+		return err;
+	}
+	err = allocator__find_for_pid(t->pid, a);
+	if (err == -ENOENT)
+		elog("PID %d maps no object that defines malloc and free", t->pid);
+	else if (err)
+		elog("cannot read the mappings of PID %d (%s)", t->pid, errstr(err));
+	return err;
+}
+
+void target__resume(const struct target *t, const char *why)
+{
+	if (kill(t->pid, SIGCONT))
+		elog("cannot resume PID %d after %s (%s)", t->pid, why, errstr(-errno));
+}
+
+void target__ended(struct target *t)
+{
+	int status;
+
+	t->exit.exited = true;
+	/* what is measured up to its exit stops here, if the BPF side did not see it sooner */
+	t->exit.ns = now_ns();
+	/* a command is leakbpf's child */
+	if (!t->program || waitpid(t->pid, &status, WNOHANG) != t->pid)
+		return;
+	t->exit.code_known = true;
+	t->exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void target__free(struct target *t)
@@ -54,8 +109,7 @@ void target__free(struct target *t)
 	t->sym = NULL;
 	fd_tracker__free(t->fds);
 	t->fds = NULL;
-	free(t->round_s);
-	free(t->round_bytes);
-	t->round_s = t->round_bytes = NULL;
-	t->nrounds = 0;
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->pidfd = -1;
 }

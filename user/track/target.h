@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
-/* A traced process: who it is, how to name its addresses, how it ended. */
+/*
+ * A traced process: who it is, how to name its addresses, how it ended, and the trackers
+ * that follow it (exec and loader, fds, threads, sockets), each keeping its own state.
+ * Functions return 0 or -errno.
+ */
 #ifndef LEAKBPF_TARGET_H
 #define LEAKBPF_TARGET_H
 
@@ -8,36 +12,61 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <linux/types.h>
-#include "leakbpf.h"
+#include "track/follow.h"
+#include "track/sockets.h"
+#include "track/threads.h"
 
+struct allocator;
 struct fd_tracker;
 struct symbolizer;
+struct tracer;
+
+struct target_exit {
+	bool exited;
+	bool code_known;
+	int code;		/* exit status, or 128 + the signal that killed it */
+	uint64_t ns;		/* CLOCK_MONOTONIC when leakbpf saw it gone; 0 while it runs */
+};
 
 struct target {
 	pid_t pid;
+	int pidfd;		/* readable once it has exited; -1 until target__open */
 	char comm[32];
 	char exe[PATH_MAX];	/* as the process names it; empty when unknown */
+	/*
+	 * -- CMD: the program found on PATH and the ELF that runs it (the program, or a
+	 * script's interpreter), until its first exec; NULL under -p.
+	 */
+	const char *program, *program_elf;
+	struct tracer *tracer;	/* the one that traces it: its events come to the trackers */
 	struct symbolizer *sym;	/* NULL until its modules could be read */
-	struct fd_tracker *fds;	/* NULL when its fds are not traced */
-	bool exited;
-	bool exit_code_known;
-	int exit_code;		/* exit status, or 128 + the signal that killed it */
-	uint64_t exit_ns;	/* CLOCK_MONOTONIC when leakbpf saw it gone; 0 while it runs */
-	/* at attach, where the counts since then start (user/threads.c, user/sockets.c) */
-	uint64_t threads_start;			/* live threads; UINT64_MAX when unknown */
-	int64_t tcp_start[TCP_STATE_SLOTS];	/* TCP sockets it held, per state */
-	/* outstanding bytes at each report so far, for growth_bytes_per_min */
-	double *round_s, *round_bytes;
-	int nrounds;
+	struct target_exit exit;
+	struct follow_state follow;
+	struct fd_tracker *fds;
+	struct thread_tracker threads;
+	struct socket_tracker sockets;
 };
 
-/* Re-read the process's name, executable and modules while it lives; 0 or -errno. */
+/*
+ * Start following pid: its pidfd (-ESRCH when it is gone) and, under -p (program NULL),
+ * its name and executable. program/program_elf: see struct target.
+ */
+int target__open(struct target *t, pid_t pid, const char *program, const char *program_elf);
+/* Trace it with t: its events (exec, modules, exits, stacks to unwind) come to its trackers. */
+void target__listen(struct target *tg, struct tracer *t);
+/* Re-read the process's name, executable and modules while it lives. */
 int target__refresh(struct target *t);
 /* The same after an exec: the old image's modules are forgotten. */
 int target__exec(struct target *t);
-/* Remember a report's outstanding bytes (NAN: unknown in this mode) at secs; 0 or -ENOMEM. */
-int target__add_round(struct target *t, double secs, double bytes);
+/*
+ * The allocator the process calls: the one its program will load, before its first exec,
+ * else the one it maps. Says why not (elog) when there is none or it cannot be read.
+ */
+int target__find_allocator(const struct target *t, struct allocator *a);
+/* Let a process held at one of leakbpf's stops go on; why: what it was held for. */
+void target__resume(const struct target *t, const char *why);
+/* It is gone: when, and how if it is leakbpf's child (a command: it is reaped then). */
+void target__ended(struct target *t);
 void target__free(struct target *t);
 
 #endif

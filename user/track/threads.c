@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <sys/wait.h>
 #include "base/log.h"
+#include "probe/tasks.h"
 #include "proc/procfs.h"
-#include "report/report.h"
+#include "track/snapshot.h"
 #include "track/target.h"
 #include "track/threads.h"
-#include "probe/tracer.h"
 
 void threads__start(struct target *tg)
 {
@@ -15,11 +15,11 @@ void threads__start(struct target *tg)
 
 	if (n < 0)
 		vlog("cannot read the threads of PID %d (%s)", tg->pid, errstr(n));
-	tg->threads_start = n < 0 ? UNKNOWN : (uint64_t)n;
+	tg->threads.start = n < 0 ? UNKNOWN : (uint64_t)n;
 }
 
 void threads__fill(const struct thread_stats *st, uint64_t start, int live,
-		   struct threads_report *out)
+		   struct thread_counts *out)
 {
 	out->present = true;
 	out->start = start;
@@ -38,29 +38,28 @@ int threads__exit_code(uint64_t status)
 	return WIFEXITED(s) ? WEXITSTATUS(s) : 128 + WTERMSIG(s);
 }
 
-int threads__collect(struct tracer *t, const struct target *tg, struct proc_report *p,
-		     uint64_t *end)
+int threads__snapshot(struct tracer *t, const struct target *tg, struct proc_snapshot *ps)
 {
 	struct thread_stats st;
 	int err, live = -ESRCH;
 
 	if (!tracer__has_tasks(t))
-		return 0;	/* p->threads stays absent: null in the report */
+		return 0;	/* ps->threads stays absent: null in the report */
 	err = tracer__thread_stats(t, tg->pid, &st);
 	if (err) {
 		elog("cannot read the thread counters of PID %d (%s)", tg->pid, errstr(err));
 		return err;
 	}
 	/* once it is gone, its PID may name another process: only the counters are its own */
-	if (!st.dead && !tg->exited)
+	if (!st.dead && !tg->exit.exited)
 		live = proc__threads(tg->pid);
-	threads__fill(&st, tg->threads_start, live, &p->threads);
-	if (st.exit_ns && st.exit_ns < *end)
-		*end = st.exit_ns;
-	if (st.dead && !p->exit_code_known) {
-		p->exited = true;
-		p->exit_code_known = true;
-		p->exit_code = threads__exit_code(st.exit_status);
+	threads__fill(&st, tg->threads.start, live, &ps->threads);
+	if (st.exit_ns && st.exit_ns < ps->end_ns)
+		ps->end_ns = st.exit_ns;
+	if (st.dead && !ps->exit_code_known) {
+		ps->exited = true;
+		ps->exit_code_known = true;
+		ps->exit_code = threads__exit_code(st.exit_status);
 	}
 	return 0;
 }

@@ -2,12 +2,14 @@
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
 #include <stdio.h>
-#include "track/fd_tracker.h"
 #include "base/log.h"
-#include "proc/symbolize.h"
+#include "probe/alloc.h"
 #include "probe/tracer.h"
-#include "unwind/unwind.h"
+#include "proc/symbolize.h"
+#include "track/fd_tracker.h"
+#include "track/target.h"
 #include "track/unwinder.h"
+#include "unwind/unwind.h"
 
 static int cfi_lookup(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *out)
 {
@@ -61,8 +63,14 @@ static void log_alloc(struct symbolizer *sym, const struct unwind_event *e,
 	     n > 1 ? func_name(sym, ips[1], b, sizeof(b)) : "?", n, nrules);
 }
 
-int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker *ft,
-		    const struct unwind_event *e)
+/*
+ * Unwind e and teach BPF the rules. The stack of an fd is kept by ft (NULL: not traced);
+ * bpf/alloc's provisional stack is told with the frames BPF itself finds from now on
+ * (tracer__fix_stack). sym NULL: no module could be read yet, the frame-pointer walk has
+ * to do.
+ */
+static int unwind_one(struct tracer *t, struct symbolizer *sym, struct fd_tracker *ft,
+		      const struct unwind_event *e)
 {
 	struct unwind_rule fp_rule = { .type = RULE_FP };
 	uint64_t ips[MAX_STACK_DEPTH];
@@ -70,7 +78,7 @@ int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker 
 	struct fd_proc proc;
 	int i, n = 0, err = 0;
 
-	if (!sym || tracer__fd_proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {
+	if (!sym || tracer__proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {
 		/*
 		 * Its image is gone (exec): the symbolizer's CFI is the new one's, not its own;
 		 * or no module could be read. The kernel's frame-pointer walk is what is left,
@@ -111,4 +119,17 @@ int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker 
 		     e->tgid, (unsigned long long)e->ip, res.n, res.nrules,
 		     res.stuck ? ", stuck" : "");
 	return err;
+}
+
+int unwinder__on_event(void *ctx, const void *data, size_t size)
+{
+	struct target *tg = ctx;
+
+	if (size < sizeof(struct unwind_event) ||
+	    (pid_t)((const struct unwind_event *)data)->tgid != tg->pid)
+		return 0;
+	/* its modules could not be read yet (it was exec'ing at the first look) */
+	if (!tg->sym)
+		target__refresh(tg);
+	return unwind_one(tg->tracer, tg->sym, tg->fds, data);
 }

@@ -9,19 +9,9 @@
 #ifndef LEAKBPF_UNWINDER_H
 #define LEAKBPF_UNWINDER_H
 
-#include "leakbpf.h"
+#include <stddef.h>
 
-struct fd_tracker;
-struct symbolizer;
-struct tracer;
-
-/*
- * Unwind e and teach BPF the rules. The stack of an fd is kept by ft (NULL: not traced);
- * bpf/alloc's provisional stack is told with the frames BPF itself finds from now on
- * (tracer__fix_stack). sym NULL: no module could be read yet, the frame-pointer walk has
- * to do. 0 or -errno.
- */
-int unwinder__event(struct tracer *t, struct symbolizer *sym, struct fd_tracker *ft,
-		    const struct unwind_event *e);
+/* The handler of the unwind events (EV_UNWIND) of bpf/alloc and bpf/fds for the target ctx. */
+int unwinder__on_event(void *ctx, const void *data, size_t size);
 
 #endif
