@@ -32,10 +32,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/alloc.h"
 #include "counters.h"
 #include "uprobe_compat.h"
-#include "unwind.bpf.h"
+#include "unwind.bpf.h"	/* the maps shared with bpf/fds */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

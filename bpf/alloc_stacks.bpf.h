@@ -17,7 +17,9 @@
 #ifndef LEAKBPF_ALLOC_STACKS_BPF_H
 #define LEAKBPF_ALLOC_STACKS_BPF_H
 
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/alloc.h"
+#include "abi/unwind.h"
 #include "unwind.bpf.h"
 
 /* hash of the frame-pointer walk from malloc's return (or as resolve() says) -> the stack */
