@@ -19,7 +19,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/unwind.h"
+#include "abi/fds.h"
 #include "counters.h"
 #include "uprobe_compat.h"
 #include "unwind.bpf.h"

@@ -9,7 +9,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/items.h"
 #include "counters.h"
 #include "uprobe_compat.h"
 

@@ -23,7 +23,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/loader.h"
 #include "uprobe_compat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

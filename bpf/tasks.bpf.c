@@ -31,7 +31,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/tasks.h"
 #include "counters.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

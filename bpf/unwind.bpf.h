@@ -2,9 +2,9 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * Unwinding user stacks by the rules user space learns from the CFI, for bpf/alloc and
- * bpf/fds (the types and limits are in leakbpf.h). Both objects define these maps and user
- * space makes them one (bpf_map__reuse_fd): a rule learned from either object's stacks
- * serves both, and one handler reads the events of both.
+ * bpf/fds (the types and limits are in bpf/abi/unwind.h). Both objects define these maps
+ * and user space makes them one (bpf_map__reuse_fd): a rule learned from either object's
+ * stacks serves both, and one handler reads the events of both.
  *
  * A pc with no rule yet is marked pending, and the registers and the top of the user stack
  * go to user space, which unwinds that one stack itself and writes the rules it used. A
@@ -13,6 +13,9 @@
  */
 #ifndef LEAKBPF_UNWIND_BPF_H
 #define LEAKBPF_UNWIND_BPF_H
+
+#include "abi/common.h"
+#include "abi/unwind.h"
 
 /* The stack copy is read in pieces: the top of the stack may be unmapped. */
 #define STACK_CHUNK 512
