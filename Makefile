@@ -46,7 +46,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 
 BPF_APPS := alloc items loader tasks fds floor
 # the BPF objects' map keys and values, enums and limits, a header per object; user/ includes all
-ABI_HDRS := bpf/leakbpf.h $(wildcard bpf/abi/*.h)
+ABI_HDRS := $(wildcard bpf/abi/*.h)
 BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
 # user/ is built into a library so the tests link exactly the code the CLI runs; its

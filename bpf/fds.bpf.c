@@ -23,6 +23,8 @@
 #include "abi/unwind.h"
 #include "abi/fds.h"
 #include "counters.h"
+#include "events.bpf.h"
+#include "procs.bpf.h"
 #include "uprobe_compat.h"
 #include "unwind.bpf.h"
 
@@ -124,7 +126,7 @@ struct fd_scratch {
 	struct user_regs regs;	/* at the syscall */
 	__u64 seq;		/* capture_stack: the event user space unwinds, if any */
 	__u32 tgid;
-	__u32 exec_gen;		/* the process's fd_proc.exec_gen */
+	__u32 exec_gen;		/* the process's proc_info.exec_gen */
 	__s32 fds[MAX_NEW_FDS];
 };
 
@@ -520,7 +522,7 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 	struct fd_call *call;
 	__u64 ts, stack = 0, mmsg;
 	__u32 tgid, zero = 0;
-	struct fd_proc *proc;
+	struct proc_info *proc;
 	int n = 0, total, i;
 
 	if (ret < 0 || !makes_fds(id))
@@ -558,11 +560,11 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 		if (!call || call->nr != id)
 			return 0;
 		call->nr = 0;
-		proc = bpf_map_lookup_elem(&fd_procs, &tgid);
+		proc = bpf_map_lookup_elem(&procs, &tgid);
 		if (proc)
 			__sync_fetch_and_add(&proc->exec_gen, 1);
-		if (proc && (proc->flags & FDP_SKIP_EXEC))
-			__sync_fetch_and_and(&proc->flags, ~FDP_SKIP_EXEC);
+		if (proc && (proc->flags & PROC_SKIP_EXEC))
+			__sync_fetch_and_and(&proc->flags, ~PROC_SKIP_EXEC);
 		else
 			COUNT(st->closed, call->cloexec);
 		/* their records stay until the numbers are reused: user space checks the inode */
@@ -604,7 +606,7 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 		__sync_fetch_and_add(&fd_drops.records_full, total - n);
 	if (!n)
 		return 0;
-	proc = bpf_map_lookup_elem(&fd_procs, &tgid);
+	proc = bpf_map_lookup_elem(&procs, &tgid);
 	s->tgid = tgid;
 	s->exec_gen = proc ? proc->exec_gen : 0;
 	s->seq = 0;
@@ -630,7 +632,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(fds_proc_exit, struct task_struct *task)
 {
 	struct fd_stats *st;
-	struct fd_proc *p;
+	struct proc_info *p;
 	__u32 tgid;
 
 	if (BPF_CORE_READ(task, signal, live.counter))
@@ -639,8 +641,8 @@ int BPF_PROG(fds_proc_exit, struct task_struct *task)
 	st = bpf_map_lookup_elem(&fd_stats, &tgid);
 	if (!st)
 		return 0;
-	p = bpf_map_lookup_elem(&fd_procs, &tgid);
-	if (!p || (__sync_fetch_and_or(&p->flags, FDP_EXITED) & FDP_EXITED))
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p || (__sync_fetch_and_or(&p->flags, PROC_EXITED) & PROC_EXITED))
 		return 0;
 	/* files are released after this tracepoint (exit_files): the table is still whole */
 	COUNT(st->closed_at_exit, walk_fds(task, tgid, 0, ~0ULL, false, false));
@@ -656,10 +658,10 @@ int BPF_UPROBE(fds_exit_hold)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct fd_exit_event *e;
-	struct fd_proc *proc;
+	struct proc_info *proc;
 
-	proc = bpf_map_lookup_elem(&fd_procs, &tgid);
-	if (!proc || !(proc->flags & FDP_HOLD_EXIT))
+	proc = bpf_map_lookup_elem(&procs, &tgid);
+	if (!proc || !(proc->flags & PROC_HOLD_EXIT))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -673,7 +675,7 @@ int BPF_UPROBE(fds_exit_hold)
 	/* the signal is queued before the event is visible, so SIGCONT cannot overtake it */
 	if (!bpf_send_signal(SIGSTOP)) {
 		e->stopped = 1;
-		__sync_fetch_and_and(&proc->flags, ~FDP_HOLD_EXIT);
+		__sync_fetch_and_and(&proc->flags, ~PROC_HOLD_EXIT);
 	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;

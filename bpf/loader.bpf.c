@@ -25,6 +25,7 @@
 #include <bpf/bpf_tracing.h>
 #include "abi/common.h"
 #include "abi/loader.h"
+#include "events.bpf.h"
 #include "uprobe_compat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -41,11 +42,6 @@ struct {
 	__type(value, __u32);
 } loader_watch SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 * 4096);
-} loader_events SEC(".maps");
-
 __u64 loader_events_lost = 0;
 
 /*
@@ -57,15 +53,15 @@ static __always_inline bool report(__u32 tgid, bool stop, __u32 kind)
 {
 	struct loader_event *e;
 
-	e = bpf_ringbuf_reserve(&loader_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&loader_events_lost, 1);
 		return false;
 	}
+	e->type = EV_LOADER;
 	e->tgid = tgid;
 	e->stopped = stop && !bpf_send_signal(SIGSTOP);
 	e->kind = kind;
-	e->pad = 0;
 	stop = e->stopped;
 	bpf_ringbuf_submit(e, 0);
 	return stop;

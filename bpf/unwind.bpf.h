@@ -4,7 +4,7 @@
  * Unwinding user stacks by the rules user space learns from the CFI, for bpf/alloc and
  * bpf/fds (the types and limits are in bpf/abi/unwind.h). Both objects define these maps
  * and user space makes them one (bpf_map__reuse_fd): a rule learned from either object's
- * stacks serves both, and one handler reads the events of both.
+ * stacks serves both, and its events go to the one ring buffer (bpf/events.bpf.h).
  *
  * A pc with no rule yet is marked pending, and the registers and the top of the user stack
  * go to user space, which unwinds that one stack itself and writes the rules it used. A
@@ -16,6 +16,8 @@
 
 #include "abi/common.h"
 #include "abi/unwind.h"
+#include "events.bpf.h"
+#include "procs.bpf.h"
 
 /* The stack copy is read in pieces: the top of the stack may be unmapped. */
 #define STACK_CHUNK 512
@@ -37,24 +39,6 @@ struct {
 	__type(value, struct unwind_rule);
 } unwind_rules SEC(".maps");
 
-/*
- * The events of both objects (enum event_type), in the order they happened: bpf/fds's exit
- * hold is read after the stacks of the fds opened before it. Mostly struct unwind_event,
- * stacks for user space to unwind: about 5 KiB each, 400 fit.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, EVENTS_RING_SIZE);
-} events SEC(".maps");
-
-/* tgid -> flags and exec generation (bpf/fds counts the execs); user space adds it */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct fd_proc);
-} fd_procs SEC(".maps");
-
 /* User registers where a stack starts. */
 struct user_regs {
 	__u64 ip, sp, bp;
@@ -63,14 +47,6 @@ struct user_regs {
 static __always_inline __u64 fnv(__u64 h, __u64 word)
 {
 	return (h ^ word) * FNV_PRIME;
-}
-
-/* The image a process runs now, which its rules are keyed by. */
-static __always_inline __u32 exec_gen(__u32 tgid)
-{
-	struct fd_proc *proc = bpf_map_lookup_elem(&fd_procs, &tgid);
-
-	return proc ? proc->exec_gen : 0;
 }
 
 /*

@@ -53,13 +53,19 @@ struct drop_stats {
 	__u64 putback_failed;	/* a failed realloc's block could not be put back */
 };
 
-/* Value of the `fd_procs` map (bpf/fds counts the execs; bpf/alloc reads the generation). */
-struct fd_proc {
-	__u32 flags;		/* enum fd_proc_flags (bpf/abi/fds.h) */
+/*
+ * Value of the process table `procs` (bpf/procs.bpf.h): bpf/fds counts the execs, bpf/alloc
+ * and bpf/fds key unwind rules by the generation.
+ */
+struct proc_info {
+	__u32 flags;		/* enum proc_flags (bpf/abi/fds.h) */
 	__u32 exec_gen;		/* execs so far: unwind rules of an older image no longer apply */
 };
 
-/* Events of bpf/unwind.bpf.h's ring buffer `events`, told apart by their first field. */
+/* Bytes of the ring buffer `events` (bpf/events.bpf.h): about 400 unwind events. */
+#define EVENTS_RING_SIZE (1 << 21)
+
+/* Events of the ring buffer `events` (bpf/events.bpf.h), told apart by their first field. */
 enum event_type {
 	EV_UNWIND = 1,		/* struct unwind_event (bpf/abi/unwind.h) */
 	EV_FD_EXIT = 2,		/* struct fd_exit_event (bpf/abi/fds.h) */

@@ -23,12 +23,12 @@ struct fd_info {
 	__u64 stack;		/* key in `fd_stacks`; 0 when not captured here */
 	__u64 seq;		/* else the unwind_event that carried its stack to user space; 0: none */
 	__u64 ino;		/* i_ino of its file: a later fd with the same number has another */
-	__u32 exec_gen;		/* fd_proc.exec_gen when it was opened: its stack's image */
+	__u32 exec_gen;		/* proc_info.exec_gen when it was opened: its stack's image */
 	__u32 kind;		/* enum fd_record_kind: for when /proc/PID/fd is gone (exit) */
 };
 
 /*
- * The kind of file an fd_info was opened on, from its filesystem, as user/fd_proc.c names
+ * The kind of file an fd_info was opened on, from its filesystem, as user/proc/fd_table.c names
  * the kinds from /proc/PID/fd links (a file on an unusual pseudo filesystem is a file).
  */
 enum fd_record_kind {
@@ -47,11 +47,11 @@ struct fd_stats {
 	__u64 closed_at_exit;	/* fds still open when the process exited (the kernel closed them) */
 };
 
-/* Flags of a process in the `fd_procs` map. */
-enum fd_proc_flags {
-	FDP_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
-	FDP_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
-	FDP_EXITED = 4,		/* its last thread exited: the open fds were counted once */
+/* Flags of a process in the `procs` map. */
+enum proc_flags {
+	PROC_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
+	PROC_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
+	PROC_EXITED = 4,		/* its last thread exited: the open fds were counted once */
 };
 
 /* A process called _Exit() and, with stopped, waits (SIGSTOP) for user space to look. */

@@ -21,10 +21,10 @@ enum loader_event_kind {
 
 /* What bpf/loader saw in a process. */
 struct loader_event {
+	__u32 type;		/* EV_LOADER */
 	__u32 tgid;
 	__u32 stopped;		/* SIGSTOP was sent: user space sends SIGCONT when done */
 	__u32 kind;		/* enum loader_event_kind */
-	__u32 pad;
 };
 
 #endif /* LEAKBPF_ABI_LOADER_H */

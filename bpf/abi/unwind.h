@@ -38,7 +38,7 @@ struct unwind_key {
 	__u64 pc;		/* frame 0: the ip (after the syscall, or the return from malloc);
 				 * others: the return address */
 	__u32 tgid;
-	__u32 exec_gen;		/* fd_proc.exec_gen of the image the pc belongs to */
+	__u32 exec_gen;		/* proc_info.exec_gen of the image the pc belongs to */
 };
 
 struct unwind_rule {

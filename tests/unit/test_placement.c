@@ -14,7 +14,7 @@
 #include "proc/allocator.h"
 #include "proc/placement.h"
 #include <linux/types.h>
-#include "leakbpf.h"
+#include "abi/alloc.h"
 
 #define PROLOGUE(name) extern char name[]
 

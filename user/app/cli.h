@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "leakbpf.h"
+#include "abi/alloc.h"
 #include "proc/probe_spec.h"
 #include "report/verdict.h"
 

@@ -196,7 +196,7 @@ static int attach_fds(struct session *s)
 		return -ENOMEM;
 	}
 	if (s->env->cmd) {
-		err = tracer__add_proc_flags(s->tracer, tg->pid, FDP_SKIP_EXEC);
+		err = tracer__add_proc_flags(s->tracer, tg->pid, PROC_SKIP_EXEC);
 		if (err) {
 			elog("cannot register PID %d with the fd tracer (%s)", tg->pid, errstr(err));
 			return err;

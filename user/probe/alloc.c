@@ -6,10 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
-#include "probe/core.h"	/* first: the skeleton uses the types of leakbpf.h */
-#include "alloc.skel.h"
-#include "base/log.h"
+/* first: the skeleton uses the types of the ABI */
 #include "probe/alloc.h"
+#include "alloc.skel.h"
+#include "probe/core.h"
+#include "base/log.h"
 #include "probe/alloc_plan.h"
 #include "probe/uprobe_multi.h"
 #include "proc/allocator.h"
@@ -338,7 +339,7 @@ int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out)
 			       sizeof(*out) / sizeof(__u64));
 	if (err)
 		return err;
-	/* what bpf/alloc leaves to be derived (leakbpf.h) */
+	/* what bpf/alloc leaves to be derived (bpf/abi/alloc.h) */
 	out->mallocs += out->tracked;
 	out->bytes_allocated += out->bytes_tracked;
 	out->free_calls = out->frees + out->untracked_frees - out->frees_unseen;

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "abi/alloc.h"
 #include "probe/tracer.h"
 
 struct allocator;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <linux/types.h>
 #include "probe/alloc_plan.h"
-#include "leakbpf.h"
+#include "abi/alloc.h"
 #include "base/log.h"
 #include "proc/procfs.h"
 

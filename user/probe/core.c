@@ -15,7 +15,7 @@ static int create_shared_maps(struct tracer *t)
 	bool counts = t->opts.mode == MODE_COUNTS;
 
 	t->procs_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "procs", sizeof(__u32),
-				     sizeof(struct fd_proc), MAX_PROCS, NULL);
+				     sizeof(struct proc_info), MAX_PROCS, NULL);
 	if (t->procs_fd < 0)
 		return -errno;
 	/* counts mode takes no stack: no rule to learn, and only bpf/fds's exit holds to send */
@@ -35,7 +35,7 @@ int core__share_maps(struct tracer *t, struct bpf_object *obj)
 		const char *name;
 		int fd;
 	} shared[] = {
-		{ "fd_procs", t->procs_fd },
+		{ "procs", t->procs_fd },
 		{ "unwind_rules", t->unwind_rules_fd },
 		{ "events", t->events_fd },
 	};
@@ -171,7 +171,7 @@ const struct tracer_opts *tracer__opts(const struct tracer *t)
 
 int tracer__add_process(struct tracer *t, pid_t pid)
 {
-	struct fd_proc zero = {};
+	struct proc_info zero = {};
 	__u32 key = pid;
 	int err = 0;
 
@@ -187,7 +187,7 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 	return err;
 }
 
-int tracer__proc(struct tracer *t, pid_t pid, struct fd_proc *out)
+int tracer__proc(struct tracer *t, pid_t pid, struct proc_info *out)
 {
 	__u32 key = pid;
 
@@ -196,7 +196,7 @@ int tracer__proc(struct tracer *t, pid_t pid, struct fd_proc *out)
 
 int tracer__add_proc_flags(struct tracer *t, pid_t pid, uint32_t flags)
 {
-	struct fd_proc proc = {};
+	struct proc_info proc = {};
 	__u32 key = pid;
 	int err;
 

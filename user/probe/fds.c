@@ -4,10 +4,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
-#include "probe/core.h"	/* first: the skeleton uses the types of leakbpf.h */
-#include "fds.skel.h"
-#include "base/log.h"
+/* first: the skeleton uses the types of the ABI */
 #include "probe/fds.h"
+#include "fds.skel.h"
+#include "probe/core.h"
+#include "base/log.h"
 
 struct fds_probe {
 	struct fds_bpf *skel;

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "abi/fds.h"
 #include "probe/tracer.h"
 
 /* The syscall tracepoints, attached once for every process. */

@@ -3,10 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
-#include "probe/core.h"	/* first: the skeleton uses the types of leakbpf.h */
-#include "items.skel.h"
-#include "base/log.h"
+/* first: the skeleton uses the types of the ABI */
 #include "probe/items.h"
+#include "items.skel.h"
+#include "probe/core.h"
+#include "base/log.h"
 
 struct items_probe {
 	struct items_bpf *skel;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "abi/items.h"
 #include "probe/tracer.h"
 
 /* One uprobe counting items (batch=false) or batches at a file offset. */

@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
-#include "probe/core.h"	/* first: the skeleton uses the types of leakbpf.h */
-#include "loader.skel.h"
-#include "base/log.h"
+/* first: the skeleton uses the types of the ABI */
 #include "probe/loader.h"
+#include "loader.skel.h"
+#include "probe/core.h"
+#include "base/log.h"
 #include "proc/dynloader.h"
 
 struct loader_probe {
@@ -36,16 +37,6 @@ int loader_probe__open(struct tracer *t)
 	return err;
 }
 
-/* Its own ring buffer, until bpf/loader writes the shared one. */
-static int on_loader_ring(void *ctx, void *data, size_t size)
-{
-	struct tracer *t = ctx;
-
-	if (size < sizeof(struct loader_event) || !t->on[EV_LOADER].fn)
-		return 0;
-	return t->on[EV_LOADER].fn(t->on[EV_LOADER].ctx, data, size);
-}
-
 int loader_probe__load(struct tracer *t)
 {
 	struct loader_bpf *skel = t->loader->skel;
@@ -54,12 +45,6 @@ int loader_probe__load(struct tracer *t)
 	if (loader_bpf__load(skel)) {
 		err = -errno;
 		core__load_error(skel->obj, err);
-		return err;
-	}
-	if (ring_buffer__add(t->events, bpf_map__fd(skel->maps.loader_events), on_loader_ring,
-			     t)) {
-		err = -errno;
-		elog("cannot read the loader's events (%s)", errstr(err));
 		return err;
 	}
 	return 0;

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "abi/loader.h"
 #include "probe/tracer.h"
 
 struct dynloader;

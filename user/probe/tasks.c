@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "probe/core.h"	/* first: the skeleton uses the types of leakbpf.h */
-#include "tasks.skel.h"
-#include "base/log.h"
+/* first: the skeleton uses the types of the ABI */
 #include "probe/tasks.h"
+#include "tasks.skel.h"
+#include "probe/core.h"
+#include "base/log.h"
 
 struct tasks_probe {
 	struct tasks_bpf *skel;

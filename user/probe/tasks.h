@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
+#include "abi/tasks.h"
 #include "probe/tracer.h"
 
 bool tracer__has_tasks(const struct tracer *t);

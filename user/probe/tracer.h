@@ -15,7 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "leakbpf.h"
+#include "abi/common.h"
+#include "abi/unwind.h"
 
 struct losses;
 
@@ -40,8 +41,8 @@ const struct tracer_opts *tracer__opts(const struct tracer *t);
 /* Start counting for a process: the BPF programs ignore processes not added. */
 int tracer__add_process(struct tracer *t, pid_t pid);
 /* A process's entry in the process table: its flags and exec generation. */
-int tracer__proc(struct tracer *t, pid_t pid, struct fd_proc *out);
-/* Set enum fd_proc_flags of a process added (BPF clears some of them). */
+int tracer__proc(struct tracer *t, pid_t pid, struct proc_info *out);
+/* Set enum proc_flags of a process added (BPF clears some of them). */
 int tracer__add_proc_flags(struct tracer *t, pid_t pid, uint32_t flags);
 
 /*

@@ -150,7 +150,7 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t)
 	}
 	err = tracer__attach_exit_hold(t, ft->pid, s->path, s->offset);
 	if (!err)
-		err = tracer__add_proc_flags(t, ft->pid, FDP_HOLD_EXIT);
+		err = tracer__add_proc_flags(t, ft->pid, PROC_HOLD_EXIT);
 	ft->holding = !err;
 out:
 	free(s);
@@ -212,7 +212,7 @@ static char *describe(pid_t pid, const struct fd_entry *e, struct sock_names **s
 static int observe(struct fd_tracker *ft, struct tracer *t, uint64_t now, struct fd_view *view)
 {
 	struct sock_names *socks = NULL;
-	struct fd_proc proc = {};
+	struct proc_info proc = {};
 	struct fd_table table;
 	bool socks_read = false;
 	int i, err;
@@ -335,7 +335,7 @@ static int observe_records(struct fd_tracker *ft, struct tracer *t, uint64_t end
 			   struct fd_view *view)
 {
 	struct record_walk w = { .ft = ft, .t = t, .view = view };
-	struct fd_proc proc = {};
+	struct proc_info proc = {};
 	int err;
 
 	memset(view, 0, sizeof(*view));

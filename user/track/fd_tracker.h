@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "leakbpf.h"
 
 struct fd_tracker;
 struct proc_snapshot;

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 #include <linux/types.h>
-#include "leakbpf.h"
+#include "abi/tasks.h"
 
 struct proc_snapshot;
 struct target;

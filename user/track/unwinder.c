@@ -75,7 +75,7 @@ static int unwind_one(struct tracer *t, struct symbolizer *sym, struct fd_tracke
 	struct unwind_rule fp_rule = { .type = RULE_FP };
 	uint64_t ips[MAX_STACK_DEPTH];
 	struct unwind_result res;
-	struct fd_proc proc;
+	struct proc_info proc;
 	int i, n = 0, err = 0;
 
 	if (!sym || tracer__proc(t, e->tgid, &proc) || proc.exec_gen != e->exec_gen) {

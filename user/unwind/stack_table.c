@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
-#include "leakbpf.h"
+#include "abi/common.h"
 #include "unwind/stack_table.h"
 
 struct kept_stack {

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
-#include "leakbpf.h"
+#include "abi/unwind.h"
 #include "proc/symbolize.h"
 
 /* What the unwinder asks of the modules (user/unwinder.c: the symbolizer; unit tests: tables). */

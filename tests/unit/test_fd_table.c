@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* user/fd_proc.c: what an fd link says about its kind, and /proc/net lines (real ones). */
+/* user/proc/fd_table.c: what an fd link says about its kind, and /proc/net lines (real ones). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
