@@ -14,7 +14,7 @@
  * same or a shallower frame simply starts over.
  *
  * What a call costs the target is mostly the kernel's: one trap per probe hit on an
- * emulated instruction (user space places the entry probes so, user/placement.c). So in
+ * emulated instruction (user space places the entry probes so, user/proc/placement.c). So in
  * the tracking modes each function of the family gets one "session" program (kernel 6.13
  * uprobe sessions) that runs at entry and, only if the entry asks for it, at return: a
  * call left out of the sample (-s N) or nested inside another allocator call costs one

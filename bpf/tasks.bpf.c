@@ -17,7 +17,7 @@
  * - a connection a listener receives is cloned from the listener in softirq, and the
  *   listener's storage is cloned with it (BPF_F_CLONE): it belongs to the listener's
  *   process from its first state (LISTEN -> SYN_RECV on the clone), accepted or not;
- * - the sockets open at attach get their storage from user space (user/sockets.c).
+ * - the sockets open at attach get their storage from user space (user/track/sockets.c).
  * Every later transition only looks the storage up, wherever it runs. The storage goes
  * away with the socket; a `close_waits` entry goes when its socket leaves CLOSE_WAIT.
  *

@@ -50,7 +50,7 @@ struct alloc_info {
  * mallocs, bytes_allocated and free_calls are exact in every mode. The rest follow the
  * blocks in the sample (every block without -s): with -s N, a free of a block not in
  * `allocs` may be of a block from before attach or of one left out of the sample, so
- * user space splits them by estimate (user/collect.c).
+ * user space splits them by estimate (user/report/model.c).
  *
  * Each counter bumped costs the target an atomic add (bpf/counters.h), so BPF bumps as few
  * as it can and tracer__alloc_stats() completes them: in the map, mallocs and

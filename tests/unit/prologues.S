@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * Hand-written prologues for test_placement: each function exercises one rule of
- * user/placement.c. They are decoded, never called.
+ * user/proc/placement.c. They are decoded, never called.
  */
 	.text
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * Entry-probe placement (user/placement.c): the hand-written prologues of prologues.S,
+ * Entry-probe placement (user/proc/placement.c): the hand-written prologues of prologues.S,
  * one rule each, decoded from this binary's own text; and the real C library's.
  */
 #include <stdarg.h>

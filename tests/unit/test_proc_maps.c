@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* user/proc.c: the lines of /proc/PID/maps (real ones), and this process's own maps. */
+/* user/proc/procfs.c: the lines of /proc/PID/maps (real ones), and this process's own maps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

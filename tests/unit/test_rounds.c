@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * Rounds and what is judged over them, without BPF: the -i/-d schedule (user/rounds.c), the
+ * Rounds and what is judged over them, without BPF: the -i/-d schedule (user/app/rounds.c), the
  * growth slope, the growth_rate check, the bytes_per_item grade and the thresholds they use.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * user/stack_table.c: the stacks user space unwound, by id. A later stack for an id takes
+ * user/unwind/stack_table.c: the stacks user space unwound, by id. A later stack for an id takes
  * the place of the earlier one; past the cap, stacks are counted as lost, not kept.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * user/unwind.c on made-up stacks: a syscall wrapper without a frame pointer (one that
+ * user/unwind/unwind.c on made-up stacks: a syscall wrapper without a frame pointer (one that
  * reuses rbp, as glibc's open64 does, and one that leaves it alone, as socket does) called
  * by frame-pointer code, with a stack copy that ends before the stack does; and the same
  * with malloc's callers (operator new leaves rbp alone, strdup reuses it).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* The verdict maths and threshold parsing (user/verdict.c), without BPF. */
+/* The verdict maths and threshold parsing (user/report/verdict.c), without BPF. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * The floor of the overhead benchmark: run a command with empty BPF programs attached at
- * exactly the sites leakbpf would probe in a mode (the same plan, user/alloc_plan.c) and on
+ * exactly the sites leakbpf would probe in a mode (the same plan, user/probe/alloc_plan.c) and on
  * the tracepoints it uses, so that the benchmark can measure the kernel's own price of
  * those probe hits.
  *

@@ -38,7 +38,7 @@ struct allocator {
 	uint64_t size[AF_NR];	/* its st_size; 0 when the symbol does not say */
 };
 
-/* Longest prologue read for probe placement (user/placement.c). */
+/* Longest prologue read for probe placement (user/proc/placement.c). */
 #define ALLOC_CODE_MAX 4096
 
 /* From a running process's mappings. 0, -ESRCH, or -ENOENT when no object defines malloc. */

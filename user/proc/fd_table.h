@@ -5,8 +5,8 @@
  * /proc/PID/fdinfo (inode, flags) and /proc/PID/net (the sockets' addresses and states).
  * Functions return 0 or -errno.
  */
-#ifndef LEAKBPF_FD_PROC_H
-#define LEAKBPF_FD_PROC_H
+#ifndef LEAKBPF_FD_TABLE_H
+#define LEAKBPF_FD_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>

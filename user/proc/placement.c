@@ -35,7 +35,7 @@
 #define MAX_INSNS 16
 
 /*
- * Capstone, opened only where prologues are decoded (a child process, user/alloc_plan.c):
+ * Capstone, opened only where prologues are decoded (a child process, user/probe/alloc_plan.c):
  * linked into the tracer, its relocated tables alone would stay resident, megabytes of it.
  */
 static struct {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /* --item/--batch SPEC: SYMBOL, PATH:SYMBOL or usdt:[PATH:]PROVIDER:NAME. */
-#ifndef LEAKBPF_SPEC_H
-#define LEAKBPF_SPEC_H
+#ifndef LEAKBPF_PROBE_SPEC_H
+#define LEAKBPF_PROBE_SPEC_H
 
 #include <limits.h>
 

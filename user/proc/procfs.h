@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /* What /proc says about a process. Functions return 0 or -errno. */
-#ifndef LEAKBPF_PROC_H
-#define LEAKBPF_PROC_H
+#ifndef LEAKBPF_PROCFS_H
+#define LEAKBPF_PROCFS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * those the counts and the fds opened while traced and still open. Functions return 0 or
  * -errno.
  */
-#ifndef LEAKBPF_FDS_H
-#define LEAKBPF_FDS_H
+#ifndef LEAKBPF_FD_TRACKER_H
+#define LEAKBPF_FD_TRACKER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +38,7 @@ int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
 /* The process exec'ed: the next fd_tracker__hold_exit() probes the new image's _Exit(). */
 void fd_tracker__exec(struct fd_tracker *ft);
 
-/* Keep the stack user/unwinder.c unwound for the fds whose fd_info.seq is seq. */
+/* Keep the stack user/track/unwinder.c unwound for the fds whose fd_info.seq is seq. */
 int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n);
 
 /* The process is held at _Exit(): keep its fd table as the report's end state. */

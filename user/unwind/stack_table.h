@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * Stacks unwound in user space (user/unwinder.c), kept by a 64-bit id until the report: the
+ * Stacks unwound in user space (user/track/unwinder.c), kept by a 64-bit id until the report: the
  * seq of a bpf/fds event, the key of a provisional bpf/alloc stack. Bounded: a stack that
  * does not fit is counted, for the report's lost_events.
  */

@@ -234,7 +234,7 @@ static const struct unwind_rule *find_rule(const struct unwind_result *res, uint
 		if (res->rules[i].pc == pc)
 			return &res->rules[i].rule;
 	}
-	/* user/unwinder.c teaches BPF this one */
+	/* user/track/unwinder.c teaches BPF this one */
 	return res->stuck && res->stuck_pc == pc ? &fp : NULL;
 }
 

@@ -16,7 +16,7 @@
 #include "abi/unwind.h"
 #include "proc/symbolize.h"
 
-/* What the unwinder asks of the modules (user/unwinder.c: the symbolizer; unit tests: tables). */
+/* What the unwinder asks of the modules (user/track/unwinder.c: the symbolizer; unit tests: tables). */
 struct unwind_ops {
 	/* The CFI row at addr; 0 or -errno. */
 	int (*cfi)(void *ctx, uint64_t addr, bool return_addr, struct cfi_row *out);
