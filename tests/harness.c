@@ -409,25 +409,41 @@ int count_reports(const struct proc *p)
 
 int check_report_schema(const struct proc *p)
 {
-	const char *tool = "../shared/tools/check-report";
 	char path[] = "/tmp/leakbpf-report-XXXXXX", cmd[PATH_MAX];
 	int fd, status;
 
-	if (access(tool, X_OK))
+	/* the tests depend on nothing outside the repository: no validator is a failure */
+	if (access(CHECK_REPORT, X_OK)) {
+		fprintf(stderr, "cannot run %s (%s): the reports are not checked\n", CHECK_REPORT,
+			strerror(errno));
 		return -1;
+	}
 	fd = mkstemp(path);
-	if (fd < 0)
+	if (fd < 0) {
+		fprintf(stderr, "cannot create %s (%s)\n", path, strerror(errno));
 		return -1;
+	}
 	if (p->out_buf && write(fd, p->out_buf, p->out_len) != (ssize_t)p->out_len) {
+		fprintf(stderr, "cannot write %s (%s)\n", path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s %s >&2", tool, path);
+	snprintf(cmd, sizeof(cmd), "%s %s >&2", CHECK_REPORT, path);
 	status = system(cmd);
 	unlink(path);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+	if (!WIFEXITED(status)) {
+		fprintf(stderr, "%s did not run to its end\n", CHECK_REPORT);
+		return -1;
+	}
+	/* 2: it could not check (python3-jsonschema missing...); it said why on stderr */
+	if (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1) {
+		fprintf(stderr, "%s could not check the reports (exit status %d)\n",
+			CHECK_REPORT, WEXITSTATUS(status));
+		return -1;
+	}
+	return WEXITSTATUS(status);
 }
 
 json_t *report_proc(json_t *report)

@@ -13,6 +13,8 @@
 
 #define LEAKBPF "./leakbpf"
 #define TARGETS ".output/tests/targets/"
+/* The report validator against doc/report.schema.json (python3-jsonschema) */
+#define CHECK_REPORT "tools/check-report"
 /* A test stuck this long has a bug: fail it rather than hang CI. Not used to synchronise. */
 #define STUCK_MS 60000
 
@@ -80,7 +82,10 @@ json_t *leakbpf_finish(struct proc *l, int sig, int *status);
 json_t *last_report(const struct proc *p);
 /* The number of JSON reports in p's stdout. */
 int count_reports(const struct proc *p);
-/* Validate p's stdout with ../shared/tools/check-report; 0, 1 on problems, -1 unavailable. */
+/*
+ * Validate p's stdout with CHECK_REPORT: 0, 1 on problems, -1 when it could not check (no
+ * validator, no python3-jsonschema), which the caller's ASSERT_EQ(..., 0) fails too.
+ */
 int check_report_schema(const struct proc *p);
 
 /* processes[0] of a report */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* --item/--batch SPEC parsing (user/proc/probe_spec.c): every form of DESIGN.md section 1, and bad ones. */
+/* --item/--batch SPECs (user/proc/probe_spec.c): every form of doc/design.md section 1, and bad ones. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>

@@ -50,7 +50,7 @@ static void slope_undefined(void **state)
 	assert_true(isnan(slope_least_squares(x, y, 3)));
 }
 
-/* excellent < 100, good < 512, acceptable <= 1024, needs_optimization above (DESIGN.md 4) */
+/* excellent < 100, good < 512, acceptable <= 1024, needs_optimization above (doc/checks.md) */
 static void grade_boundaries(void **state)
 {
 	assert_null(grade_bytes_per_item(NAN));

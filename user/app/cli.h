@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
-/* The command line (DESIGN.md section 1) parsed into settings. */
+/* The command line (doc/design.md section 1) parsed into settings. */
 #ifndef LEAKBPF_CLI_H
 #define LEAKBPF_CLI_H
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
-/* leakbpf: memory leaks of live processes, found with eBPF. See DESIGN.md and --help. */
+/* leakbpf: memory leaks of live processes, found with eBPF. See doc/design.md and --help. */
 #include "app/cli.h"
 #include "app/session.h"
 

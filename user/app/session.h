@@ -6,7 +6,7 @@
 
 #include "app/cli.h"
 
-/* Returns the process exit status (DESIGN.md section 1). */
+/* Returns the process exit status (doc/design.md section 1). */
 int session__run(const struct env *env);
 
 #endif

@@ -24,7 +24,7 @@ const char *const check_names[CHECK_NR] = {
 
 void thresholds__init(struct thresholds *t)
 {
-	/* defaults from 000_f81ef2a29d794c5a.txt and 003_cc8d7873bdcc888f.txt (DESIGN.md 4) */
+	/* the defaults, and the documents they come from: doc/checks.md */
 	t->v[CHECK_UNRELEASED_OBJECTS] = 0.10;
 	t->v[CHECK_HEAP_GROWTH_PER_ITEM] = 1024;
 	t->v[CHECK_FREE_RATE] = 0.95;

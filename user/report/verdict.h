@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * The leak checks of DESIGN.md section 4 and their thresholds: pure functions of the
+ * The leak checks of doc/checks.md and their thresholds: pure functions of the
  * numbers in a report, so they are tested without BPF.
  */
 #ifndef LEAKBPF_VERDICT_H
