@@ -4,6 +4,7 @@
 # make            build ./leakbpf
 # make test       install what is missing, build, run every test (as root for the BPF ones)
 # make demo       install what is missing, build, trace the bundled leaking demo
+# make check      the layer rule of user/ (tools/check-layers); make test runs it too
 # make bench      the overhead benchmark (tools/bench), writes BENCHMARKS.md
 # make install    PREFIX=/usr/local by default; DESTDIR honoured
 # V=1             show full commands
@@ -59,7 +60,7 @@ LIB := $(OUTPUT)/libleakbpf.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps test test-unit test-progs demo bench bench-bins install check-deps
+.PHONY: all clean deps test test-unit test-progs demo bench bench-bins install check-deps check
 
 all: leakbpf
 
@@ -113,6 +114,9 @@ include tools/bench/Makefile.inc
 demo: deps
 	$(Q)$(MAKE) leakbpf $(DEMO_BINS)
 	$(Q)./tools/demo.sh
+
+check:
+	$(Q)./tools/check-layers
 
 install: leakbpf
 	$(Q)install -D -m 0755 leakbpf $(DESTDIR)$(PREFIX)/sbin/leakbpf

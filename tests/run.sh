@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Copyright (c) 2026 The leakbpf authors
 #
-# Run the unit tests (cmocka, TAP output) and test_progs (real BPF against real targets),
+# Check the layers of user/, run the unit tests (cmocka, TAP output) and test_progs (real BPF against real targets),
 # then print one summary line, "N passed, N failed", and exit non-zero on any failure.
 #   tests/run.sh            everything
 #   tests/run.sh unit       unit tests only
@@ -14,6 +14,17 @@ passed=0
 failed=0
 what=${1:-all}
 [ $# -gt 0 ] && shift
+
+# the layer rule of user/ (make check): one test
+if [ "$what" = all ]; then
+	if ./tools/check-layers >&2; then
+		echo "check-layers: ok"
+		passed=$((passed + 1))
+	else
+		echo "check-layers: not ok"
+		failed=$((failed + 1))
+	fi
+fi
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$out"/test_*; do
