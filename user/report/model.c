@@ -198,8 +198,9 @@ static int fill_leaked_fds(const struct proc_snapshot *ps, const struct threshol
 	for (i = 0; i < ps->nopen_fds; i++) {
 		const struct open_fd *o = order[i];
 		double limit = o->kind == FD_SOCKET ? th->fd_age_socket : th->v[CHECK_FD_AGE];
-		double age = o->ts_ns && ps->end_ns > o->ts_ns ?
-			     (ps->end_ns - o->ts_ns) / 1e9 : o->ts_ns ? 0 : NAN;
+		uint64_t when = ps->fds.when_ns;
+		double age = o->ts_ns && when > o->ts_ns ? (when - o->ts_ns) / 1e9 :
+			     o->ts_ns ? 0 : NAN;
 		struct leaked_fd *l;
 
 		age_worst__add(&p->fd_ages, age, limit);

@@ -401,6 +401,7 @@ int fd_tracker__snapshot(struct fd_tracker *ft, struct tracer *t, bool exited,
 		c->kinds_unknown = true;
 	}
 	c->end = view->end;
+	c->when_ns = view->when_ns;
 	c->opened = view->stats.opened;
 	c->closed = view->stats.closed;
 	for (k = 0; k < FD_KIND_NR; k++)

@@ -61,6 +61,7 @@ struct fd_counts {
 	uint64_t start, end;		/* open fds at attach and now (or at exit) */
 	uint64_t opened, closed;	/* while traced (up to its exit: not the exit's closes) */
 	uint64_t by_kind[FD_KIND_NR];	/* the end state, split by kind */
+	uint64_t when_ns;		/* the moment the end state is of: fds' ages run to it */
 	bool at_exit;			/* end is the table when the process exited */
 	/*
 	 * Exited without being held at _Exit(): end is what the kernel closed at its exit,
