@@ -5,6 +5,8 @@
 # make test       install what is missing, build, run every test (as root for the BPF ones)
 # make demo       install what is missing, build, trace the bundled leaking demo
 # make check      the layer rule of user/ (tools/check-layers); make test runs it too
+# make static     .output/leakbpf-static: leakbpf with every library linked in
+# make vmtest      the core tests on Debian's 6.1 and 6.12 kernels under qemu, and here
 # make bench      the overhead benchmark (tools/bench), writes BENCHMARKS.md
 # make install    PREFIX=/usr/local by default; DESTDIR honoured
 # V=1             show full commands
@@ -60,7 +62,7 @@ LIB := $(OUTPUT)/libleakbpf.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps test test-unit test-progs demo bench bench-bins install check-deps check
+.PHONY: all clean deps test test-unit test-progs demo bench bench-bins install check-deps check static
 
 all: leakbpf
 
@@ -96,6 +98,22 @@ leakbpf: $(OUTPUT)/user/app/main.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# make static: one binary with every library in it (libbpf, elfutils, jansson, and Capstone
+# linked rather than opened), for hosts without those packages and make vmtest's guests
+STATIC_LIBS := -lbpf -ldw -lelf -ljansson -lcapstone -lbz2 -llzma -lz -lm -lpthread -lstdc++
+
+$(OUTPUT)/static/placement.o: user/proc/placement.c $(USER_HDRS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DLEAKBPF_STATIC -c $< -o $@
+
+# the archive's placement.o is not pulled in: the static one defines all it does
+$(OUTPUT)/leakbpf-static: $(OUTPUT)/user/app/main.o $(OUTPUT)/static/placement.o $(LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
+
+static: $(OUTPUT)/leakbpf-static
+
 # demo/: programs to show leakbpf on (make demo), built as real programs are, probed functions
 # kept out of line by their own attributes; the tests use them too
 DEMO_CFLAGS := -g -O2 -fno-omit-frame-pointer -Wall -Werror -std=gnu11 -D_GNU_SOURCE
@@ -110,6 +128,7 @@ $(OUTPUT)/demo/%: demo/%.c tests/targets/ctl.h | $(OUTPUT)/demo
 
 include tests/Makefile.inc
 include tools/bench/Makefile.inc
+include tools/vmtest/Makefile.inc
 
 demo: deps
 	$(Q)$(MAKE) leakbpf $(DEMO_BINS)

@@ -74,6 +74,19 @@ struct {
 } stack_scratch SEC(".maps");
 
 /*
+ * This CPU's scratch, for the global functions below, which look it up again rather than
+ * take it as an argument: a pointer argument of a global function is plain memory to the
+ * verifier, and older kernels (6.1 among them) take only map or stack memory as a map key
+ * or value. The same CPU's, the one capture_stack() holds: uprobe programs do not migrate.
+ */
+static __always_inline struct stack_scratch *this_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stack_scratch, &zero);
+}
+
+/*
  * Mixed into a key with each frame found by a rule, and with the walk from a restored rbp:
  * such a key is never the hash of a plain walk, nor of a stack's frames.
  */
@@ -184,8 +197,9 @@ static __always_inline bool apply_step(struct resolve_state *st, const struct un
 }
 
 /* The walk from the rbp reached into sc->tail; its hash. Global: checked once. */
-__noinline __u64 walk_tail(struct stack_scratch *sc)
+__noinline __u64 walk_tail(void)
 {
+	struct stack_scratch *sc = this_scratch();
 	struct resolve_state *st;
 	__u64 h = FNV_OFFSET;
 	__u32 i;
@@ -205,8 +219,9 @@ __noinline __u64 walk_tail(struct stack_scratch *sc)
  * so far, and st->key the key for them. Global: checked once, not in every state of
  * resolve()'s loop.
  */
-__noinline enum check_end check_steps(struct stack_scratch *sc, const struct alloc_stack *v)
+__noinline enum check_end check_steps(const struct alloc_stack *v)
 {
+	struct stack_scratch *sc = this_scratch();
 	const struct unwind_rule *step;
 	struct resolve_state *st;
 	__u32 level, i, j;
@@ -253,7 +268,7 @@ __noinline enum check_end check_steps(struct stack_scratch *sc, const struct all
 	}
 	if (!(v->flags & STACK_TAIL))
 		return CHECK_SAME;
-	h = walk_tail(sc);
+	h = walk_tail();
 	if (h == v->tail)
 		return CHECK_SAME;
 	/* all but the walk: v's frames, then this one */
@@ -270,8 +285,9 @@ __noinline enum check_end check_steps(struct stack_scratch *sc, const struct all
  * first that keeps a frame pointer; the rules go to sc->val.steps, and st->key follows the
  * frames as check_steps() does (sc->keys: the key after each). Global: checked once.
  */
-__noinline enum rules_end unwind_by_rules(struct stack_scratch *sc)
+__noinline enum rules_end unwind_by_rules(void)
 {
+	struct stack_scratch *sc = this_scratch();
 	struct resolve_state *st;
 	struct unwind_rule rule;
 	__u64 ra;
@@ -367,8 +383,9 @@ static __always_inline __u64 store(struct stack_scratch *sc, __u64 key)
  *
  * Global, so that the verifier checks it once per program. 0 when the stack was lost.
  */
-__noinline __u64 resolve(struct stack_scratch *sc, struct alloc_stack *v)
+__noinline __u64 resolve(struct alloc_stack *v)
 {
+	struct stack_scratch *sc = this_scratch();
 	struct resolve_state *st;
 	enum rules_end end;
 	__u64 key, h;
@@ -383,7 +400,7 @@ __noinline __u64 resolve(struct stack_scratch *sc, struct alloc_stack *v)
 			break;
 		if (!(v->flags & STACK_CHECKED))
 			return st->key;
-		switch (check_steps(sc, v)) {
+		switch (check_steps(v)) {
 		case CHECK_SAME:
 			return st->key;
 		case CHECK_TAIL:
@@ -412,9 +429,9 @@ __noinline __u64 resolve(struct stack_scratch *sc, struct alloc_stack *v)
 	st->span_lo = STACK_SPAN_MAX;
 	st->span_hi = 0;
 	st->no_span = 0;
-	end = unwind_by_rules(sc);
+	end = unwind_by_rules();
 	if (st->tail && st->moved) {
-		sc->val.tail = walk_tail(sc);
+		sc->val.tail = walk_tail();
 		st->level = append(&sc->val, st->level + 1, sc->tail.rets, st->ntail) - 1;
 	} else if (st->tail && sc->nwalk > 1) {
 		st->level = append(&sc->val, st->level + 1, &sc->walk.ips[1], sc->nwalk - 1) - 1;
@@ -550,7 +567,7 @@ static __always_inline __u64 find_stack(struct pt_regs *ctx, struct stack_scratc
 	sc->st.uk.tgid = tgid;
 	sc->st.stable = 1;
 	sc->st.walked = sc->nwalk > 1;
-	return resolve(sc, v);
+	return resolve(v);
 }
 
 /* Without --cfi-stacks: the walk (hash h) is the stack; stored if new. */

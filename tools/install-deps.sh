@@ -15,12 +15,15 @@ libjansson-dev libcapstone-dev systemtap-sdt-dev"
 test="libcmocka-dev python3 python3-jsonschema libjemalloc2 musl-tools g++"
 # benchmarks: the bpftrace comparison, a real service under load, the plot
 bench="bpftrace redis-server redis-tools gnuplot-nox"
+# make vmtest: other kernels under qemu, booted with a busybox initramfs
+vmtest="qemu-system-x86 busybox-static cpio"
 
 want="$build $test"
 case "${1:-}" in
 --bench) want="$want $bench" ;;
+--vmtest) want="$want $vmtest" ;;
 "") ;;
-*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [--bench|--vmtest]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -26,6 +26,7 @@
 #include "app/launch.h"
 #include "probe/links.h"
 #include "base/log.h"
+#include "probe/features.h"
 #include "probe/uprobe_multi.h"
 
 
@@ -109,6 +110,7 @@ int main(int argc, char **argv)
 	struct alloc_plan plan;
 	struct launch l = { .pid = -1 };
 	bool counts = false, session, place = true, no_session = false, launched = false;
+	struct kernel_features features;
 	bool tracepoints = true;
 	struct links links = {};
 	int opt, err, status = 1;
@@ -140,7 +142,10 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		goto usage;
 	libbpf_set_print(libbpf_print);
-	session = !counts && !no_session && uprobe_multi__has_session();
+	features__detect(&features);
+	/* as leakbpf decides (user/probe/alloc.c) */
+	session = !counts && !no_session && features__has(&features, FEAT_UPROBE_SESSION) &&
+		  features__has(&features, FEAT_UPROBE_MULTI);
 
 	err = launch__start(&l, &argv[optind]);
 	if (err) {

@@ -318,14 +318,14 @@ static bool gone_while_attaching(struct session *s)
 	return proc__exiting(s->target.pid) && poll(&pfd, 1, EXIT_WAIT_MS) > 0;
 }
 
-/* -v: every loss that is not 0, by name (their sum is the report's lost_events). */
+/* What lost_events adds up, by name: the report alone cannot say what went missing. */
 static void log_losses(const struct losses *l)
 {
 	int i;
 
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].n)
-			vlog("lost: %llu %s", (unsigned long long)l->v[i].n, l->v[i].name);
+			elog("lost: %llu %s", (unsigned long long)l->v[i].n, l->v[i].name);
 	}
 }
 

@@ -141,7 +141,10 @@ int alloc_probe__open(struct tracer *t)
 	p->skel->rodata->mode = o->mode;
 	p->skel->rodata->sample_every = o->sample_every ? o->sample_every : 1;
 	p->skel->rodata->cfi_stacks = o->cfi_stacks;
-	p->session = o->mode != MODE_COUNTS && uprobe_multi__has_session();
+	/* a session's link is a uprobe_multi link */
+	p->session = o->mode != MODE_COUNTS &&
+		     features__has(&t->features, FEAT_UPROBE_SESSION) &&
+		     features__has(&t->features, FEAT_UPROBE_MULTI);
 	err = choose_programs(p, o->mode);
 	if (!err)
 		err = core__share_maps(t, p->skel->obj);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "base/log.h"
@@ -69,12 +70,18 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 
 void core__load_error(const struct bpf_object *obj, int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	struct utsname u;
+
+	if ((err == -EPERM || err == -EACCES) && !features__privileged()) {
 		elog("loading BPF programs is not permitted (%s): run as root, or with "
 		     "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", errstr(err));
-	else
-		elog("cannot load the BPF object %s (%s)%s", bpf_object__name(obj), errstr(err),
-		     log_verbose ? "" : "; -v shows the verifier's log");
+		return;
+	}
+	/* privileged: the verifier refused a program, for want of something on this kernel */
+	elog("Linux %s refused the BPF object %s (%s): it may lack something leakbpf needs "
+	     "(-v lists what it offers)%s", uname(&u) ? "?" : u.release,
+	     obj ? bpf_object__name(obj) : "?", errstr(err),
+	     log_verbose ? "" : "; -v shows the verifier's log");
 }
 
 struct tracer *tracer__new(const struct tracer_opts *o)
@@ -91,6 +98,11 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		err = t->ncpus ? t->ncpus : -EINVAL;
 		goto fail;
 	}
+	/* what this kernel offers decides the paths below; without a required one, nothing */
+	features__detect(&t->features);
+	err = features__check(&t->features);
+	if (err)
+		goto fail;
 	err = create_shared_maps(t);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
@@ -167,6 +179,11 @@ void tracer__free(struct tracer *t)
 const struct tracer_opts *tracer__opts(const struct tracer *t)
 {
 	return &t->opts;
+}
+
+const struct kernel_features *tracer__features(const struct tracer *t)
+{
+	return &t->features;
 }
 
 int tracer__add_process(struct tracer *t, pid_t pid)

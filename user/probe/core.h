@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include "base/loss.h"
+#include "probe/features.h"
 #include "probe/links.h"
 #include "probe/tracer.h"
 
@@ -36,6 +37,7 @@ struct probed_file {
 
 struct tracer {
 	struct tracer_opts opts;
+	struct kernel_features features;
 	int ncpus;
 	struct links links;
 	/*

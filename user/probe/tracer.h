@@ -18,6 +18,7 @@
 #include "abi/common.h"
 #include "abi/unwind.h"
 
+struct kernel_features;
 struct losses;
 
 struct tracer_opts {
@@ -37,6 +38,8 @@ struct tracer *tracer__new(const struct tracer_opts *opts);
 void tracer__detach(struct tracer *t);
 void tracer__free(struct tracer *t);
 const struct tracer_opts *tracer__opts(const struct tracer *t);
+/* What the kernel offers, as tracer__new found it (probe/features.h). */
+const struct kernel_features *tracer__features(const struct tracer *t);
 
 /* Start counting for a process: the BPF programs ignore processes not added. */
 int tracer__add_process(struct tracer *t, pid_t pid);

@@ -4,7 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <bpf/btf.h>
 #include <linux/bpf.h>
 #include "probe/uprobe_multi.h"
 
@@ -23,26 +22,6 @@ struct link_create_uprobe_multi {
 	__u32 pid;
 	__u32 pad;
 };
-
-bool uprobe_multi__has_session(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	const struct btf_enum *e;
-	bool found = false;
-	int id, i;
-
-	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	for (i = 0; t && i < btf_vlen(t) && !found; i++) {
-		e = btf_enum(t) + i;
-		found = !strcmp(btf__name_by_offset(btf, e->name_off), "BPF_TRACE_UPROBE_SESSION");
-	}
-	btf__free(btf);
-	return found;
-}
 
 int uprobe_multi__prepare_session(struct bpf_program *prog)
 {

@@ -17,8 +17,6 @@
 #define LEAKBPF_TRACE_UPROBE_MULTI 48
 #define LEAKBPF_TRACE_UPROBE_SESSION 57
 
-/* Does the running kernel know uprobe sessions? (its BTF names the attach type) */
-bool uprobe_multi__has_session(void);
 /*
  * Load prog as a session program: call before the object is loaded. A session program
  * runs at entry and, when the entry returned 0, at the return of the same call.

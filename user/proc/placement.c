@@ -51,6 +51,20 @@ static struct {
 	cs_err (*close)(csh *handle);
 } cs;
 
+#ifdef LEAKBPF_STATIC
+/* A static leakbpf (make static) has Capstone linked in: nothing to open. */
+static int load_capstone(void)
+{
+	cs.open = cs_open;
+	cs.option = cs_option;
+	cs.malloc = cs_malloc;
+	cs.disasm_iter = cs_disasm_iter;
+	cs.regs_access = cs_regs_access;
+	cs.free = cs_free;
+	cs.close = cs_close;
+	return 0;
+}
+#else
 static int load_capstone(void)
 {
 	static const char *const libs[] = {
@@ -79,6 +93,7 @@ static int load_capstone(void)
 		err = 0;
 	return err;
 }
+#endif
 
 /* snprintf at the end of what buf holds; truncates quietly (the text is for -v) */
 static void appendf(char *buf, size_t size, const char *fmt, ...)
