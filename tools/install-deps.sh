@@ -15,16 +15,18 @@ libjansson-dev libcapstone-dev systemtap-sdt-dev"
 test="libcmocka-dev python3 python3-jsonschema libjemalloc2 musl-tools g++"
 # benchmarks: the bpftrace comparison, a real service under load, the plot
 bench="bpftrace redis-server redis-tools gnuplot-nox"
-# make vmtest: other kernels under qemu, booted with a busybox initramfs
-vmtest="qemu-system-x86 busybox-static cpio"
+# make vmtest: other kernels under qemu, booted with a busybox initramfs, and the static
+# libraries of a static leakbpf
+vmtest="qemu-system-x86 busybox-static cpio libbz2-dev liblzma-dev"
 
 want="$build $test"
-case "${1:-}" in
---bench) want="$want $bench" ;;
---vmtest) want="$want $vmtest" ;;
-"") ;;
-*) echo "usage: $0 [--bench|--vmtest]" >&2; exit 2 ;;
-esac
+for arg in "$@"; do
+	case "$arg" in
+	--bench) want="$want $bench" ;;
+	--vmtest) want="$want $vmtest" ;;
+	*) echo "usage: $0 [--bench] [--vmtest]" >&2; exit 2 ;;
+	esac
+done
 
 missing=""
 for p in $want; do

@@ -4,8 +4,8 @@
 #
 # The overhead benchmark (`make bench`): what tracing costs the target, per configuration.
 #
-#   tools/bench/bench.sh [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']
-#                        [--report-only]
+#   tools/bench/bench.sh [--smoke] [--rounds N] [--pairs N] [--configs 'C...']
+#                        [--workloads 'W...'] [--report-only] [--results-only]
 #
 # Workloads: the malloc/free microbenchmark (1 and 4 threads, sizes 16..1024) and redis
 # under redis-benchmark on loopback. Configurations: untraced (base); the floor, i.e. empty
@@ -18,6 +18,9 @@
 # Prints the table and writes BENCHMARKS.md and benchmarks.png (gnuplot). --smoke: one
 # round of a small microbenchmark, no redis, no bpftrace, nothing written but
 # .output/bench/smoke.txt (the test suite checks that it runs and loses no event).
+# --results-only: the rounds' raw results in .output/bench/results.tsv, no report (what
+# make vmtest --bench runs inside a guest). If .output/bench/results-guest.tsv holds such a
+# guest's results, BENCHMARKS.md shows them as a second set of tables.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -27,15 +30,19 @@ SMOKE=0
 ONLY_CONFIGS=
 ONLY_WORKLOADS=
 REPORT_ONLY=0	# --report-only: rewrite BENCHMARKS.md from the last run's results
+RESULTS_ONLY=0
+PAIRS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
 	--rounds) ROUNDS=$2; shift ;;
+	--pairs) PAIRS=$2; shift ;;
 	--report-only) REPORT_ONLY=1 ;;
+	--results-only) RESULTS_ONLY=1 ;;
 	--configs) ONLY_CONFIGS=$2; shift ;;
 	--workloads) ONLY_WORKLOADS=$2; shift ;;
-	*) echo "usage: $0 [--smoke] [--rounds N] [--configs 'C...'] [--workloads 'W...']" \
-		"[--report-only]" >&2
+	*) echo "usage: $0 [--smoke] [--rounds N] [--pairs N] [--configs 'C...']" \
+		"[--workloads 'W...'] [--report-only] [--results-only]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -55,11 +62,11 @@ trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 
 if [ $SMOKE = 1 ]; then
 	ROUNDS=1
-	PAIRS=20000
+	PAIRS=${PAIRS:-20000}
 	WORKLOADS="mb1"
 	CONFIGS="base floor-counts floor-uprobes floor counts stacks full stacks-s100"
 else
-	PAIRS=200000
+	PAIRS=${PAIRS:-200000}
 	WORKLOADS="mb1 mb4 redis"
 	CONFIGS="base floor-counts floor-uprobes floor counts stacks full stacks-s100 bpftrace"
 	command -v bpftrace >/dev/null || CONFIGS=${CONFIGS% bpftrace}
@@ -113,23 +120,16 @@ traced() {
 	esac
 }
 
-# lost, cpu, rss of leakbpf's last JSON report in $TMP/out ("-" for the others)
+# lost, cpu, rss of leakbpf's last JSON report in $TMP/out ("-" for the others); no
+# python: this also runs inside make vmtest's busybox guests
 tracer_stats() {
-	python3 - "$TMP/out" <<'EOF'
-import json, sys
-rep = None
-for line in open(sys.argv[1], errors="replace"):
-    if line.startswith("{"):
-        try:
-            rep = json.loads(line)
-        except ValueError:
-            pass
-if rep is None:
-    print("- - -")
-else:
-    t = rep.get("tracer", {})
-    print(rep["lost_events"], "%.3f" % t.get("cpu_s", 0), t.get("max_rss_kib", 0))
-EOF
+	local rep field v out=
+	rep=$(grep '^{' "$TMP/out" | tail -n 1)
+	for field in lost_events cpu_s max_rss_kib; do
+		v=$(printf '%s' "$rep" | grep -o "\"$field\":[0-9.]*" | head -n 1 | cut -d: -f2)
+		out="$out ${v:--}"
+	done
+	echo "${out# }"
 }
 
 run_mb() {
@@ -178,9 +178,12 @@ run_redis() {
 	done
 done
 
-# Medians and ratios, as a Markdown table per workload, and a data file for the plot.
+[ $RESULTS_ONLY = 1 ] && exit 0
+
+# Medians and ratios of the results file $1, as a Markdown table per workload; with a plot
+# file $2 (not "-"), also the data for the plot and the targets' verdicts.
 summarise() {
-	python3 - "$RES" "$OUT/plot.dat" "$SMOKE" <<'EOF'
+	python3 - "$1" "$2" "$SMOKE" <<'EOF'
 import statistics, sys
 from collections import defaultdict
 res, plot, smoke = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
@@ -220,7 +223,7 @@ for w in order_w:
         rs = "%.1f" % (max(rss[w, c]) / 1024) if rss[w, c] else ""
         print("| %s | %.0f | %.0f | %s | %s | %s | %s | %s |" % (c, v, v - base, ratio, uratio, l, cp,
                                                              rs))
-    if w != "mb1":
+    if w != "mb1" or plot == "-":
         continue
     def r(c, f): return (med(vals[w, c]) - base) / (med(vals[w, f]) - base)
     checks = [("full mode <= 1.3 x floor", r("full", "floor"), 1.3, "<="),
@@ -238,6 +241,8 @@ for w in order_w:
         # price: not even empty programs at leakbpf's sites can be cheaper than this
         verdicts.append("| bpftrace / floor: empty programs at these sites would reach"
                         " no more | %.2f | bound |" % r("bpftrace", "floor"))
+if plot == "-":
+    sys.exit(0)
 print("\n### Targets (microbenchmark, 1 thread)\n")
 print("| target | measured | |\n|---|---:|---|")
 print("\n".join(verdicts))
@@ -251,7 +256,7 @@ sys.exit(0 if ok_all or smoke else 3)
 EOF
 }
 
-summarise > "$OUT/table.md"
+summarise "$RES" "$OUT/plot.dat" > "$OUT/table.md"
 status=$?
 cat "$OUT/table.md"
 if [ $SMOKE = 1 ]; then
@@ -296,6 +301,18 @@ fi
 	echo
 	echo "![overhead per configuration](benchmarks.png)"
 	cat "$OUT/table.md"
+	if [ -s "$OUT/results-guest.tsv" ]; then
+		echo
+		echo "## Inside a Debian kernel under qemu"
+		echo
+		echo "Generated by \`make bench\` in a guest of \`make vmtest --bench\`:"
+		echo "$(cat "$OUT/results-guest.txt")."
+		echo "Software emulation (TCG) makes every absolute time meaningless and a trap much"
+		echo "dearer than on hardware; the ratios to the floor measured in the same guest still"
+		echo "show what a kernel without multi-uprobe links, sessions or the uretprobe syscall"
+		echo "makes leakbpf's own work cost."
+		summarise "$OUT/results-guest.tsv" -
+	fi
 	echo
 	cat tools/bench/NOTES.md
 } > BENCHMARKS.md

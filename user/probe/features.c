@@ -80,9 +80,8 @@ static enum feature_state probe_fentry(const struct btf *btf)
 		return FEATURE_NO;
 	opts.attach_btf_id = id;
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "leakbpf_probe", "GPL", insns, 2, &opts);
-	/* refused to an unprivileged process proves nothing; to root it is a no */
 	if (prog < 0)
-		return errno == EPERM && !features__privileged() ? FEATURE_UNKNOWN : FEATURE_NO;
+		return FEATURE_NO;
 	link = bpf_raw_tracepoint_open(NULL, prog);
 	close(prog);
 	if (link < 0)
@@ -115,6 +114,9 @@ void features__detect(struct kernel_features *f)
 
 	for (i = 0; i < FEAT_NR; i++)
 		f->has[i] = FEATURE_UNKNOWN;
+	/* refused test loads would read as missing features: the real load says why */
+	if (!features__privileged())
+		return;
 	f->has[FEAT_RINGBUF] = state(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL));
 	f->has[FEAT_ATTACH_COOKIE] = state(libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
 								  BPF_FUNC_get_attach_cookie,
