@@ -80,7 +80,27 @@ struct {
 	__type(value, struct close_wait);
 } close_waits SEC(".maps");
 
+/*
+ * Per CPU: the move the first socket program last began (compared by the second), and
+ * whether the second is running.
+ */
+struct sock_move {
+	__u64 sk;
+	__u32 oldstate;
+	__u32 newstate;
+	__u32 second_busy;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sock_move);
+} sock_moves SEC(".maps");
+
 struct drop_stats drops = {};
+struct sock_nesting nesting = {};
 
 SEC("tp_btf/task_newtask")
 int BPF_PROG(thread_new, struct task_struct *task, u64 clone_flags)
@@ -170,8 +190,12 @@ static __always_inline struct sock_owner *sock_born(struct sock *sk)
 	return so;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(sock_set_state, struct sock *sk, int oldstate, int newstate)
+/*
+ * Count one move of a socket. Taking the same move twice changes nothing (the second time
+ * the socket is already in newstate, the clone already has its own id), and that is what
+ * makes the second program below safe.
+ */
+static __always_inline int sock_moved(struct sock *sk, int oldstate, int newstate)
 {
 	struct close_wait cw = {}, *old;
 	struct sock_owner *so;
@@ -191,7 +215,7 @@ int BPF_PROG(sock_set_state, struct sock *sk, int oldstate, int newstate)
 			return 0;
 	} else if (so->frozen) {
 		return 0;
-	} else if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
+	} else if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV && so->id != (__u64)sk) {
 		/* a new connection with its listener's storage: a socket of its own now */
 		so->id = (__u64)sk;
 		so->state = TCP_CLOSE;
@@ -229,5 +253,47 @@ int BPF_PROG(sock_set_state, struct sock *sk, int oldstate, int newstate)
 	/* the end of its TCP life: a socket that connects again is born again */
 	if (newstate == TCP_CLOSE)
 		bpf_sk_storage_delete(&sock_owners, sk);
+	return 0;
+}
+
+/*
+ * The kernel does not run a program that an interrupt finds already running on its CPU:
+ * a socket that moves in softirq while this program runs in a task (any task's socket) on
+ * the same CPU would go unseen. So two programs take every move, in attach order (see
+ * user/probe/tasks.c): this one, and sock_set_state_again, which takes the moves this one
+ * did not begin.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sock_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	__u32 zero = 0;
+	struct sock_move *m = bpf_map_lookup_elem(&sock_moves, &zero);
+
+	if (m) {
+		m->sk = (__u64)sk;
+		m->oldstate = oldstate;
+		m->newstate = newstate;
+		if (m->second_busy)
+			__sync_fetch_and_add(&nesting.taken_while_second_busy, 1);
+	}
+	return sock_moved(sk, oldstate, newstate);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sock_set_state_again, struct sock *sk, int oldstate, int newstate)
+{
+	__u32 zero = 0;
+	struct sock_move *m = bpf_map_lookup_elem(&sock_moves, &zero);
+
+	if (!m)
+		return 0;
+	if (m->sk == (__u64)sk && m->oldstate == oldstate && m->newstate == newstate) {
+		m->sk = 0;	/* the first program's */
+		return 0;
+	}
+	m->second_busy = 1;
+	__sync_fetch_and_add(&nesting.taken_by_second, 1);
+	sock_moved(sk, oldstate, newstate);
+	m->second_busy = 0;
 	return 0;
 }

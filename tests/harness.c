@@ -390,6 +390,14 @@ json_t *last_report(const struct proc *p)
 		}
 	}
 	free(copy);
+	/* a test that expects no loss then shows what leakbpf said it lost */
+	if (last && json_integer_value(json_object_get(last, "lost_events")) > 0 && p->err_buf) {
+		copy = strdup(p->err_buf);
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (strstr(line, "leakbpf: lost: "))
+				fprintf(stderr, "  %s\n", line);
+		free(copy);
+	}
 	return last;
 }
 

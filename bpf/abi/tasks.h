@@ -57,6 +57,16 @@ struct close_wait {
 	__u32 pad;
 };
 
+/*
+ * bpf/tasks's .bss `nesting`: the moves the second socket program took in the first's
+ * stead, and the moves the first took while the second was busy. The kernel counts both as
+ * missed runs of the other program; neither lost a move.
+ */
+struct sock_nesting {
+	__u64 taken_by_second;
+	__u64 taken_while_second_busy;
+};
+
 /* How many sockets may be in CLOSE_WAIT at once in the traced processes. */
 #define MAX_CLOSE_WAITS 65536
 
