@@ -34,11 +34,11 @@ else
 endif
 
 # Capstone (libcapstone-dev) is opened with dlopen where prologues are decoded: not linked
-PKGS := libbpf libelf libdw jansson
+PKGS := libbpf libelf libdw jansson libmicrohttpd
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson) -lz -lm -lpthread -lstdc++
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd) -lz -lm -lpthread -lstdc++
 
 # The clang BPF target needs the host's system include dirs for the few libc-free
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).
@@ -54,7 +54,7 @@ BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
 # user/ is built into a library so the tests link exactly the code the CLI runs; its
 # folders are layers (README: how the code is laid out), includes name them: "proc/elf_file.h"
-USER_LAYERS := base proc unwind probe track report app
+USER_LAYERS := base proc unwind probe track report serve fleet app
 USER_SRCS := $(filter-out user/app/main.c,$(wildcard $(patsubst %,user/%/*.c,$(USER_LAYERS))))
 USER_HDRS := $(wildcard $(patsubst %,user/%/*.h,$(USER_LAYERS)))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -107,8 +107,15 @@ $(OUTPUT)/static/placement.o: user/proc/placement.c $(USER_HDRS) | $(OUTPUT)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DLEAKBPF_STATIC -c $< -o $@
 
-# the archive's placement.o is not pulled in: the static one defines all it does
-$(OUTPUT)/leakbpf-static: $(OUTPUT)/user/app/main.o $(OUTPUT)/static/placement.o $(LIB)
+# no --serve: libmicrohttpd's static archive needs GnuTLS's, which Debian does not ship
+$(OUTPUT)/static/http.o: user/serve/http.c $(USER_HDRS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DLEAKBPF_NO_HTTP -c $< -o $@
+
+# the archive's placement.o and http.o are not pulled in: the static ones define all they do
+$(OUTPUT)/leakbpf-static: $(OUTPUT)/user/app/main.o $(OUTPUT)/static/placement.o \
+			  $(OUTPUT)/static/http.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
 

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -596,4 +598,77 @@ double check_threshold(json_t *proc, const char *name)
 const char *check_reason(json_t *proc, const char *name)
 {
 	return jstr(check_by_name(proc, name), "reason");
+}
+
+char *http_get(int port, const char *path, int *status)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char req[256], *buf = NULL, *body;
+	size_t len = 0, cap = 0;
+	int fd;
+
+	*status = 0;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4096 + 1 > cap) {
+			char *grown = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!grown)
+				break;
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (!buf)
+		return NULL;
+	buf[len] = '\0';
+	sscanf(buf, "HTTP/%*s %d", status);
+	body = strstr(buf, "\r\n\r\n");
+	body = strdup(body ? body + 4 : "");
+	free(buf);
+	return body;
+}
+
+bool metric_value(const char *body, const char *name, pid_t pid, const char *more,
+		  double *value)
+{
+	char want[64];
+	size_t nlen = strlen(name);
+	const char *line;
+
+	snprintf(want, sizeof(want), "pid=\"%d\"", pid);
+	for (line = body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *end = strchr(line, '\n'), *close;
+
+		if (strncmp(line, name, nlen) || line[nlen] != '{')
+			continue;
+		close = strchr(line, '}');
+		if (!close || (end && close > end))
+			continue;
+		/* the labels of this line only */
+		if (!memmem(line, close - line, want, strlen(want)) ||
+		    (more && !memmem(line, close - line, more, strlen(more))))
+			continue;
+		*value = strtod(close + 1, NULL);
+		return true;
+	}
+	return false;
 }

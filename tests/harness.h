@@ -30,6 +30,18 @@ struct proc {
 	size_t err_len;
 };
 
+/*
+ * GET http://127.0.0.1:port/path: the body (to free), NULL if no answer; *status gets the
+ * HTTP status.
+ */
+char *http_get(int port, const char *path, int *status);
+/*
+ * The value of the series `name` labelled pid="pid" in a Prometheus exposition (with
+ * more labels: the first line that has them all); false if there is none.
+ */
+bool metric_value(const char *body, const char *name, pid_t pid, const char *more,
+		  double *value);
+
 /* Can BPF tests run here? Sets a skip reason when not. */
 bool bpf_tests_possible(void);
 

@@ -53,8 +53,7 @@ done
 BENCH_ARGS="--results-only --rounds 3 --pairs 20000 --workloads 'mb1 mb4'"
 if $BENCH; then
 	[ "$KERNELS" = "6.1 6.12 host" ] && KERNELS=6.1
-	RUN="./tools/bench/bench.sh $BENCH_ARGS >/dev/console 2>&1 &&
-		cat .output/bench/results.tsv > /dev/ttyS1"
+	RUN="./tools/bench/bench.sh $BENCH_ARGS >/dev/console 2>&1 && cat .output/bench/results.tsv > /dev/ttyS1"
 fi
 
 log() { echo "vmtest: $*" >&2; }
@@ -150,11 +149,14 @@ build_initramfs() {
 	mkdir -p "$root/work/tools/bench" "$root/work/.output/bench"
 	cp tools/bench/bench.sh "$root/work/tools/bench/"
 	cp .output/bench/floor .output/bench/mallocbench "$root/work/.output/bench/"
+	# one line each: dash reads this, and knows no $'...' quoting
 	{ printf 'TESTS="%s"\n' "$(echo $TESTS)"; printf 'RUN=%q\n' "$RUN"; } > "$root/work/vmtest.conf"
 	# what the tests run besides their targets (busybox's own would be static), and what
-	# they load by name (the allocator tests' LD_PRELOAD)
+	# they load by name (the allocator tests' LD_PRELOAD; the benchmark's floor opens
+	# Capstone with dlopen, as leakbpf does when not static)
 	for f in /bin/sh /bin/bash /bin/true /usr/bin/env /usr/sbin/chroot /usr/bin/setpriv \
-		 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2; do
+		 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
+		 /usr/lib/x86_64-linux-gnu/libcapstone.so.4; do
 		[ -e "$f" ] && add_file "$root" "$f"
 	done
 	for f in $(find "$root" -type f -perm -u+x) "$root"/usr/lib/x86_64-linux-gnu/*.so*; do

@@ -17,6 +17,7 @@ static const char doc[] =
 "\n"
 "  leakbpf [OPTIONS] -p PID           attach to a running process\n"
 "  leakbpf [OPTIONS] -- CMD [ARG...]  run CMD, traced from its very start\n"
+"  leakbpf -a --serve ADDR:PORT       every process on the host, for Prometheus\n"
 "\n"
 "Counts the malloc family's blocks allocated and not freed while traced (with\n"
 "the stacks that allocated them), the threads started and ended, the fds opened\n"
@@ -33,6 +34,12 @@ static const char doc[] =
 "                        fd_age_socket=S)\n"
 "  close_wait            a TCP socket in CLOSE_WAIT longer than 60 s\n"
 "Frees of blocks allocated before attach are counted apart (untracked_frees).\n"
+"\n"
+"-a watches every process in tiers: every -i SEC (default 15) its memory,\n"
+"threads, fds and TCP sockets from /proc and sock_diag, no probe at all; in\n"
+"turn, counts-mode allocator probes in that process alone for --probe-window SEC\n"
+"every --probe-every SEC, shortened so that the estimated slowdown stays within\n"
+"--budget; everything at http://ADDR:PORT/metrics (ADDR defaults to loopback).\n"
 "When leakbpf stops (-d, SIGINT, SIGTERM) it detaches and leaves the target\n"
 "running as before, a command started with -- included.\n"
 "\n"
@@ -54,6 +61,10 @@ enum {
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_CFI_STACKS,
+	OPT_PROBE_WINDOW,
+	OPT_PROBE_EVERY,
+	OPT_BUDGET,
+	OPT_MAX_PROCS,
 };
 
 static const struct argp_option options[] = {
@@ -81,9 +92,20 @@ static const struct argp_option options[] = {
 	  "without frame pointers by its CFI: its callers' callers too, not only the function "
 	  "that called malloc; dearer in such code (stacks and full modes)", 0 },
 	{ "verbose", 'v', NULL, 0, "Diagnostics on stderr, libbpf's log included", 0 },
-	{ "all", 'a', NULL, OPTION_HIDDEN, "Every process on the host (not available yet)", 0 },
 	{ "follow", 'f', NULL, OPTION_HIDDEN, "Also trace forked children (not available yet)", 0 },
-	{ "serve", OPT_SERVE, "ADDR:PORT", OPTION_HIDDEN, "Prometheus /metrics (not available yet)", 0 },
+	{ NULL, 0, NULL, 0, "Fleet mode:", 1 },
+	{ "all", 'a', NULL, 0, "Every process on the host, in tiers (counts mode); needs --serve",
+	  1 },
+	{ "serve", OPT_SERVE, "ADDR:PORT", 0, "Serve Prometheus metrics at http://ADDR:PORT/metrics"
+	  " (ADDR: 127.0.0.1 unless given)", 1 },
+	{ "probe-window", OPT_PROBE_WINDOW, "SEC", 0, "How long each process's allocator probes "
+	  "stay (default 10)", 1 },
+	{ "probe-every", OPT_PROBE_EVERY, "SEC", 0, "How often each process gets a window "
+	  "(default 300; 0: every process probed all the time)", 1 },
+	{ "budget", OPT_BUDGET, "PCT", 0, "The most slowdown the probes may impose on a process, "
+	  "averaged over --probe-every (default 1)", 1 },
+	{ "max-procs", OPT_MAX_PROCS, "N", 0, "Processes watched at most (default 1000); those "
+	  "beyond are counted as dropped", 1 },
 	{ 0 },
 };
 
@@ -105,6 +127,27 @@ static uint64_t parse_count(struct argp_state *state, const char *opt, const cha
 		argp_error(state, "%s takes a whole number from %llu to %llu, not '%s'", opt,
 			   (unsigned long long)min, (unsigned long long)max, arg);
 	return v;
+}
+
+/* What -a takes and what it does not; the fleet options only with it. */
+static void check_fleet(struct argp_state *state, const struct env *env, bool mode_set)
+{
+	if (!env->all) {
+		if (env->fleet_opts_given)
+			argp_error(state, "--probe-window, --probe-every, --budget and --max-procs "
+				   "are for -a");
+		if (env->serve)
+			argp_error(state, "--serve is for -a in this version (one process: --json)");
+		return;
+	}
+	if (!env->serve)
+		argp_error(state, "-a exports what it finds as metrics: give --serve ADDR:PORT");
+	if (mode_set && env->mode != MODE_COUNTS)
+		argp_error(state, "-a probes in counts mode only");
+	if (env->item.kind || env->batch.kind || env->json || env->cfi_stacks ||
+	    env->sample_every > 1)
+		argp_error(state, "--item, --batch, --json, --cfi-stacks and -s are for one "
+			   "process (-p or -- CMD), not -a");
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -162,6 +205,27 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SERVE:
 		env->serve = arg;
 		break;
+	case OPT_PROBE_WINDOW:
+		env->window_s = parse_seconds(state, "--probe-window", arg);
+		env->fleet_opts_given = true;
+		break;
+	case OPT_PROBE_EVERY:
+		if (parse_nonneg_double(arg, &env->every_s))
+			argp_error(state, "--probe-every takes a number of seconds (0: always), not "
+				   "'%s'", arg);
+		env->fleet_opts_given = true;
+		break;
+	case OPT_BUDGET:
+		if (parse_nonneg_double(arg, &env->budget_pct) || env->budget_pct <= 0 ||
+		    env->budget_pct > 100)
+			argp_error(state, "--budget takes a percentage above 0, up to 100, not '%s'",
+				   arg);
+		env->fleet_opts_given = true;
+		break;
+	case OPT_MAX_PROCS:
+		env->max_procs = parse_count(state, "--max-procs", arg, 1, MAX_PROCS);
+		env->fleet_opts_given = true;
+		break;
 	case OPT_LEAK_EXIT_CODE:
 		env->leak_exit_code = parse_count(state, "--leak-exit-code", arg, 0, 255);
 		break;
@@ -183,11 +247,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (env->all || env->follow || env->serve)
-			argp_error(state, "%s is not available in this version",
-				   env->all ? "-a" : env->follow ? "-f" : "--serve");
+		if (env->follow)
+			argp_error(state, "-f is not available in this version");
 		if (!!env->pid + !!env->cmd + env->all != 1)
-			argp_error(state, "give one target: -p PID or -- CMD [ARG...]");
+			argp_error(state, "give one target: -p PID, -- CMD [ARG...] or -a");
+		check_fleet(state, env, mode_set);
 		if (!mode_set)
 			env->mode = env->all ? MODE_COUNTS : MODE_FULL;
 		if (env->sample_every > 1 && env->mode == MODE_COUNTS)
@@ -210,7 +274,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int cli__parse(int argc, char **argv, struct env *env)
 {
-	static const struct argp argp = { options, parse_opt, "-p PID\n-- CMD [ARG...]", doc,
+	static const struct argp argp = { options, parse_opt,
+					  "-p PID\n-- CMD [ARG...]\n-a --serve ADDR:PORT", doc,
 					  NULL, NULL, NULL };
 	int err;
 
@@ -220,6 +285,10 @@ int cli__parse(int argc, char **argv, struct env *env)
 	env->leak_exit_code = EXIT_LEAK_DEFAULT;
 	env->max_allocs = DEFAULT_MAX_ALLOCS;
 	env->max_stacks = DEFAULT_MAX_STACKS;
+	env->window_s = 10;
+	env->every_s = 300;
+	env->budget_pct = 1;
+	env->max_procs = 1000;
 	thresholds__init(&env->thresholds);
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, env);

@@ -29,7 +29,11 @@ struct env {
 	struct thresholds thresholds;
 	int top;
 	bool json;
-	const char *serve;
+	const char *serve;	/* --serve ADDR:PORT */
+	/* -a: the probe windows, the budget, how many processes at most */
+	double window_s, every_s, budget_pct;
+	int max_procs;
+	bool fleet_opts_given;	/* one of those was given */
 	int leak_exit_code;
 	uint32_t max_allocs, max_stacks;
 	bool cfi_stacks;

@@ -61,14 +61,6 @@ struct session {
 	uint64_t attach_ns;	/* CLOCK_MONOTONIC when every probe was live */
 };
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	/* errors are reported by leakbpf itself, with their cause; libbpf's own log is for -v */
-	if (!log_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 static int open_signals(struct session *s)
 {
 	sigset_t mask;
@@ -474,8 +466,6 @@ int session__run(const struct env *env)
 	bool leak = false;
 	int err, status;
 
-	log_verbose = env->verbose;
-	libbpf_set_print(libbpf_print);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	err = open_signals(&s);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 /* first: the skeleton uses the types of the ABI */
@@ -11,6 +12,7 @@
 #include "alloc.skel.h"
 #include "probe/core.h"
 #include "base/log.h"
+#include "base/util.h"
 #include "probe/alloc_plan.h"
 #include "probe/uprobe_multi.h"
 #include "proc/allocator.h"
@@ -22,11 +24,12 @@
  */
 #define MAX_STACK_FIXES 65536
 
-/* An allocator probed for a process, with the plan its probes followed. */
+/* An allocator probed for a process, with the plan its probes followed and their links. */
 struct probed_alloc {
 	struct probed_file file;
 	struct allocator a;
 	struct alloc_plan plan;
+	struct links links;
 };
 
 struct alloc_probe {
@@ -179,10 +182,55 @@ int alloc_probe__load(struct tracer *t)
 	return core__add_link(t, link);
 }
 
+int alloc_probe__detach(struct tracer *t)
+{
+	struct alloc_probe *p = t->alloc;
+	int k, err = 0;
+
+	for (k = 0; p && k < p->nprobed; k++) {
+		/* all at once with the tracer's own: each removal waits for a grace period */
+		if (links__take(&t->links, &p->probed[k].links)) {
+			links__destroy(&p->probed[k].links);
+			err = -ENOMEM;
+		}
+	}
+	return err;
+}
+
+int tracer__detach_allocator(struct tracer *t, pid_t pid)
+{
+	struct alloc_probe *p = t->alloc;
+	int k, kept = 0, found = 0;
+
+	for (k = 0; k < p->nprobed; k++) {
+		struct probed_alloc *pa = &p->probed[k];
+
+		if (pa->file.pid != pid) {
+			p->probed[kept++] = *pa;
+			continue;
+		}
+		links__destroy(&pa->links);
+		found++;
+	}
+	p->nprobed = kept;
+	return found ? 0 : -ENOENT;
+}
+
+void alloc_probe__forget(struct tracer *t, pid_t pid)
+{
+	tracer__detach_allocator(t, pid);
+	core__forget(t->alloc->skel->maps.alloc_stats, pid);
+	core__forget(t->alloc->skel->maps.alloc_text, pid);
+}
+
 void alloc_probe__destroy(struct alloc_probe *p)
 {
+	int k;
+
 	if (!p)
 		return;
+	for (k = 0; k < p->nprobed; k++)
+		links__destroy(&p->probed[k].links);
 	alloc_bpf__destroy(p->skel);
 	free(p->probed);
 	stack_table__clear(&p->fixes);
@@ -207,7 +255,7 @@ void alloc_probe__losses(struct tracer *t, struct losses *out)
 		    core__recursion_misses(p->skel->obj));
 }
 
-static int attach_session(struct tracer *t, struct bpf_program *prog, pid_t pid,
+static int attach_session(struct links *into, struct bpf_program *prog, pid_t pid,
 			  const char *path, const struct alloc_site *s)
 {
 	int fd;
@@ -218,7 +266,7 @@ static int attach_session(struct tracer *t, struct bpf_program *prog, pid_t pid,
 		     alloc_func_names[s->fn], path, (unsigned long long)s->offset, errstr(fd));
 		return fd;
 	}
-	return links__add_fd(&t->links, fd);
+	return links__add_fd(into, fd);
 }
 
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a)
@@ -277,7 +325,7 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 
 		if (!s->returns)
 			continue;
-		err = core__attach_uprobe(t, p->skel->progs.alloc_exit, pid, a->path,
+		err = core__attach_uprobe(&pa->links, p->skel->progs.alloc_exit, pid, a->path,
 					  a->offset[s->fn], true, 0, alloc_func_names[s->fn]);
 		if (err)
 			return err;
@@ -295,13 +343,48 @@ int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator
 			     alloc_func_names[alloc_probes[idx].fn]);
 			return -ENOENT;
 		}
-		err = session ? attach_session(t, prog, pid, a->path, s)
-			      : core__attach_uprobe(t, prog, pid, a->path, s->offset, false,
+		err = session ? attach_session(&pa->links, prog, pid, a->path, s)
+			      : core__attach_uprobe(&pa->links, prog, pid, a->path, s->offset, false,
 						    s->cookie, alloc_func_names[s->fn]);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* What the probe is timed on: a real call the compiler may not drop or inline. */
+__attribute__((noinline, used)) void leakbpf_hit_target(void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+static double time_calls(int n)
+{
+	uint64_t t0 = now_ns();
+	int i;
+
+	for (i = 0; i < n; i++)
+		leakbpf_hit_target(&i);
+	return (double)(now_ns() - t0) / n;
+}
+
+int tracer__measure_hit_ns(struct tracer *t, double *ns)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "leakbpf_hit_target");
+	const int calls = 20000;
+	struct bpf_link *link;
+	double bare, probed;
+	int err;
+
+	bare = time_calls(calls);
+	link = bpf_program__attach_uprobe_opts(t->alloc->skel->progs.free_enter, getpid(),
+					       "/proc/self/exe", 0, &opts);
+	if (!link)
+		return -errno;
+	probed = time_calls(calls);
+	err = bpf_link__destroy(link);
+	*ns = probed > bare ? probed - bare : 0;
+	return err;
 }
 
 int tracer__refresh_allocator(struct tracer *t, pid_t pid)

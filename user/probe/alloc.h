@@ -20,11 +20,18 @@ struct allocator;
  * when that file (inode) is probed for it already: a second probe would count twice.
  */
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a);
+/* Remove the probes tracer__attach_allocator placed for pid (its counters stay); -ENOENT. */
+int tracer__detach_allocator(struct tracer *t, pid_t pid);
 /*
  * Tell the programs where the allocators' functions are mapped in pid, once it has mapped
  * one (-ENOENT before): calls from inside them are the allocator's own.
  */
 int tracer__refresh_allocator(struct tracer *t, pid_t pid);
+/*
+ * What one hit of an allocator probe costs the caller on this machine, in ns: a function of
+ * leakbpf's own is timed bare and with an entry probe of bpf/alloc (which ignores it).
+ */
+int tracer__measure_hit_ns(struct tracer *t, double *ns);
 /* A process's counters, the CPUs summed and what BPF leaves to be derived derived. */
 int tracer__alloc_stats(struct tracer *t, pid_t pid, struct alloc_stats *out);
 /* Every outstanding block (of every process): fn(struct alloc_key *, struct alloc_info *). */

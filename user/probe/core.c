@@ -151,8 +151,10 @@ fail:
 
 void tracer__detach(struct tracer *t)
 {
-	if (t)
-		links__destroy(&t->links);
+	if (!t)
+		return;
+	alloc_probe__detach(t);
+	links__destroy(&t->links);
 }
 
 void tracer__free(struct tracer *t)
@@ -160,6 +162,7 @@ void tracer__free(struct tracer *t)
 	if (!t)
 		return;
 	/* links first: the probes leave the target before the programs go */
+	alloc_probe__detach(t);
 	links__destroy(&t->links);
 	ring_buffer__free(t->events);
 	fds_probe__destroy(t->fds);
@@ -202,6 +205,19 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 	if (!err && t->tasks)
 		err = tasks_probe__add_process(t, pid);
 	return err;
+}
+
+void tracer__forget_process(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+
+	alloc_probe__forget(t, pid);
+	if (t->items)
+		items_probe__forget(t, pid);
+	fds_probe__forget(t, pid);
+	if (t->tasks)
+		tasks_probe__forget(t, pid);
+	bpf_map_delete_elem(t->procs_fd, &key);
 }
 
 int tracer__proc(struct tracer *t, pid_t pid, struct proc_info *out)
@@ -269,7 +285,7 @@ int core__add_link(struct tracer *t, struct bpf_link *link)
 	return links__add(&t->links, link);
 }
 
-int core__attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
+int core__attach_uprobe(struct links *into, struct bpf_program *prog, pid_t pid,
 			const char *path, uint64_t offset, bool ret, uint64_t cookie,
 			const char *what)
 {
@@ -287,12 +303,19 @@ int core__attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
 	}
 	vlog("%s on %s: %s+0x%llx", ret ? "uretprobe" : "uprobe", what, path,
 	     (unsigned long long)offset);
-	return core__add_link(t, link);
+	return links__add(into, link);
 }
 
 bool core__same_file(const struct probed_file *f, const struct stat *st, pid_t pid)
 {
 	return f->dev == st->st_dev && f->ino == st->st_ino && f->pid == pid;
+}
+
+void core__forget(struct bpf_map *map, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(map, &key, sizeof(key), 0);
 }
 
 int core__add_zeroed(struct bpf_map *map, size_t value_size, int ncpus, pid_t pid)

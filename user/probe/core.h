@@ -66,11 +66,13 @@ void core__load_error(const struct bpf_object *obj, int err);
 /* Keep a link; 0, or -ENOMEM (the link is destroyed either way on failure). */
 int core__add_link(struct tracer *t, struct bpf_link *link);
 /* A uprobe (ret: uretprobe) of prog at offset in path for pid, with a cookie; says why not. */
-int core__attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
+int core__attach_uprobe(struct links *into, struct bpf_program *prog, pid_t pid,
 			const char *path, uint64_t offset, bool ret, uint64_t cookie,
 			const char *what);
 bool core__same_file(const struct probed_file *f, const struct stat *st, pid_t pid);
 /* Insert a zeroed value for pid into a (per-CPU when ncpus > 1) map; an existing one stays. */
+/* Delete pid's entry from a per-process map (none there: nothing to do). */
+void core__forget(struct bpf_map *map, pid_t pid);
 int core__add_zeroed(struct bpf_map *map, size_t value_size, int ncpus, pid_t pid);
 /* Sum a per-CPU value of n u64 counters of pid (two's complement: __s64 ones too). */
 int core__sum_percpu(struct tracer *t, struct bpf_map *map, pid_t pid, __u64 *out, size_t n);
@@ -97,10 +99,14 @@ int alloc_probe__load(struct tracer *t);
 int alloc_probe__add_process(struct tracer *t, pid_t pid);
 void alloc_probe__losses(struct tracer *t, struct losses *out);
 void alloc_probe__destroy(struct alloc_probe *p);
+/* Hand the allocator's links to the tracer's, to be detached with them. */
+int alloc_probe__detach(struct tracer *t);
+void alloc_probe__forget(struct tracer *t, pid_t pid);
 
 int items_probe__open(struct tracer *t);
 int items_probe__load(struct tracer *t);
 int items_probe__add_process(struct tracer *t, pid_t pid);
+void items_probe__forget(struct tracer *t, pid_t pid);
 void items_probe__losses(struct tracer *t, struct losses *out);
 void items_probe__destroy(struct items_probe *p);
 
@@ -112,12 +118,14 @@ void loader_probe__destroy(struct loader_probe *p);
 int fds_probe__open(struct tracer *t);
 int fds_probe__load(struct tracer *t);
 int fds_probe__add_process(struct tracer *t, pid_t pid);
+void fds_probe__forget(struct tracer *t, pid_t pid);
 void fds_probe__losses(struct tracer *t, struct losses *out);
 void fds_probe__destroy(struct fds_probe *p);
 
 /* Threads and TCP sockets: loaded and attached at once, or not at all (an old kernel). */
 int tasks_probe__start(struct tracer *t);
 int tasks_probe__add_process(struct tracer *t, pid_t pid);
+void tasks_probe__forget(struct tracer *t, pid_t pid);
 void tasks_probe__losses(struct tracer *t, struct losses *out);
 void tasks_probe__destroy(struct tasks_probe *p);
 

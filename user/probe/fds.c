@@ -68,6 +68,11 @@ int fds_probe__add_process(struct tracer *t, pid_t pid)
 				pid);
 }
 
+void fds_probe__forget(struct tracer *t, pid_t pid)
+{
+	core__forget(t->fds->skel->maps.fd_stats, pid);
+}
+
 void fds_probe__losses(struct tracer *t, struct losses *out)
 {
 	core__add_losses(out, &t->fds->skel->bss->fd_drops, fd_losses,
@@ -103,7 +108,7 @@ int tracer__attach_fds(struct tracer *t)
 
 int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset)
 {
-	return core__attach_uprobe(t, t->fds->skel->progs.fds_exit_hold, pid, path, offset,
+	return core__attach_uprobe(&t->links, t->fds->skel->progs.fds_exit_hold, pid, path, offset,
 				   false, 0, "_Exit");
 }
 

@@ -55,6 +55,11 @@ int items_probe__add_process(struct tracer *t, pid_t pid)
 				t->ncpus, pid);
 }
 
+void items_probe__forget(struct tracer *t, pid_t pid)
+{
+	core__forget(t->items->skel->maps.item_stats, pid);
+}
+
 void items_probe__losses(struct tracer *t, struct losses *out)
 {
 	losses__add(out, "item programs skipped (another of ours ran)",
@@ -66,7 +71,7 @@ int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64
 {
 	struct items_bpf *skel = t->items->skel;
 
-	return core__attach_uprobe(t, batch ? skel->progs.batch_enter : skel->progs.item_enter,
+	return core__attach_uprobe(&t->links, batch ? skel->progs.batch_enter : skel->progs.item_enter,
 				   pid, path, offset, false, 0,
 				   batch ? "the --batch function" : "the --item function");
 }

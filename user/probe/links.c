@@ -45,6 +45,30 @@ int links__add_fd(struct links *l, int fd)
 	return 0;
 }
 
+int links__take(struct links *to, struct links *from)
+{
+	struct bpf_link **v = realloc(to->v, (to->n + from->n + 1) * sizeof(*v));
+	int *fds;
+
+	if (!v)
+		return -ENOMEM;
+	to->v = v;
+	to->cap = to->n + from->n + 1;
+	fds = realloc(to->fds, (to->nfds + from->nfds + 1) * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	to->fds = fds;
+	to->fdcap = to->nfds + from->nfds + 1;
+	for (size_t i = 0; i < from->n; i++)
+		to->v[to->n++] = from->v[i];
+	for (size_t i = 0; i < from->nfds; i++)
+		to->fds[to->nfds++] = from->fds[i];
+	free(from->v);
+	free(from->fds);
+	*from = (struct links){};
+	return 0;
+}
+
 struct slice {
 	const struct links *l;
 	size_t from, step;

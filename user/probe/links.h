@@ -19,6 +19,8 @@ struct links {
 int links__add(struct links *l, struct bpf_link *link);
 /* Keep a link that is a bare file descriptor; 0, or -ENOMEM after closing it. */
 int links__add_fd(struct links *l, int fd);
+/* Move every link of from into to (from is left empty); 0 or -ENOMEM (then none moved). */
+int links__take(struct links *to, struct links *from);
 /*
  * Destroy every link, several at a time. Removing a uprobe waits for an RCU grace period
  * (about 0.25 s here), and one after the other those waits add up to seconds at exit;

@@ -109,7 +109,7 @@ int tracer__watch_loader(struct tracer *t, pid_t pid, const struct dynloader *ld
 		return -ENOMEM;
 	p->lds = grown;
 	/* each loader has its own distance to _r_debug: the BPF program finds it in its cookie */
-	err = core__attach_uprobe(t, p->skel->progs.loader_state_enter, pid, ld->path,
+	err = core__attach_uprobe(&t->links, p->skel->progs.loader_state_enter, pid, ld->path,
 				  ld->hook_offset, false, ld->r_state_off, "_dl_debug_state");
 	if (err)
 		return err;

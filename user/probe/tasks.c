@@ -87,6 +87,15 @@ int tasks_probe__add_process(struct tracer *t, pid_t pid)
 	return err;
 }
 
+void tasks_probe__forget(struct tracer *t, pid_t pid)
+{
+	struct tasks_bpf *skel = t->tasks->skel;
+
+	core__forget(skel->maps.thread_stats, pid);
+	core__forget(skel->maps.exiting, pid);
+	core__forget(skel->maps.sock_stats, pid);
+}
+
 void tasks_probe__losses(struct tracer *t, struct losses *out)
 {
 	const struct sock_nesting *n = &t->tasks->skel->bss->nesting;

@@ -43,6 +43,8 @@ const struct kernel_features *tracer__features(const struct tracer *t);
 
 /* Start counting for a process: the BPF programs ignore processes not added. */
 int tracer__add_process(struct tracer *t, pid_t pid);
+/* Stop counting for a process (gone, or no longer watched): its probes and entries go. */
+void tracer__forget_process(struct tracer *t, pid_t pid);
 /* A process's entry in the process table: its flags and exec generation. */
 int tracer__proc(struct tracer *t, pid_t pid, struct proc_info *out);
 /* Set enum proc_flags of a process added (BPF clears some of them). */

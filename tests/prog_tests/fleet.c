@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * leakbpf -a, end to end: the agent serves /metrics; a process started after it is picked
+ * up, probed in that process alone, and its malloc and free counts are exact; its threads
+ * and fds are right; the exposition passes promtool; a real Prometheus scrapes it; a
+ * process that exits has its series dropped; a process outside its window is not probed.
+ */
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+#include "test_progs.h"
+
+#define LEAKED 10000
+#define BALANCED 210000
+
+static int agent_port(void)
+{
+	return 20000 + getpid() % 20000;
+}
+
+static bool have(const char *tool)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
+	return system(cmd) == 0;
+}
+
+/*
+ * Until the series name{pid, more} reaches at least min (min < 0: until it is gone). The
+ * agent reads the counters once a second: there is no event to wait on but its answers.
+ */
+static bool wait_metric(int port, const char *name, pid_t pid, const char *more, double min,
+			double *value, char **body_out)
+{
+	int waited, status;
+
+	for (waited = 0; waited < STUCK_MS; waited += 100) {
+		char *body = http_get(port, "/metrics", &status);
+		bool found = body && metric_value(body, name, pid, more, value);
+
+		if (body && ((min < 0 && !found) || (min >= 0 && found && *value >= min))) {
+			if (body_out)
+				*body_out = body;
+			else
+				free(body);
+			return true;
+		}
+		free(body);
+		poll(NULL, 0, 100);
+	}
+	fprintf(stderr, "  %s{pid=\"%d\"%s%s} never %s\n", name, pid, more ? "," : "",
+		more ? more : "", min < 0 ? "went away" : "got there");
+	return false;
+}
+
+/* The fds of pid whose /proc link starts with prefix (NULL: all of them). */
+static int count_fds(pid_t pid, const char *prefix)
+{
+	char path[64], link[256];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		ssize_t len = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+
+		if (d->d_name[0] == '.' || len < 0)
+			continue;
+		link[len] = '\0';
+		n += !prefix || !strncmp(link, prefix, strlen(prefix));
+	}
+	closedir(dir);
+	return n;
+}
+
+static int start_agent(struct proc *a, int port, const char *every)
+{
+	char serve[32];
+	char *argv[] = { LEAKBPF, "-a", "--serve", serve, "--probe-every", (char *)every, "-i",
+			 "1", NULL };
+
+	snprintf(serve, sizeof(serve), "127.0.0.1:%d", port);
+	if (proc_start(a, argv, true))
+		return -1;
+	return proc_wait_stderr(a, "leakbpf: watching every process");
+}
+
+static void promtool_check(const char *body)
+{
+	char path[] = "/tmp/leakbpf-metrics-XXXXXX", cmd[128];
+	int fd;
+
+	if (!have("promtool")) {
+		fprintf(stderr, "  promtool is not installed: exposition not checked\n");
+		test__fail();
+		return;
+	}
+	fd = mkstemp(path);
+	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
+		return;
+	ASSERT_EQ(write(fd, body, strlen(body)), (ssize_t)strlen(body), "write metrics");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+	ASSERT_EQ(system(cmd), 0, "promtool check metrics");
+	unlink(path);
+}
+
+/* A real Prometheus scrapes the agent; PromQL over its HTTP API finds the target. */
+static void prometheus_scrapes(int port, pid_t pid)
+{
+	char dir[] = "/tmp/leakbpf-prom-XXXXXX", conf[128], listen[64], tsdb[128], query[160];
+	int prom_port = port + 1, status, waited;
+	struct proc prom = {};
+	FILE *f;
+
+	if (!have("prometheus")) {
+		fprintf(stderr, "  prometheus is not installed\n");
+		test__fail();
+		return;
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(conf, sizeof(conf), "--config.file=%s/prometheus.yml", dir);
+	snprintf(tsdb, sizeof(tsdb), "--storage.tsdb.path=%s/data", dir);
+	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", prom_port);
+	f = fopen(conf + strlen("--config.file="), "w");
+	if (!ASSERT_OK_PTR(f, "write prometheus.yml"))
+		return;
+	fprintf(f, "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: leakbpf\n"
+		"    static_configs:\n      - targets: ['127.0.0.1:%d']\n", port);
+	fclose(f);
+	{
+		char *argv[] = { "/usr/bin/prometheus", conf, tsdb, listen, NULL };
+
+		if (!ASSERT_OK(proc_start(&prom, argv, true), "start prometheus"))
+			return;
+	}
+	snprintf(query, sizeof(query),
+		 "/api/v1/query?query=leakbpf_mallocs_total%%7Bpid%%3D%%22%d%%22%%7D", pid);
+	for (waited = 0; waited < STUCK_MS; waited += 200) {
+		char *body = http_get(prom_port, query, &status);
+		char want[64];
+		bool ok;
+
+		snprintf(want, sizeof(want), "\"%d\"]", LEAKED + BALANCED);
+		ok = body && status == 200 && strstr(body, want);
+		if (!ok && waited + 200 >= STUCK_MS)
+			fprintf(stderr, "  Prometheus answered %d: %s\n", status, body ? body : "");
+		free(body);
+		if (ok)
+			break;
+		poll(NULL, 0, 200);
+	}
+	ASSERT_TRUE(waited < STUCK_MS, "PromQL finds leakbpf_mallocs_total of the target");
+	kill(prom.pid, SIGTERM);
+	proc_finish(&prom);
+	proc_free(&prom);
+	snprintf(conf, sizeof(conf), "rm -rf %s", dir);
+	system(conf);
+}
+
+/*
+ * --probe-every 0: every process probed from the moment the agent sees it. The target
+ * makes 220,000 allocations and keeps 10,000 of them once it is probed.
+ */
+static void probed_continuously(void)
+{
+	char n[16], b[16];
+	char *cmd[] = { TARGETS "leak_n", n, "64", "0", b, NULL };
+	struct proc a = {}, t = {};
+	int port = agent_port(), status;
+	double v;
+	char *body = NULL;
+
+	snprintf(n, sizeof(n), "%d", LEAKED);
+	snprintf(b, sizeof(b), "%d", BALANCED);
+	if (!ASSERT_OK(start_agent(&a, port, "0"), "agent starts"))
+		goto out;
+	/* started after the agent, and held until its probes are live */
+	if (!ASSERT_OK(proc_start(&t, cmd, false), "start leak_n") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready"))
+		goto out;
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_probed", t.pid, NULL, 1, &v, NULL),
+			 "picked up and probed"))
+		goto out;
+	if (!ASSERT_OK(proc_send(&t, "go"), "go") || !ASSERT_OK(proc_expect(&t, "done"), "done"))
+		goto out;
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_mallocs_total", t.pid, NULL,
+				     LEAKED + BALANCED, &v, NULL), "mallocs counted"))
+		goto out;
+	/* one more read: nothing beyond the exact counts comes later */
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_frees_total", t.pid, NULL, BALANCED, &v,
+				     &body), "frees counted"))
+		goto out;
+	ASSERT_TRUE(metric_value(body, "leakbpf_mallocs_total", t.pid, NULL, &v), "mallocs");
+	ASSERT_EQ((long long)v, LEAKED + BALANCED, "mallocs: every allocation, exactly");
+	ASSERT_TRUE(metric_value(body, "leakbpf_frees_total", t.pid, NULL, &v), "frees");
+	ASSERT_EQ((long long)v, BALANCED, "frees: exactly");
+	ASSERT_TRUE(metric_value(body, "leakbpf_threads", t.pid, NULL, &v), "threads");
+	ASSERT_EQ((long long)v, 1, "one thread");
+	free(body);
+	/* the fds as /proc has them now, once the agent has looked again */
+	body = NULL;
+	status = count_fds(t.pid, NULL);
+	ASSERT_TRUE(wait_metric(port, "leakbpf_open_fds", t.pid, NULL, status, &v, &body),
+		    "open fds");
+	ASSERT_EQ((long long)v, status, "open fds as /proc lists them");
+	ASSERT_TRUE(metric_value(body, "leakbpf_fds", t.pid, "kind=\"pipe\"", &v), "pipes");
+	ASSERT_EQ((long long)v, count_fds(t.pid, "pipe:"), "pipes as /proc lists them");
+	ASSERT_OK_PTR(strstr(body, "\nleakbpf_lost_events_total 0\n"), "no event lost");
+	promtool_check(body);
+	prometheus_scrapes(port, t.pid);
+	/* exit: its series are exported once more, then gone */
+	ASSERT_OK(proc_send(&t, "exit"), "exit");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits");
+	ASSERT_TRUE(wait_metric(port, "leakbpf_threads", t.pid, NULL, -1, &v, NULL),
+		    "series dropped after exit");
+	kill(a.pid, SIGINT);
+	ASSERT_EQ(proc_finish(&a), 0, "agent exits 0 on SIGINT");
+out:
+	free(body);
+	if (t.pid > 0 && !kill(t.pid, 0))
+		proc_kill(&t);
+	if (a.pid > 0 && !kill(a.pid, 0))
+		proc_kill(&a);
+	proc_free(&t);
+	proc_free(&a);
+}
+
+/*
+ * Default windows, and a period far longer than the test: a busy process outside its
+ * window has no probe in it. The kernel maps [uprobes] into a process at its first probe
+ * hit: without it, not one call of its 200,000 trapped.
+ */
+static void outside_window(void)
+{
+	char *cmd[] = { TARGETS "leak_n", "0", "64", "0", "200000", NULL };
+	struct proc a = {}, t = {};
+	int port = agent_port() + 2;
+	char maps[64], line[512];
+	bool trapped = false;
+	double v = -1;
+	FILE *f;
+
+	if (!ASSERT_OK(start_agent(&a, port, "86400"), "agent starts"))
+		goto out;
+	if (!ASSERT_OK(proc_start(&t, cmd, false), "start leak_n") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready"))
+		goto out;
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_probe_windows_total", t.pid, NULL, 0, &v,
+				     NULL), "watched"))
+		goto out;
+	if (!ASSERT_OK(proc_send(&t, "go"), "go") || !ASSERT_OK(proc_expect(&t, "done"), "done"))
+		goto out;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", t.pid);
+	f = fopen(maps, "r");
+	while (f && fgets(line, sizeof(line), f))
+		trapped |= strstr(line, "[uprobes]") != NULL;
+	if (f)
+		fclose(f);
+	wait_metric(port, "leakbpf_probe_windows_total", t.pid, NULL, 0, &v, NULL);
+	/* a window may, once in thousands of runs, fall in these seconds: then it proves nothing */
+	if (v == 0)
+		ASSERT_FALSE(trapped, "no probe hit outside its window");
+	ASSERT_OK(proc_send(&t, "exit"), "exit");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits");
+	kill(a.pid, SIGINT);
+	ASSERT_EQ(proc_finish(&a), 0, "agent exits 0");
+out:
+	if (t.pid > 0 && !kill(t.pid, 0))
+		proc_kill(&t);
+	if (a.pid > 0 && !kill(a.pid, 0))
+		proc_kill(&a);
+	proc_free(&t);
+	proc_free(&a);
+}
+
+void test_fleet(void)
+{
+	if (!bpf_tests_possible())
+		return;
+	if (test__start_subtest("probed_continuously"))
+		probed_continuously();
+	if (test__start_subtest("outside_window"))
+		outside_window();
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <stdio.h>
+#include "fleet/metrics.h"
+#include "proc/fd_table.h"
+
+/* A process's value of one family; false: no sample for it. */
+typedef bool (*value_fn)(const struct watched *w, double *v);
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* comm as a label value: backslash, double quote and newline escaped */
+static void labels(FILE *out, const struct watched *w)
+{
+	const char *c;
+
+	fprintf(out, "pid=\"%d\",comm=\"", w->look.pid);
+	for (c = w->look.comm; *c; c++) {
+		if (*c == '\\' || *c == '"')
+			fprintf(out, "\\%c", *c);
+		else if (*c == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+static void series(FILE *out, const char *name, const struct watched *w, const char *extra,
+		   double v)
+{
+	fprintf(out, "%s{", name);
+	labels(out, w);
+	fprintf(out, "%s%s} %.17g\n", extra ? "," : "", extra ? extra : "", v);
+}
+
+static void per_proc(FILE *out, const struct agent_state *a, const char *name,
+		     const char *type, const char *help, value_fn fn)
+{
+	double v;
+	int i;
+
+	family(out, name, type, help);
+	for (i = 0; i < a->nprocs; i++) {
+		if (fn(&a->procs[i], &v))
+			series(out, name, &a->procs[i], NULL, v);
+	}
+}
+
+/* the allocator's counters exist once a process has been probed at least once */
+static bool counted(const struct watched *w)
+{
+	return w->windows > 0;
+}
+
+static bool mallocs(const struct watched *w, double *v)
+{
+	*v = w->counts.mallocs;
+	return counted(w);
+}
+
+static bool frees(const struct watched *w, double *v)
+{
+	*v = w->counts.free_calls;
+	return counted(w);
+}
+
+static bool allocated(const struct watched *w, double *v)
+{
+	*v = w->counts.bytes_allocated;
+	return counted(w);
+}
+
+static bool windows(const struct watched *w, double *v)
+{
+	*v = w->windows;
+	return true;
+}
+
+static bool probed(const struct watched *w, double *v)
+{
+	*v = w->probed;
+	return true;
+}
+
+static bool slowdown(const struct watched *w, double *v)
+{
+	*v = w->slowdown;
+	return counted(w);
+}
+
+static bool threads(const struct watched *w, double *v)
+{
+	*v = w->look.threads;
+	return true;
+}
+
+static bool threads_created(const struct watched *w, double *v)
+{
+	*v = w->threads.created;
+	return w->registered;
+}
+
+static bool open_fds(const struct watched *w, double *v)
+{
+	*v = w->look.fds;
+	return true;
+}
+
+static bool resident(const struct watched *w, double *v)
+{
+	*v = w->look.rss_bytes;
+	return true;
+}
+
+static bool anon(const struct watched *w, double *v)
+{
+	*v = w->look.anon_bytes;
+	return true;
+}
+
+static bool growth(const struct watched *w, double *v)
+{
+	*v = w->growth_bytes_per_min;
+	return w->nsamples >= 2;
+}
+
+static bool close_wait_age(const struct watched *w, double *v)
+{
+	*v = w->oldest_close_wait_ns / 1e9;
+	return true;
+}
+
+static void fds_by_kind(FILE *out, const struct agent_state *a)
+{
+	char kind[32];
+	int i, k;
+
+	family(out, "leakbpf_fds", "gauge", "Open file descriptors by kind.");
+	for (i = 0; i < a->nprocs; i++) {
+		for (k = 0; k < FD_KIND_NR; k++) {
+			snprintf(kind, sizeof(kind), "kind=\"%s\"", fd_kind_names[k]);
+			series(out, "leakbpf_fds", &a->procs[i], kind, a->procs[i].look.fds_by_kind[k]);
+		}
+	}
+}
+
+static void sockets(FILE *out, const struct agent_state *a)
+{
+	char state[32];
+	int i, s;
+
+	family(out, "leakbpf_sockets", "gauge", "TCP sockets by state (states held are listed).");
+	for (i = 0; i < a->nprocs; i++) {
+		for (s = 1; s < TCP_STATE_SLOTS; s++) {
+			if (!a->procs[i].look.sockets[s])
+				continue;
+			snprintf(state, sizeof(state), "state=\"%s\"", tcp_state_name(s));
+			series(out, "leakbpf_sockets", &a->procs[i], state, a->procs[i].look.sockets[s]);
+		}
+	}
+}
+
+static void agent_own(FILE *out, const struct agent_state *a)
+{
+	family(out, "leakbpf_agent_processes", "gauge", "Processes the agent watches.");
+	fprintf(out, "leakbpf_agent_processes %d\n", a->nprocs);
+	family(out, "leakbpf_agent_dropped_total", "counter",
+	       "What the agent had to leave out, by what: processes over --max-procs, windows "
+	       "that could not begin.");
+	fprintf(out, "leakbpf_agent_dropped_total{what=\"processes\"} %llu\n",
+		(unsigned long long)a->dropped_procs);
+	fprintf(out, "leakbpf_agent_dropped_total{what=\"windows\"} %llu\n",
+		(unsigned long long)a->failed_attaches);
+	family(out, "leakbpf_lost_events_total", "counter",
+	       "Events the BPF programs could not record: the counts above miss them.");
+	fprintf(out, "leakbpf_lost_events_total %llu\n", (unsigned long long)a->lost_events);
+	family(out, "leakbpf_agent_cpu_seconds_total", "counter", "CPU time the agent used.");
+	fprintf(out, "leakbpf_agent_cpu_seconds_total %.6f\n", a->cpu_s);
+	family(out, "leakbpf_agent_resident_bytes", "gauge", "The agent's resident memory.");
+	fprintf(out, "leakbpf_agent_resident_bytes %llu\n", (unsigned long long)a->rss_bytes);
+	family(out, "leakbpf_agent_scan_seconds", "gauge",
+	       "How long the last look at every process took.");
+	fprintf(out, "leakbpf_agent_scan_seconds %.6f\n", a->scan_s);
+	family(out, "leakbpf_probe_hit_seconds", "gauge",
+	       "The measured cost of one allocator probe hit on this machine.");
+	fprintf(out, "leakbpf_probe_hit_seconds %.9f\n", a->hit_ns / 1e9);
+}
+
+int metrics__write(const struct agent_state *a, FILE *out)
+{
+	per_proc(out, a, "leakbpf_mallocs_total", "counter",
+		 "Allocations counted while the process was probed (malloc family calls).",
+		 mallocs);
+	per_proc(out, a, "leakbpf_frees_total", "counter",
+		 "Frees of a block counted while the process was probed.", frees);
+	per_proc(out, a, "leakbpf_allocated_bytes_total", "counter",
+		 "Bytes requested by the allocations counted.", allocated);
+	per_proc(out, a, "leakbpf_probe_windows_total", "counter",
+		 "Probe windows begun for the process.", windows);
+	per_proc(out, a, "leakbpf_probed", "gauge",
+		 "1 while the process's allocator probes are live.", probed);
+	per_proc(out, a, "leakbpf_estimated_slowdown_ratio", "gauge",
+		 "Estimated slowdown the probes impose on the process, averaged over the probe "
+		 "period (hits per second times the cost of a hit).", slowdown);
+	per_proc(out, a, "leakbpf_threads", "gauge", "Threads of the process.", threads);
+	per_proc(out, a, "leakbpf_threads_created_total", "counter",
+		 "Threads the process started while watched.", threads_created);
+	per_proc(out, a, "leakbpf_open_fds", "gauge", "Open file descriptors.", open_fds);
+	fds_by_kind(out, a);
+	sockets(out, a);
+	per_proc(out, a, "leakbpf_close_wait_oldest_seconds", "gauge",
+		 "How long its oldest CLOSE_WAIT socket has been so (0: none).", close_wait_age);
+	per_proc(out, a, "leakbpf_resident_bytes", "gauge", "Resident memory (VmRSS).", resident);
+	per_proc(out, a, "leakbpf_anon_bytes", "gauge", "Resident anonymous memory (RssAnon).",
+		 anon);
+	per_proc(out, a, "leakbpf_memory_growth_bytes_per_minute", "gauge",
+		 "Slope of resident memory over the last samples (least squares).", growth);
+	agent_own(out, a);
+	return ferror(out) ? -EIO : 0;
+}

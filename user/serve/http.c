@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "serve/http.h"
+
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+int serve__parse_addr(const char *spec, char *addr, size_t size, unsigned short *port)
+{
+	const char *colon = strrchr(spec, ':'), *p = colon ? colon + 1 : spec;
+	size_t alen = colon ? (size_t)(colon - spec) : 0;
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(p, &end, 10);
+	if (!*p || *end || errno || n < 1 || n > 65535)
+		return -EINVAL;
+	*port = n;
+	if (alen >= 2 && spec[0] == '[' && spec[alen - 1] == ']') {
+		spec++;
+		alen -= 2;
+	}
+	if (!alen) {
+		/* no address: loopback, never every interface by surprise */
+		snprintf(addr, size, "127.0.0.1");
+		return 0;
+	}
+	if (alen >= size)
+		return -EINVAL;
+	memcpy(addr, spec, alen);
+	addr[alen] = '\0';
+	return 0;
+}
+
+#ifdef LEAKBPF_NO_HTTP
+
+/* make static: libmicrohttpd's static archive needs GnuTLS's, which Debian does not ship */
+struct metrics_server *serve__start(const char *spec)
+{
+	errno = ENOTSUP;
+	return NULL;
+}
+
+int serve__publish(struct metrics_server *s, const char *text, size_t len)
+{
+	return -ENOTSUP;
+}
+
+unsigned long serve__scrapes(struct metrics_server *s)
+{
+	return 0;
+}
+
+void serve__stop(struct metrics_server *s)
+{
+}
+
+#else
+#include <microhttpd.h>
+
+struct metrics_server {
+	struct MHD_Daemon *daemon;
+	int fd;
+	pthread_mutex_t lock;	/* the daemon's thread reads what the caller publishes */
+	char *text;
+	size_t len;
+	unsigned long scrapes;
+};
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **req)
+{
+	struct metrics_server *s = cls;
+	struct MHD_Response *resp;
+	unsigned int status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	} else if (strcmp(url, "/metrics")) {
+		static const char none[] = "leakbpf serves /metrics only\n";
+
+		status = MHD_HTTP_NOT_FOUND;
+		resp = MHD_create_response_from_buffer(sizeof(none) - 1, (void *)none,
+						       MHD_RESPMEM_PERSISTENT);
+	} else {
+		pthread_mutex_lock(&s->lock);
+		resp = MHD_create_response_from_buffer(s->len, s->text ? s->text : "",
+						       MHD_RESPMEM_MUST_COPY);
+		s->scrapes++;
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (!resp)
+		return MHD_NO;
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+	else
+		MHD_add_response_header(resp, "Content-Type", status == MHD_HTTP_OK ? CONTENT_TYPE
+										  : "text/plain");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Bound by leakbpf itself, so that a taken port or a bad address says why. */
+static int listen_on(const char *addr, unsigned short port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	bool v6 = strchr(addr, ':') != NULL;
+	int fd, one = 1;
+
+	if (v6 ? inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1
+	       : inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))
+		: bind(fd, (struct sockaddr *)&sin, sizeof(sin))) ||
+	    listen(fd, 64)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct metrics_server *serve__start(const char *spec)
+{
+	struct metrics_server *s;
+	unsigned short port;
+	char addr[64];
+	int err;
+
+	err = serve__parse_addr(spec, addr, sizeof(addr), &port);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	pthread_mutex_init(&s->lock, NULL);
+	s->fd = listen_on(addr, port);
+	if (s->fd < 0) {
+		err = s->fd;
+		free(s);
+		errno = -err;
+		return NULL;
+	}
+	/* a few scrapers at a time, none allowed to hold a connection for long */
+	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
+				     answer, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		close(s->fd);
+		free(s);
+		errno = EIO;
+		return NULL;
+	}
+	return s;
+}
+
+int serve__publish(struct metrics_server *s, const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&s->lock);
+	free(s->text);
+	s->text = copy;
+	s->len = len;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+unsigned long serve__scrapes(struct metrics_server *s)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->scrapes;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+void serve__stop(struct metrics_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	close(s->fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s->text);
+	free(s);
+}
+#endif
