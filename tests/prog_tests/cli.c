@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include "harness.h"
 #include "test_progs.h"
@@ -38,6 +41,11 @@ static void usage_errors(void)
 	char *cfi[] = { LEAKBPF, "-m", "counts", "--cfi-stacks", "-p", "1", NULL };
 	char *dur[] = { LEAKBPF, "-d", "0", "-p", "1", NULL };
 	char *unknown[] = { LEAKBPF, "--frobnicate", "-p", "1", NULL };
+	char *noserve[] = { LEAKBPF, "-a", NULL };
+	char *fleetopt[] = { LEAKBPF, "--probe-every", "0", "-p", "1", NULL };
+	char *fleetfull[] = { LEAKBPF, "-a", "--serve", ":9", "-m", "full", NULL };
+	char *fleetitem[] = { LEAKBPF, "-a", "--serve", ":9", "--item", "f", NULL };
+	char *budget[] = { LEAKBPF, "-a", "--serve", ":9", "--budget", "0", NULL };
 
 	expect(none, 2, "give one target", "no target");
 	expect(both, 2, "give one target", "two targets");
@@ -50,6 +58,11 @@ static void usage_errors(void)
 	expect(cfi, 2, "--cfi-stacks unwinds allocation stacks", "cfi stacks in counts mode");
 	expect(dur, 2, "positive number of seconds", "zero duration");
 	expect(unknown, 2, "unrecognized option", "unknown option");
+	expect(noserve, 2, "give --serve ADDR:PORT", "-a without --serve");
+	expect(fleetopt, 2, "are for -a", "fleet option without -a");
+	expect(fleetfull, 2, "counts mode only", "-a in full mode");
+	expect(fleetitem, 2, "not -a", "-a with --item");
+	expect(budget, 2, "--budget takes a percentage", "zero budget");
 }
 
 static void help(void)
@@ -57,6 +70,31 @@ static void help(void)
 	char *argv[] = { LEAKBPF, "--help", NULL };
 
 	expect(argv, 0, NULL, "--help exits 0");
+}
+
+/* --serve: a bad address or a port taken says so, before anything is loaded */
+static void serve_failures(void)
+{
+	char *badaddr[] = { LEAKBPF, "-a", "--serve", "no.such.addr:9464", "-d", "1", NULL };
+	char *taken[] = { LEAKBPF, "-a", "--serve", NULL, "-d", "1", NULL };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	char addr[32];
+	int fd;
+
+	expect(badaddr, 1, "cannot serve metrics at no.such.addr:9464 (EINVAL", "bad address");
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_TRUE(fd >= 0, "socket") ||
+	    !ASSERT_OK(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), "bind") ||
+	    !ASSERT_OK(listen(fd, 1), "listen") ||
+	    !ASSERT_OK(getsockname(fd, (struct sockaddr *)&sin, &len), "getsockname"))
+		goto out;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(sin.sin_port));
+	taken[3] = addr;
+	expect(taken, 1, "(EADDRINUSE", "port taken");
+out:
+	if (fd >= 0)
+		close(fd);
 }
 
 static void own_failures(void)
@@ -79,6 +117,7 @@ static void own_failures(void)
 	expect(nolib, 1, "cannot read /no/such/lib.so", "missing --item library");
 	if (access("/usr/bin/setpriv", X_OK) == 0)
 		expect(noperm, 1, "not permitted", "unprivileged user");
+	serve_failures();
 }
 
 /*

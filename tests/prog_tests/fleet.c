@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "harness.h"
 #include "test_progs.h"
 
@@ -286,6 +287,66 @@ out:
 	proc_free(&a);
 }
 
+/*
+ * A process in a mount namespace of its own, chrooted, with its own copy of libc (as in a
+ * container): found through /proc/PID/root and counted exactly all the same.
+ */
+static void other_mount_namespace(void)
+{
+	char dir[] = "/tmp/leakbpf-ns-XXXXXX", sh[512];
+	char *cmd[] = { "/usr/bin/unshare", "-m", "/usr/sbin/chroot", dir, "/leak_n", "300", "64",
+			"0", "5000", NULL };
+	struct proc a = {}, t = {};
+	int port = agent_port() + 3;
+	struct stat own, host;
+	pid_t pid = 0;
+	double v;
+	char *body = NULL;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(sh, sizeof(sh), "mkdir -p %1$s/lib/x86_64-linux-gnu %1$s/lib64 && "
+		 "cp " TARGETS "leak_n %1$s/ && cp /lib/x86_64-linux-gnu/libc.so.6 "
+		 "%1$s/lib/x86_64-linux-gnu/ && cp /lib64/ld-linux-x86-64.so.2 %1$s/lib64/", dir);
+	if (!ASSERT_OK(system(sh), "copy the target, libc and ld.so") ||
+	    !ASSERT_OK(start_agent(&a, port, "0"), "agent starts") ||
+	    !ASSERT_OK(proc_start(&t, cmd, false), "start in its own namespace") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready"))
+		goto out;
+	/* unshare execs chroot, which execs leak_n: the same pid all along */
+	pid = t.pid;
+	snprintf(sh, sizeof(sh), "[ \"$(readlink /proc/%d/ns/mnt)\" != \"$(readlink /proc/self/ns/mnt)\" ]",
+		 pid);
+	ASSERT_OK(system(sh), "in another mount namespace");
+	/* its libc is the copy, another file than the host's */
+	snprintf(sh, sizeof(sh), "/proc/%d/root/lib/x86_64-linux-gnu/libc.so.6", pid);
+	ASSERT_TRUE(!stat(sh, &own) && !stat("/lib/x86_64-linux-gnu/libc.so.6", &host) &&
+		    own.st_ino != host.st_ino, "a libc of its own");
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_probed", pid, NULL, 1, &v, NULL), "probed") ||
+	    !ASSERT_OK(proc_send(&t, "go"), "go") || !ASSERT_OK(proc_expect(&t, "done"), "done") ||
+	    !ASSERT_TRUE(wait_metric(port, "leakbpf_frees_total", pid, NULL, 5000, &v, &body),
+			 "counted"))
+		goto out;
+	ASSERT_TRUE(metric_value(body, "leakbpf_mallocs_total", pid, NULL, &v), "mallocs");
+	ASSERT_EQ((long long)v, 5300, "mallocs: exactly, through its own libc");
+	ASSERT_TRUE(metric_value(body, "leakbpf_frees_total", pid, NULL, &v), "frees");
+	ASSERT_EQ((long long)v, 5000, "frees: exactly");
+	ASSERT_OK(proc_send(&t, "exit"), "exit");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits");
+out:
+	free(body);
+	if (t.pid > 0 && !kill(t.pid, 0))
+		proc_kill(&t);
+	if (a.pid > 0 && !kill(a.pid, 0)) {
+		kill(a.pid, SIGINT);
+		proc_finish(&a);
+	}
+	proc_free(&t);
+	proc_free(&a);
+	snprintf(sh, sizeof(sh), "rm -rf %s", dir);
+	system(sh);
+}
+
 void test_fleet(void)
 {
 	if (!bpf_tests_possible())
@@ -294,4 +355,6 @@ void test_fleet(void)
 		probed_continuously();
 	if (test__start_subtest("outside_window"))
 		outside_window();
+	if (test__start_subtest("other_mount_namespace"))
+		other_mount_namespace();
 }
