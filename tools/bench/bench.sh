@@ -15,7 +15,8 @@
 # after round, so that the machine's drift (2 shared cores) hits them alike; each value is
 # the median over the rounds. Ratios are (mode - base) / (floor - base) from this one run.
 #
-# Prints the table and writes BENCHMARKS.md and benchmarks.png (gnuplot). --smoke: one
+# Prints the table and writes BENCHMARKS.md and benchmarks.png (gnuplot), with a section on
+# the fleet agent at 500 processes (tools/bench/fleet.sh). --smoke: one
 # round of a small microbenchmark, no redis, no bpftrace, nothing written but
 # .output/bench/smoke.txt (the test suite checks that it runs and loses no event).
 # --results-only: the rounds' raw results in .output/bench/results.tsv, no report (what
@@ -264,6 +265,11 @@ if [ $SMOKE = 1 ]; then
 	exit 0
 fi
 
+# the fleet agent at 500 processes (tools/bench/fleet.sh), for its own section
+rm -f "$OUT/fleet.md"
+[ "$REPORT_ONLY" = 1 ] || ./tools/bench/fleet.sh > /dev/null ||
+	echo "bench: the fleet agent's benchmark failed: no section for it" >&2
+
 if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF
 set terminal pngcairo size 900,500 noenhanced font ",10"
@@ -313,6 +319,7 @@ fi
 		echo "makes leakbpf's own work cost."
 		summarise "$OUT/results-guest.tsv" -
 	fi
+	[ -s "$OUT/fleet.md" ] && cat "$OUT/fleet.md"
 	echo
 	cat tools/bench/NOTES.md
 } > BENCHMARKS.md

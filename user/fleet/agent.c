@@ -40,6 +40,8 @@ struct agent {
 	struct metrics_server *server;
 	int sigfd;
 	pid_t self;
+	pid_t *ending;		/* windows that ended this tick: detached together */
+	int nending;
 	/* kernel threads, by increasing pid: not looked at again until the next full scan */
 	pid_t *kthreads;
 	int nkthreads;
@@ -72,12 +74,29 @@ static struct watched *find(struct agent *ag, pid_t pid)
 
 /* ---- the probe windows ---- */
 
+/* The probes go at the end of the tick, with those of every other window ending then. */
 static void end_window(struct agent *ag, struct watched *w)
 {
+	pid_t *v;
+
 	if (!w->probed)
 		return;
-	tracer__detach_allocator(ag->tracer, w->look.pid);
 	w->probed = false;
+	v = realloc(ag->ending, (ag->nending + 1) * sizeof(*v));
+	if (!v) {
+		tracer__detach_allocator(ag->tracer, w->look.pid);
+		return;
+	}
+	ag->ending = v;
+	v[ag->nending++] = w->look.pid;
+}
+
+static void detach_ended(struct agent *ag)
+{
+	if (!ag->nending)
+		return;
+	tracer__detach_allocators(ag->tracer, ag->ending, ag->nending);
+	ag->nending = 0;
 }
 
 /*
@@ -123,12 +142,20 @@ static int begin_window(struct agent *ag, struct watched *w, uint64_t now)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	/* through /proc/PID/root: a process in another mount namespace has its own libc */
+	/*
+	 * Through /proc/PID/root: a process in another mount namespace has its own libc. In
+	 * windows, the probes are that process's alone. Probing every process all the time,
+	 * one probe per allocator file serves them all: the kernel runs every probe of a
+	 * file's site on each hit, one per process would make each hit walk hundreds.
+	 */
 	err = allocator__find_for_pid(w->look.pid, a);
 	if (!err) {
-		err = tracer__attach_allocator(ag->tracer, w->look.pid, a);
+		err = tracer__attach_allocator(ag->tracer, ag->st.opts->every_s > 0 ? w->look.pid
+										   : -1, a);
 		if (err == -EALREADY)
 			err = 0;
+		if (!err && ag->st.opts->every_s == 0)
+			err = tracer__refresh_allocator(ag->tracer, w->look.pid);
 	}
 	free(a);
 	if (err == -ENOENT) {
@@ -178,12 +205,14 @@ static void run_windows(struct agent *ag, uint64_t now)
 		if (!w->probed && !w->unprobeable && now >= w->next_window_ns)
 			begin_window(ag, w, now);
 	}
+	detach_ended(ag);
 }
 
 /* ---- the processes ---- */
 
 static void forget(struct agent *ag, struct watched *w)
 {
+	detach_ended(ag);	/* before its pid could be another process's */
 	if (w->registered)
 		tracer__forget_process(ag->tracer, w->look.pid);
 	proc_look__free(&w->look);
@@ -491,6 +520,7 @@ out:
 		forget(&ag, &ag.st.procs[i]);
 	free(ag.st.procs);
 	free(ag.kthreads);
+	free(ag.ending);
 	tracer__free(ag.tracer);
 	serve__stop(ag.server);
 	if (ag.sigfd >= 0)

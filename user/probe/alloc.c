@@ -197,23 +197,43 @@ int alloc_probe__detach(struct tracer *t)
 	return err;
 }
 
-int tracer__detach_allocator(struct tracer *t, pid_t pid)
+static bool listed(pid_t pid, const pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+int tracer__detach_allocators(struct tracer *t, const pid_t *pids, int n)
 {
 	struct alloc_probe *p = t->alloc;
+	struct links gone = {};
 	int k, kept = 0, found = 0;
 
 	for (k = 0; k < p->nprobed; k++) {
 		struct probed_alloc *pa = &p->probed[k];
 
-		if (pa->file.pid != pid) {
+		if (!listed(pa->file.pid, pids, n)) {
 			p->probed[kept++] = *pa;
 			continue;
 		}
-		links__destroy(&pa->links);
+		/* together: each removal waits for a grace period, side by side they wait one */
+		if (links__take(&gone, &pa->links))
+			links__destroy(&pa->links);
 		found++;
 	}
 	p->nprobed = kept;
+	links__destroy(&gone);
 	return found ? 0 : -ENOENT;
+}
+
+int tracer__detach_allocator(struct tracer *t, pid_t pid)
+{
+	return tracer__detach_allocators(t, &pid, 1);
 }
 
 void alloc_probe__forget(struct tracer *t, pid_t pid)

@@ -22,6 +22,8 @@ struct allocator;
 int tracer__attach_allocator(struct tracer *t, pid_t pid, const struct allocator *a);
 /* Remove the probes tracer__attach_allocator placed for pid (its counters stay); -ENOENT. */
 int tracer__detach_allocator(struct tracer *t, pid_t pid);
+/* The same for n processes at once: far quicker than one after the other. */
+int tracer__detach_allocators(struct tracer *t, const pid_t *pids, int n);
 /*
  * Tell the programs where the allocators' functions are mapped in pid, once it has mapped
  * one (-ENOENT before): calls from inside them are the allocator's own.
