@@ -97,6 +97,17 @@ static int start_agent(struct proc *a, int port, const char *every)
 	return proc_wait_stderr(a, "leakbpf: watching every process");
 }
 
+/* After a failure: the target and the agent, if still there, go too. */
+static void stop_both(struct proc *t, struct proc *a)
+{
+	if (t->pid > 0 && !kill(t->pid, 0))
+		proc_kill(t);
+	if (a->pid > 0 && !kill(a->pid, 0))
+		proc_kill(a);
+	proc_free(t);
+	proc_free(a);
+}
+
 static void promtool_check(const char *body)
 {
 	char path[] = "/tmp/leakbpf-metrics-XXXXXX", cmd[128];
@@ -231,12 +242,7 @@ static void probed_continuously(void)
 	ASSERT_EQ(proc_finish(&a), 0, "agent exits 0 on SIGINT");
 out:
 	free(body);
-	if (t.pid > 0 && !kill(t.pid, 0))
-		proc_kill(&t);
-	if (a.pid > 0 && !kill(a.pid, 0))
-		proc_kill(&a);
-	proc_free(&t);
-	proc_free(&a);
+	stop_both(&t, &a);
 }
 
 /*
@@ -279,12 +285,7 @@ static void outside_window(void)
 	kill(a.pid, SIGINT);
 	ASSERT_EQ(proc_finish(&a), 0, "agent exits 0");
 out:
-	if (t.pid > 0 && !kill(t.pid, 0))
-		proc_kill(&t);
-	if (a.pid > 0 && !kill(a.pid, 0))
-		proc_kill(&a);
-	proc_free(&t);
-	proc_free(&a);
+	stop_both(&t, &a);
 }
 
 /*
@@ -335,14 +336,7 @@ static void other_mount_namespace(void)
 	ASSERT_EQ(proc_finish(&t), 0, "target exits");
 out:
 	free(body);
-	if (t.pid > 0 && !kill(t.pid, 0))
-		proc_kill(&t);
-	if (a.pid > 0 && !kill(a.pid, 0)) {
-		kill(a.pid, SIGINT);
-		proc_finish(&a);
-	}
-	proc_free(&t);
-	proc_free(&a);
+	stop_both(&t, &a);
 	snprintf(sh, sizeof(sh), "rm -rf %s", dir);
 	system(sh);
 }

@@ -57,6 +57,8 @@ for f in ./leakbpf $OUT/floor $OUT/mallocbench; do
 done
 
 RES=$OUT/results.tsv	# workload config round ns_per_op lost cpu_s rss_kib
+# the test suite's smoke pass must not clobber a real run's results
+[ $SMOKE = 1 ] && RES=$OUT/smoke-results.tsv
 [ $REPORT_ONLY = 1 ] || : > "$RES"
 TMP=$(mktemp -d "$PWD/$OUT/run.XXXXXX")
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT

@@ -58,7 +58,7 @@ for _ in $(seq $((PROCS - 3))); do
 done
 busy=()
 for _ in 1 2 3; do
-	$OUT/mallocbench -t 1 -n 2000000000 -z 64 > /dev/null &
+	$OUT/mallocbench -t 1 -n 100000000000 -z 64 > /dev/null &
 	busy+=($!)
 done
 
