@@ -341,6 +341,51 @@ out:
 	system(sh);
 }
 
+/*
+ * A process whose allocations are mostly kept crosses the object-growth signal: the agent
+ * runs leakbpf on it for a full-mode window and exports its top leak site, named by the
+ * function that leaks and its caller, and logs it as a JSON line.
+ */
+static void escalated(void)
+{
+	char *cmd[] = { TARGETS "drip", "512", NULL };
+	char serve[32];
+	char *argv[] = { LEAKBPF, "-a", "--serve", serve, "--probe-every", "0", "-i", "1",
+			 "--probe-window", "2", NULL };
+	struct proc a = {}, t = {};
+	int port = agent_port() + 4;
+	double v;
+	char *body = NULL, want[128];
+
+	snprintf(serve, sizeof(serve), "127.0.0.1:%d", port);
+	if (!ASSERT_OK(proc_start(&a, argv, true), "agent") ||
+	    !ASSERT_OK(proc_wait_stderr(&a, "leakbpf: watching every process"), "agent starts") ||
+	    !ASSERT_OK(proc_start(&t, cmd, false), "start drip") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready") ||
+	    !ASSERT_TRUE(wait_metric(port, "leakbpf_probed", t.pid, NULL, 1, &v, NULL), "probed") ||
+	    !ASSERT_OK(proc_send(&t, "go"), "go"))
+		goto out;
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_leak_site_bytes", t.pid, "rank=\"1\"", 512,
+				     &v, &body), "a leak site exported"))
+		goto out;
+	ASSERT_TRUE(metric_value(body, "leakbpf_leak_site_bytes", t.pid,
+				 "site=\"drip_leak<-main", &v), "the site: drip_leak, called by main");
+	ASSERT_EQ((long long)v % 512, 0, "whole blocks of 512 bytes");
+	ASSERT_TRUE(metric_value(body, "leakbpf_escalations_total", t.pid, NULL, &v) && v == 1,
+		    "one escalation");
+	snprintf(want, sizeof(want), "{\"pid\":%d,\"comm\":\"drip\",\"leak_sites\":[{\"site\":"
+		 "\"drip_leak<-main", t.pid);
+	ASSERT_OK(proc_send(&t, "exit"), "exit");
+	ASSERT_EQ(proc_finish(&t), 0, "drip exits when told");
+	kill(a.pid, SIGINT);
+	ASSERT_EQ(proc_finish(&a), 0, "agent exits 0");
+	if (!ASSERT_OK_PTR(strstr(a.out_buf ?: "", want), "logged as a JSON line"))
+		fprintf(stderr, "  the agent wrote: %s\n", a.out_buf ?: "(nothing)");
+out:
+	free(body);
+	stop_both(&t, &a);
+}
+
 void test_fleet(void)
 {
 	if (!bpf_tests_possible())
@@ -351,4 +396,6 @@ void test_fleet(void)
 		outside_window();
 	if (test__start_subtest("other_mount_namespace"))
 		other_mount_namespace();
+	if (test__start_subtest("escalated"))
+		escalated();
 }

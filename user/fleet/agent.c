@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <jansson.h>
 #include "base/log.h"
 #include "base/loss.h"
 #include "base/util.h"
@@ -40,6 +41,8 @@ struct agent {
 	struct metrics_server *server;
 	int sigfd;
 	pid_t self;
+	struct escalation esc;	/* the full-mode window under way */
+	char self_exe[256];	/* leakbpf itself, to run it for one */
 	pid_t *ending;		/* windows that ended this tick: detached together */
 	int nending;
 	/* kernel threads, by increasing pid: not looked at again until the next full scan */
@@ -208,6 +211,84 @@ static void run_windows(struct agent *ag, uint64_t now)
 	detach_ended(ag);
 }
 
+/* ---- escalation ---- */
+
+/* Which of the leak criteria's signals crossed since the last full look, if any. */
+static const char *crossed(const struct watched *w)
+{
+	uint64_t m = w->counts.mallocs - w->looked_mallocs;
+	uint64_t f = w->counts.free_calls - w->looked_frees;
+
+	if (w->registered && m >= 1000 && m > f && (double)(m - f) / m > 0.5)
+		return "object growth";	/* over half of the allocations kept */
+	if (w->nsamples >= 4 && w->growth_bytes_per_min > 1048576)
+		return "memory growth";	/* over 1 MiB per minute */
+	if (w->threads_first > 0 && w->look.threads > w->threads_first * 1.1 &&
+	    w->look.threads - w->threads_first > 2)
+		return "thread growth";	/* over 10% */
+	if (w->oldest_close_wait_ns > 60 * NS)
+		return "CLOSE_WAIT";	/* held over 60 s */
+	return NULL;
+}
+
+/* One process a full look: one at a time, each at most once a period. */
+static void consider_escalating(struct agent *ag, struct watched *w, uint64_t now)
+{
+	const struct agent_opts *o = ag->st.opts;
+	const char *why = crossed(w);
+	double period = o->every_s > 300 ? o->every_s : 300;
+	int err;
+
+	w->looked_mallocs = w->counts.mallocs;
+	w->looked_frees = w->counts.free_calls;
+	if (!why || ag->esc.pid || now < w->next_escalation_ns || !ag->self_exe[0])
+		return;
+	err = escalate__start(&ag->esc, ag->self_exe, w->look.pid, o->window_s);
+	if (err) {
+		vlog("PID %d: no full-mode window (%s)", w->look.pid, errstr(err));
+		return;
+	}
+	vlog("PID %d (%s): %s: a full-mode window of %g s", w->look.pid, w->look.comm, why,
+	     o->window_s);
+	w->escalations++;
+	w->next_escalation_ns = now + (uint64_t)(period * NS);
+}
+
+/* The sites of a finished full look, kept for the metrics and logged as a JSON line. */
+static void collect_escalation(struct agent *ag)
+{
+	struct leak_site_brief sites[TOP_SITES];
+	pid_t pid = ag->esc.pid;
+	struct watched *w;
+	json_t *line;
+	int n = 0, i, r;
+
+	if (!pid)
+		return;
+	r = escalate__poll(&ag->esc, sites, TOP_SITES, &n);
+	if (r == 0)
+		return;
+	w = find(ag, pid);
+	if (r < 0 || !w) {
+		vlog("PID %d: the full-mode window gave no report (%s)", pid,
+		     r < 0 ? errstr(r) : "it is gone");
+		return;
+	}
+	memcpy(w->sites, sites, n * sizeof(*sites));
+	w->nsites = n;
+	line = json_pack("{s:i, s:s, s:[]}", "pid", pid, "comm", w->look.comm, "leak_sites");
+	for (i = 0; line && i < n; i++)
+		json_array_append_new(json_object_get(line, "leak_sites"),
+				      json_pack("{s:s, s:I, s:I, s:f}", "site", sites[i].site,
+						"bytes", (json_int_t)sites[i].bytes, "objects",
+						(json_int_t)sites[i].objects, "oldest_age_s",
+						sites[i].oldest_s));
+	if (line && !json_dumpf(line, stdout, JSON_COMPACT))
+		putchar('\n');
+	fflush(stdout);
+	json_decref(line);
+}
+
 /* ---- the processes ---- */
 
 static void forget(struct agent *ag, struct watched *w)
@@ -240,6 +321,7 @@ static int adopt(struct agent *ag, const struct proc_look *look, uint64_t now)
 	memset(w, 0, sizeof(*w));
 	w->look = *look;
 	w->first_seen_ns = now;
+	w->threads_first = look->threads;
 	w->window_ns = (uint64_t)(o->window_s * NS);
 	/* spread over the period, so that windows take turns rather than come together */
 	w->next_window_ns = o->every_s > 0 ? now + (uint64_t)(drand48() * o->every_s * NS) : now;
@@ -354,7 +436,10 @@ static void scan(struct agent *ag, bool full, uint64_t now)
 									     : NULL;
 		if (w)
 			k++;
-		if (pids[i] == ag->self || (w && !full) || (!full && is_kthread(ag, pids[i])))
+		/* itself and its own full-mode looks are not watched */
+		if (pids[i] == ag->self || (ag->esc.pid && pids[i] == ag->esc.child))
+			continue;
+		if ((w && !full) || (!full && is_kthread(ag, pids[i])))
 			continue;
 		err = census__look(pids[i], &tcp, &look);
 		if (err == -EINVAL && full)
@@ -368,6 +453,7 @@ static void scan(struct agent *ag, bool full, uint64_t now)
 			if (strcmp(w->look.exe, look.exe) && w->probed)
 				end_window(ag, w);	/* exec'd: the next window probes the new image */
 			update(w, &look, now);
+			consider_escalating(ag, w, now);
 		} else if (adopt(ag, &look, now)) {
 			proc_look__free(&look);
 		} else {
@@ -490,6 +576,8 @@ int agent__run(const struct agent_opts *o)
 	int i, status = 0;
 
 	srand48(began);
+	if (readlink("/proc/self/exe", ag.self_exe, sizeof(ag.self_exe) - 1) < 0)
+		ag.self_exe[0] = '\0';	/* no escalation: nothing to run */
 	if (start(&ag, o)) {
 		status = 1;
 		goto out;
@@ -509,6 +597,7 @@ int agent__run(const struct agent_opts *o)
 			next_scan = now + (uint64_t)(o->interval_s * NS);
 		}
 		run_windows(&ag, now_ns());
+		collect_escalation(&ag);
 		publish(&ag);
 		if (now >= end)
 			break;
@@ -516,6 +605,7 @@ int agent__run(const struct agent_opts *o)
 			break;
 	}
 out:
+	escalate__stop(&ag.esc);
 	for (i = 0; i < ag.st.nprocs; i++)
 		forget(&ag, &ag.st.procs[i]);
 	free(ag.st.procs);

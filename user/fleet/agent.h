@@ -16,6 +16,7 @@
 #include "abi/alloc.h"
 #include "abi/tasks.h"
 #include "fleet/census.h"
+#include "fleet/escalate.h"
 
 struct agent_opts {
 	double interval_s;	/* every process looked at this often (-i) */
@@ -60,6 +61,13 @@ struct watched {
 	uint64_t window_mallocs0, window_frees0;	/* counts at the window's start */
 	double slowdown;		/* estimated, while probed */
 	bool exited;			/* gone: exported once more, then dropped */
+	/* escalation: what its signals were at the last full look, and what it found */
+	int threads_first;		/* threads at the first look */
+	uint64_t looked_mallocs, looked_frees;	/* counts at the last full look */
+	uint64_t next_escalation_ns;	/* not again before */
+	uint64_t escalations;
+	struct leak_site_brief sites[TOP_SITES];	/* the last escalation's, biggest first */
+	int nsites;
 };
 
 /* Everything the exposition shows. */

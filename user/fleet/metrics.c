@@ -13,21 +13,25 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* comm as a label value: backslash, double quote and newline escaped */
-static void labels(FILE *out, const struct watched *w)
+/* A label value, quoted: backslash, double quote and newline escaped. */
+static void label_value(FILE *out, const char *v)
 {
-	const char *c;
-
-	fprintf(out, "pid=\"%d\",comm=\"", w->look.pid);
-	for (c = w->look.comm; *c; c++) {
-		if (*c == '\\' || *c == '"')
-			fprintf(out, "\\%c", *c);
-		else if (*c == '\n')
+	fputc('"', out);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(out, "\\%c", *v);
+		else if (*v == '\n')
 			fputs("\\n", out);
 		else
-			fputc(*c, out);
+			fputc(*v, out);
 	}
 	fputc('"', out);
+}
+
+static void labels(FILE *out, const struct watched *w)
+{
+	fprintf(out, "pid=\"%d\",comm=", w->look.pid);
+	label_value(out, w->look.comm);
 }
 
 static void series(FILE *out, const char *name, const struct watched *w, const char *extra,
@@ -165,6 +169,33 @@ static void sockets(FILE *out, const struct agent_state *a)
 	}
 }
 
+static bool escalations(const struct watched *w, double *v)
+{
+	*v = w->escalations;
+	return true;
+}
+
+/* The last full-mode window's top sites: at most TOP_SITES series a process. */
+static void leak_sites(FILE *out, const struct agent_state *a)
+{
+	int i, k;
+
+	family(out, "leakbpf_leak_site_bytes", "gauge",
+	       "Bytes allocated and not freed from a site during the process's last full-mode "
+	       "window (rank 1: the most), the site named by its first three frames.");
+	for (i = 0; i < a->nprocs; i++) {
+		const struct watched *w = &a->procs[i];
+
+		for (k = 0; k < w->nsites; k++) {
+			fprintf(out, "leakbpf_leak_site_bytes{");
+			labels(out, w);
+			fprintf(out, ",rank=\"%d\",site=", k + 1);
+			label_value(out, w->sites[k].site);
+			fprintf(out, "} %llu\n", (unsigned long long)w->sites[k].bytes);
+		}
+	}
+}
+
 static void agent_own(FILE *out, const struct agent_state *a)
 {
 	family(out, "leakbpf_agent_processes", "gauge", "Processes the agent watches.");
@@ -220,6 +251,9 @@ int metrics__write(const struct agent_state *a, FILE *out)
 		 anon);
 	per_proc(out, a, "leakbpf_memory_growth_bytes_per_minute", "gauge",
 		 "Slope of resident memory over the last samples (least squares).", growth);
+	per_proc(out, a, "leakbpf_escalations_total", "counter",
+		 "Full-mode windows the process's signals earned it.", escalations);
+	leak_sites(out, a);
 	agent_own(out, a);
 	return ferror(out) ? -EIO : 0;
 }
