@@ -386,8 +386,26 @@ out:
 	stop_both(&t, &a);
 }
 
+/* tools/prometheus: the alerting rules are valid and their unit tests pass */
+static void prometheus_rules(void)
+{
+	if (!have("promtool")) {
+		fprintf(stderr, "  promtool is not installed\n");
+		test__fail();
+		return;
+	}
+	ASSERT_EQ(system("promtool check rules tools/prometheus/rules.yml >/dev/null"), 0,
+		  "promtool check rules");
+	ASSERT_EQ(system("promtool test rules tools/prometheus/rules_test.yml >/dev/null"), 0,
+		  "promtool test rules");
+	ASSERT_EQ(system("cd tools/prometheus && promtool check config prometheus.yml "
+			 ">/dev/null"), 0, "promtool check config");
+}
+
 void test_fleet(void)
 {
+	if (test__start_subtest("prometheus_rules"))
+		prometheus_rules();
 	if (!bpf_tests_possible())
 		return;
 	if (test__start_subtest("probed_continuously"))

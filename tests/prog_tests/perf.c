@@ -169,8 +169,8 @@ static void bench_smoke(void)
 	status = system("tools/bench/bench.sh --smoke > .output/bench/smoke.log 2>&1");
 	if (!ASSERT_EQ(status, 0, "bench.sh --smoke exits 0"))
 		return;
-	f = fopen(".output/bench/results.tsv", "r");
-	if (!ASSERT_OK_PTR(f, "results.tsv"))
+	f = fopen(".output/bench/smoke-results.tsv", "r");
+	if (!ASSERT_OK_PTR(f, "smoke-results.tsv"))
 		return;
 	/* workload config round ns lost cpu rss: a number for each, no lost event */
 	while (fgets(line, sizeof(line), f)) {
