@@ -42,12 +42,52 @@ int serve__parse_addr(const char *spec, char *addr, size_t size, unsigned short 
 	return 0;
 }
 
+/* Bound by leakbpf itself, so that a taken port or a bad address says why. */
+static int listen_on(const char *addr, unsigned short port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	bool v6 = strchr(addr, ':') != NULL;
+	int fd, one = 1;
+
+	if (v6 ? inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1
+	       : inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))
+		: bind(fd, (struct sockaddr *)&sin, sizeof(sin))) ||
+	    listen(fd, 64)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 #ifdef LEAKBPF_NO_HTTP
 
-/* make static: libmicrohttpd's static archive needs GnuTLS's, which Debian does not ship */
+/*
+ * make static: libmicrohttpd's static archive needs GnuTLS's, which Debian does not ship.
+ * A bad address or a taken port still says so first.
+ */
 struct metrics_server *serve__start(const char *spec)
 {
-	errno = ENOTSUP;
+	unsigned short port;
+	char addr[64];
+	int fd;
+
+	fd = serve__parse_addr(spec, addr, sizeof(addr), &port);
+	if (!fd)
+		fd = listen_on(addr, port);
+	if (fd >= 0) {
+		close(fd);
+		fd = -ENOTSUP;
+	}
+	errno = -fd;
 	return NULL;
 }
 
@@ -112,32 +152,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
-}
-
-/* Bound by leakbpf itself, so that a taken port or a bad address says why. */
-static int listen_on(const char *addr, unsigned short port)
-{
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	bool v6 = strchr(addr, ':') != NULL;
-	int fd, one = 1;
-
-	if (v6 ? inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1
-	       : inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-		return -EINVAL;
-	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if ((v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))
-		: bind(fd, (struct sockaddr *)&sin, sizeof(sin))) ||
-	    listen(fd, 64)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
 }
 
 struct metrics_server *serve__start(const char *spec)
