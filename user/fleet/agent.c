@@ -457,12 +457,10 @@ static void scan(struct agent *ag, bool full, uint64_t now)
 		} else if (adopt(ag, &look, now)) {
 			proc_look__free(&look);
 		} else {
-			w = find(ag, pids[i]);
+			/* inserted at the cursor, the only place its pid can go */
+			w = &ag->st.procs[k++];
 			sample_growth(w, now);
 			age_close_waits(w, now);
-			/* the array moved under the cursor: find it again */
-			for (k = 0; k < ag->st.nprocs && ag->st.procs[k].look.pid <= pids[i]; k++)
-				;
 		}
 	}
 	for (; k < ag->st.nprocs; k++)
