@@ -673,3 +673,31 @@ bool metric_value(const char *body, const char *name, pid_t pid, const char *mor
 	}
 	return false;
 }
+
+bool have_tool(const char *tool)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
+	return system(cmd) == 0;
+}
+
+void promtool_check_metrics(const char *body)
+{
+	char path[] = "/tmp/leakbpf-metrics-XXXXXX", cmd[128];
+	int fd;
+
+	if (!have_tool("promtool")) {
+		fprintf(stderr, "  promtool is not installed: exposition not checked\n");
+		test__fail();
+		return;
+	}
+	fd = mkstemp(path);
+	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
+		return;
+	ASSERT_EQ(write(fd, body, strlen(body)), (ssize_t)strlen(body), "write metrics");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+	ASSERT_EQ(system(cmd), 0, "promtool check metrics");
+	unlink(path);
+}

@@ -42,6 +42,11 @@ char *http_get(int port, const char *path, int *status);
 bool metric_value(const char *body, const char *name, pid_t pid, const char *more,
 		  double *value);
 
+/* Is tool on PATH? */
+bool have_tool(const char *tool);
+/* promtool check metrics on an exposition: the test fails if it complains (or is missing). */
+void promtool_check_metrics(const char *body);
+
 /* Can BPF tests run here? Sets a skip reason when not. */
 bool bpf_tests_possible(void);
 

@@ -72,11 +72,13 @@ static void help(void)
 	expect(argv, 0, NULL, "--help exits 0");
 }
 
-/* --serve: a bad address or a port taken says so, before anything is loaded */
+/* --serve: a bad address or a port taken says so, before anything is loaded or run */
 static void serve_failures(void)
 {
 	char *badaddr[] = { LEAKBPF, "-a", "--serve", "no.such.addr:9464", "-d", "1", NULL };
 	char *taken[] = { LEAKBPF, "-a", "--serve", NULL, "-d", "1", NULL };
+	char marker[64];
+	char *takencmd[] = { LEAKBPF, "--serve", NULL, "--", "/bin/touch", marker, NULL };
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sin);
 	char addr[32];
@@ -92,6 +94,12 @@ static void serve_failures(void)
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(sin.sin_port));
 	taken[3] = addr;
 	expect(taken, 1, "(EADDRINUSE", "port taken");
+	/* one process: the command is not run when its metrics cannot be served */
+	snprintf(marker, sizeof(marker), "/tmp/leakbpf-serve-%d", getpid());
+	unlink(marker);
+	takencmd[2] = addr;
+	expect(takencmd, 1, "(EADDRINUSE", "port taken, -- CMD");
+	ASSERT_TRUE(access(marker, F_OK) != 0, "the command did not run");
 out:
 	if (fd >= 0)
 		close(fd);

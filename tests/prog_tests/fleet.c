@@ -25,14 +25,6 @@ static int agent_port(void)
 	return 20000 + getpid() % 20000;
 }
 
-static bool have(const char *tool)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
-}
-
 /*
  * Until the series name{pid, more} reaches at least min (min < 0: until it is gone). The
  * agent reads the counters once a second: there is no event to wait on but its answers.
@@ -108,26 +100,6 @@ static void stop_both(struct proc *t, struct proc *a)
 	proc_free(a);
 }
 
-static void promtool_check(const char *body)
-{
-	char path[] = "/tmp/leakbpf-metrics-XXXXXX", cmd[128];
-	int fd;
-
-	if (!have("promtool")) {
-		fprintf(stderr, "  promtool is not installed: exposition not checked\n");
-		test__fail();
-		return;
-	}
-	fd = mkstemp(path);
-	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
-		return;
-	ASSERT_EQ(write(fd, body, strlen(body)), (ssize_t)strlen(body), "write metrics");
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
-	ASSERT_EQ(system(cmd), 0, "promtool check metrics");
-	unlink(path);
-}
-
 /* A real Prometheus scrapes the agent; PromQL over its HTTP API finds the target. */
 static void prometheus_scrapes(int port, pid_t pid)
 {
@@ -136,7 +108,7 @@ static void prometheus_scrapes(int port, pid_t pid)
 	struct proc prom = {};
 	FILE *f;
 
-	if (!have("prometheus")) {
+	if (!have_tool("prometheus")) {
 		fprintf(stderr, "  prometheus is not installed\n");
 		test__fail();
 		return;
@@ -231,7 +203,7 @@ static void probed_continuously(void)
 	ASSERT_TRUE(metric_value(body, "leakbpf_fds", t.pid, "kind=\"pipe\"", &v), "pipes");
 	ASSERT_EQ((long long)v, count_fds(t.pid, "pipe:"), "pipes as /proc lists them");
 	ASSERT_OK_PTR(strstr(body, "\nleakbpf_lost_events_total 0\n"), "no event lost");
-	promtool_check(body);
+	promtool_check_metrics(body);
 	prometheus_scrapes(port, t.pid);
 	/* exit: its series are exported once more, then gone */
 	ASSERT_OK(proc_send(&t, "exit"), "exit");
@@ -389,7 +361,7 @@ out:
 /* tools/prometheus: the alerting rules are valid and their unit tests pass */
 static void prometheus_rules(void)
 {
-	if (!have("promtool")) {
+	if (!have_tool("promtool")) {
 		fprintf(stderr, "  promtool is not installed\n");
 		test__fail();
 		return;
@@ -400,6 +372,65 @@ static void prometheus_rules(void)
 		  "promtool test rules");
 	ASSERT_EQ(system("cd tools/prometheus && promtool check config prometheus.yml "
 			 ">/dev/null"), 0, "promtool check config");
+}
+
+/*
+ * A process in its own network namespace (a container's): its sockets are not in the
+ * agent's sock_diag dump, and are read through the process itself. fds scenario leaves
+ * a listener and 4 connections in CLOSE_WAIT open, opened after the agent's first look:
+ * fd_growth fails for it, thread_growth does not.
+ */
+static void other_network_namespace(void)
+{
+	char dir[] = "/tmp/leakbpf-netns-XXXXXX", sh[512];
+	char *cmd[] = { "/usr/bin/unshare", "-n", "/bin/sh", "-c", sh, NULL };
+	struct proc a = {}, t = {};
+	int port = agent_port() + 5, i;
+	double v;
+	char *body = NULL, check[256];
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	/* loopback up, then the target in place of the shell: the same pid all along */
+	snprintf(sh, sizeof(sh), "ip link set lo up && exec " TARGETS "fds scenario %s", dir);
+	if (!ASSERT_OK(start_agent(&a, port, "0"), "agent starts") ||
+	    !ASSERT_OK(proc_start(&t, cmd, false), "start in its own network namespace") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready"))
+		goto out;
+	snprintf(check, sizeof(check),
+		 "[ \"$(readlink /proc/%d/ns/net)\" != \"$(readlink /proc/self/ns/net)\" ]", t.pid);
+	ASSERT_OK(system(check), "in another network namespace");
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_open_fds", t.pid, NULL, 0, &v, NULL),
+			 "looked at") ||
+	    !ASSERT_OK(proc_send(&t, "go"), "go"))
+		goto out;
+	/* it names its UDP ports and its listener's on the way */
+	for (i = 0; i < 3; i++)
+		proc_read_line(&t, check, sizeof(check));
+	if (!ASSERT_OK(proc_expect(&t, "done"), "done") ||
+	    !ASSERT_TRUE(wait_metric(port, "leakbpf_sockets", t.pid, "state=\"CLOSE_WAIT\"", 4, &v,
+				     &body), "its CLOSE_WAIT sockets"))
+		goto out;
+	ASSERT_EQ((long long)v, 4, "CLOSE_WAIT: the 4 the server side closed");
+	ASSERT_TRUE(metric_value(body, "leakbpf_sockets", t.pid, "state=\"LISTEN\"", &v),
+		    "LISTEN");
+	ASSERT_EQ((long long)v, 1, "one listener");
+	free(body);
+	body = NULL;
+	if (!ASSERT_TRUE(wait_metric(port, "leakbpf_leak", t.pid, "check=\"fd_growth\"", 1, &v,
+				     &body), "fd_growth fails"))
+		goto out;
+	ASSERT_TRUE(metric_value(body, "leakbpf_leak", t.pid, "check=\"thread_growth\"", &v),
+		    "thread_growth judged");
+	ASSERT_EQ((long long)v, 0, "thread_growth passes");
+	promtool_check_metrics(body);
+	ASSERT_OK(proc_send(&t, "exit"), "exit");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits");
+out:
+	free(body);
+	stop_both(&t, &a);
+	snprintf(sh, sizeof(sh), "rm -rf %s", dir);
+	system(sh);
 }
 
 void test_fleet(void)
@@ -414,6 +445,8 @@ void test_fleet(void)
 		outside_window();
 	if (test__start_subtest("other_mount_namespace"))
 		other_mount_namespace();
+	if (test__start_subtest("other_network_namespace"))
+		other_network_namespace();
 	if (test__start_subtest("escalated"))
 		escalated();
 }

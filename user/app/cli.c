@@ -40,6 +40,7 @@ static const char doc[] =
 "turn, counts-mode allocator probes in that process alone for --probe-window SEC\n"
 "every --probe-every SEC, shortened so that the estimated slowdown stays within\n"
 "--budget; everything at http://ADDR:PORT/metrics (ADDR defaults to loopback).\n"
+"--serve with -p or -- CMD serves that one process's numbers the same way.\n"
 "When leakbpf stops (-d, SIGINT, SIGTERM) it detaches and leaves the target\n"
 "running as before, a command started with -- included.\n"
 "\n"
@@ -97,7 +98,8 @@ static const struct argp_option options[] = {
 	{ "all", 'a', NULL, 0, "Every process on the host, in tiers (counts mode); needs --serve",
 	  1 },
 	{ "serve", OPT_SERVE, "ADDR:PORT", 0, "Serve Prometheus metrics at http://ADDR:PORT/metrics"
-	  " (ADDR: 127.0.0.1 unless given)", 1 },
+	  " (ADDR: 127.0.0.1 unless given); with -p or -- CMD, each scrape gets that "
+	  "process's numbers of the moment", 1 },
 	{ "probe-window", OPT_PROBE_WINDOW, "SEC", 0, "How long each process's allocator probes "
 	  "stay (default 10)", 1 },
 	{ "probe-every", OPT_PROBE_EVERY, "SEC", 0, "How often each process gets a window "
@@ -136,8 +138,6 @@ static void check_fleet(struct argp_state *state, const struct env *env, bool mo
 		if (env->fleet_opts_given)
 			argp_error(state, "--probe-window, --probe-every, --budget and --max-procs "
 				   "are for -a");
-		if (env->serve)
-			argp_error(state, "--serve is for -a in this version (one process: --json)");
 		return;
 	}
 	if (!env->serve)

@@ -28,6 +28,7 @@ static int run_agent(const struct env *env)
 		.max_procs = env->max_procs,
 		.duration_s = env->duration_s,
 		.serve = env->serve,
+		.thresholds = &env->thresholds,
 		.verbose = env->verbose,
 	};
 

@@ -27,6 +27,7 @@
 #include "proc/allocator.h"
 #include "proc/procfs.h"
 #include "report/report.h"
+#include "serve/http.h"
 #include "track/fd_tracker.h"
 #include "track/follow.h"
 #include "track/items.h"
@@ -59,7 +60,12 @@ struct session {
 	struct report_history history;
 	int sigfd;
 	uint64_t attach_ns;	/* CLOCK_MONOTONIC when every probe was live */
+	struct metrics_server *server;	/* --serve */
+	int demand_fd;		/* readable when a scrape waits for fresh metrics; or -1 */
 };
+
+/* How long a scrape waits for the session to answer it before it gets the last answer. */
+#define SCRAPE_WAIT_MS 2000
 
 static int open_signals(struct session *s)
 {
@@ -228,7 +234,9 @@ static void take_baselines(struct session *s)
 {
 	s->attach_ns = now_ns();
 	threads__start(&s->target);
-	sockets__adopt(s->tracer, &s->target);
+	/* a command's, once exec has closed those it inherited from leakbpf (--serve's) */
+	if (!s->env->cmd)
+		sockets__adopt(s->tracer, &s->target);
 	/*
 	 * -p: its modules, before saying it is attached: whoever waits for that line may let it
 	 * run to its end at once, and the stacks of what it did are named from this look.
@@ -265,6 +273,7 @@ static int release(struct session *s)
 		return err;
 	/* held at exec: its executable is read before it can exit */
 	target__refresh(tg);
+	sockets__adopt(s->tracer, tg);
 	err = launch__resume(&s->launch);
 	if (err) {
 		elog("cannot let PID %d run after exec (%s)", tg->pid, errstr(err));
@@ -321,7 +330,8 @@ static void log_losses(const struct losses *l)
 	}
 }
 
-static int print_report(struct session *s, bool final, bool *leak)
+/* The report of now: a round (or the final one), or a peek between them (--serve). */
+static int build_report(struct session *s, bool final, bool peek, struct report *r)
 {
 	const struct env *env = s->env;
 	static const char *const modes[] = { "counts", "stacks", "full" };
@@ -331,23 +341,36 @@ static int print_report(struct session *s, bool final, bool *leak)
 		.top = env->top,
 		.item_probe = env->item.kind != SPEC_NONE ? env->item.text : NULL,
 		.batches = env->batch.kind != SPEC_NONE,
+		.peek = peek,
 	};
 	struct target *tgs[] = { &s->target };
 	struct run_snapshot snap;
-	struct report r;
 	int err;
 
 	/* stacks still waiting to be unwound, and an exit to hold */
 	tracer__consume(s->tracer);
 	err = snapshot__take(s->tracer, tgs, 1, s->attach_ns, &snap);
-	if (err)
+	if (err) {
+		memset(r, 0, sizeof(*r));
 		return err;
+	}
 	if (final)
 		log_losses(&snap.losses);
-	err = report__build(&snap, &o, &s->history, final, &r);
+	err = report__build(&snap, &o, &s->history, final, r);
 	run_snapshot__free(&snap);
-	if (err) {
+	if (err)
 		elog("cannot build the report (%s)", errstr(err));
+	return err;
+}
+
+static int print_report(struct session *s, bool final, bool *leak)
+{
+	const struct env *env = s->env;
+	struct report r;
+	int err;
+
+	err = build_report(s, final, false, &r);
+	if (err) {
 		report__free(&r);
 		return err;
 	}
@@ -366,6 +389,45 @@ static int print_report(struct session *s, bool final, bool *leak)
 	return err;
 }
 
+/* --serve: what the scrapes waiting (and those to come) are answered with. */
+static void publish_metrics(struct session *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct report r;
+	FILE *f;
+
+	serve__demanded(s->server);
+	if (build_report(s, false, true, &r)) {
+		report__free(&r);
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (f) {
+		report__print_metrics(&r, f);
+		if (!fclose(f))
+			serve__publish(s->server, text, len);
+	}
+	free(text);
+	report__free(&r);
+}
+
+/* --serve: listening before anything else, so that a taken port stops a command unrun. */
+static int serve(struct session *s)
+{
+	if (!s->env->serve)
+		return 0;
+	s->server = serve__start(s->env->serve);
+	if (!s->server)
+		return -errno;
+	s->demand_fd = serve__on_demand(s->server, SCRAPE_WAIT_MS);
+	if (s->demand_fd < 0) {
+		elog("cannot serve metrics at %s (%s)", s->env->serve, errstr(s->demand_fd));
+		return s->demand_fd;
+	}
+	return 0;
+}
+
 /* Wait for the end (target exit, signal, -d), printing rounds on the way. */
 static void wait_loop(struct session *s)
 {
@@ -375,10 +437,11 @@ static void wait_loop(struct session *s)
 
 	round_clock__init(&rc, s->attach_ns, s->env->interval_s, s->env->duration_s);
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->target.pidfd, .events = POLLIN },
 			{ .fd = tracer__events_fd(s->tracer), .events = POLLIN },
+			{ .fd = s->demand_fd, .events = POLLIN },	/* -1: ignored */
 		};
 		uint64_t now = now_ns(), until = rc.deadline_ns;
 		struct timespec ts;
@@ -390,7 +453,7 @@ static void wait_loop(struct session *s)
 		/* ppoll: to the nanosecond, so a round is not a millisecond late each time */
 		ts.tv_sec = until > now ? (until - now) / 1000000000ULL : 0;
 		ts.tv_nsec = until > now ? (until - now) % 1000000000ULL : 0;
-		if (ppoll(fds, 3, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
+		if (ppoll(fds, 4, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			elog("cannot wait for the target (%s): reporting now", errstr(-errno));
@@ -405,6 +468,8 @@ static void wait_loop(struct session *s)
 		}
 		if (stop_requested(s))
 			return;
+		if (fds[3].revents)
+			publish_metrics(s);
 		now = now_ns();
 		if (round_clock__ended(&rc, now))
 			return;
@@ -462,7 +527,8 @@ static void detach(struct session *s)
 
 int session__run(const struct env *env)
 {
-	struct session s = { .env = env, .sigfd = -1, .target = { .pidfd = -1 } };
+	struct session s = { .env = env, .sigfd = -1, .demand_fd = -1,
+			     .target = { .pidfd = -1 } };
 	bool leak = false;
 	int err, status;
 
@@ -471,6 +537,11 @@ int session__run(const struct env *env)
 	err = open_signals(&s);
 	if (err) {
 		elog("cannot set up signal handling (%s)", errstr(err));
+		status = EXIT_FAILED;
+		goto cleanup;
+	}
+	err = serve(&s);
+	if (err) {
 		status = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -501,6 +572,7 @@ int session__run(const struct env *env)
 		status = 0;
 cleanup:
 	detach(&s);
+	serve__stop(s.server);
 	if (s.sigfd >= 0)
 		close(s.sigfd);
 	return status;

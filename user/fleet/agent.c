@@ -322,6 +322,7 @@ static int adopt(struct agent *ag, const struct proc_look *look, uint64_t now)
 	w->look = *look;
 	w->first_seen_ns = now;
 	w->threads_first = look->threads;
+	w->fds_first = look->fds;
 	w->window_ns = (uint64_t)(o->window_s * NS);
 	/* spread over the period, so that windows take turns rather than come together */
 	w->next_window_ns = o->every_s > 0 ? now + (uint64_t)(drand48() * o->every_s * NS) : now;
@@ -407,7 +408,7 @@ static void remember_kthread(struct agent *ag, pid_t pid)
  */
 static void scan(struct agent *ag, bool full, uint64_t now)
 {
-	struct tcp_table tcp = {};
+	struct tcp_tables tcp = {};
 	pid_t *pids;
 	int n, i, k, kept, err;
 
@@ -421,8 +422,6 @@ static void scan(struct agent *ag, bool full, uint64_t now)
 	ag->st.nprocs = kept;
 	if (census__pids(&pids, &n))
 		return;
-	if (full && tcp_table__read(&tcp))
-		vlog("cannot read the TCP sockets (sock_diag): no socket states this time");
 	if (full)
 		ag->nkthreads = 0;	/* pids, in increasing order, as they come below */
 	for (i = 0, k = 0; i < n; i++) {
@@ -466,25 +465,27 @@ static void scan(struct agent *ag, bool full, uint64_t now)
 	for (; k < ag->st.nprocs; k++)
 		ag->st.procs[k].exited = true;
 	free(pids);
-	tcp_table__free(&tcp);
+	tcp_tables__free(&tcp);
 }
 
 /* ---- the agent's own numbers, and publishing ---- */
 
 static void measure_self(struct agent *ag)
 {
-	const struct tcp_table none = {};
-	struct proc_look self;
+	unsigned long long pages;
 	struct losses l = {};
 	struct rusage ru;
+	FILE *f;
 
 	if (!getrusage(RUSAGE_SELF, &ru))
 		ag->st.cpu_s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 			       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	if (!census__look(ag->self, &none, &self)) {
-		ag->st.rss_bytes = self.rss_bytes;
-		proc_look__free(&self);
-	}
+	/* statm's second field: resident pages now (getrusage has only the peak) */
+	f = fopen("/proc/self/statm", "re");
+	if (f && fscanf(f, "%*u %llu", &pages) == 1)
+		ag->st.rss_bytes = pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	if (f)
+		fclose(f);
 	tracer__losses(ag->tracer, &l);
 	ag->st.lost_events = losses__total(&l);
 }
@@ -548,13 +549,8 @@ static int start(struct agent *ag, const struct agent_opts *o)
 	}
 	if (o->serve) {
 		ag->server = serve__start(o->serve);
-		if (!ag->server) {
-			err = -errno;
-			elog("cannot serve metrics at %s (%s)", o->serve,
-			     err == -ENOTSUP ? "this leakbpf was built without libmicrohttpd"
-					     : errstr(err));
-			return err;
-		}
+		if (!ag->server)
+			return -errno;
 	}
 	ag->tracer = tracer__new(&topts);
 	if (!ag->tracer)

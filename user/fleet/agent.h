@@ -17,6 +17,7 @@
 #include "abi/tasks.h"
 #include "fleet/census.h"
 #include "fleet/escalate.h"
+#include "report/verdict.h"
 
 struct agent_opts {
 	double interval_s;	/* every process looked at this often (-i) */
@@ -26,6 +27,7 @@ struct agent_opts {
 	int max_procs;		/* --max-procs */
 	double duration_s;	/* -d; 0: until a signal */
 	const char *serve;	/* --serve ADDR:PORT */
+	const struct thresholds *thresholds;	/* the checks' limits (--threshold) */
 	bool verbose;
 };
 
@@ -63,6 +65,7 @@ struct watched {
 	bool exited;			/* gone: exported once more, then dropped */
 	/* escalation: what its signals were at the last full look, and what it found */
 	int threads_first;		/* threads at the first look */
+	int fds_first;			/* open fds at the first look */
 	uint64_t looked_mallocs, looked_frees;	/* counts at the last full look */
 	uint64_t next_escalation_ns;	/* not again before */
 	uint64_t escalations;

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "base/log.h"
+#include "base/util.h"
 #include "fleet/census.h"
 
 #define TCP_CLOSE_WAIT 8	/* include/net/tcp_states.h */
@@ -142,9 +145,53 @@ static int add_close_wait(struct proc_look *out, int *cap, uint64_t inode)
 	return 0;
 }
 
-/* Every fd by kind, and the TCP sockets among them by state. */
-static int read_fds(pid_t pid, const struct tcp_table *tcp, struct proc_look *out)
+void tcp_tables__free(struct tcp_tables *t)
 {
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		tcp_table__free(&t->v[i].table);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+/* pid's namespace's table, read now if it is the first of its namespace; NULL if none. */
+static const struct tcp_table *table_of(struct tcp_tables *t, pid_t pid)
+{
+	static uint64_t own;
+	struct netns_tcp *v;
+	char path[64];
+	struct stat st;
+	int i;
+
+	if (!own)
+		own = stat("/proc/self/ns/net", &st) ? 1 : st.st_ino;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (stat(path, &st))
+		st.st_ino = own;	/* not allowed to look: assume the host's */
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i].netns == st.st_ino)
+			return t->v[i].err ? NULL : &t->v[i].table;
+	}
+	v = realloc(t->v, (t->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	t->v = v;
+	v = &t->v[t->n++];
+	v->netns = st.st_ino;
+	/* ours through sock_diag; another namespace's through a process in it */
+	v->err = st.st_ino == own ? tcp_table__read(&v->table) : tcp_table__read_of(pid, &v->table);
+	if (v->err)
+		vlog("cannot read the TCP sockets of network namespace %llu (%s): no socket "
+		     "states from it this time", (unsigned long long)v->netns, errstr(v->err));
+	return v->err ? NULL : &v->table;
+}
+
+/* Every fd by kind, and the TCP sockets among them by state. */
+static int read_fds(pid_t pid, struct tcp_tables *tcp, struct proc_look *out)
+{
+	const struct tcp_table *table = NULL;
 	char path[64], link[256];
 	struct dirent *d;
 	int dfd, cap = 0, err = 0;
@@ -172,7 +219,9 @@ static int read_fds(pid_t pid, const struct tcp_table *tcp, struct proc_look *ou
 		out->fds_by_kind[kind]++;
 		if (kind != FD_SOCKET || fd_link_socket_inode(link, &ino))
 			continue;
-		state = tcp_table__state(tcp, ino);
+		if (!table)
+			table = table_of(tcp, pid);
+		state = table ? tcp_table__state(table, ino) : -1;
 		if (state < 0)
 			continue;
 		out->sockets[state & (TCP_STATE_SLOTS - 1)]++;
@@ -183,7 +232,7 @@ static int read_fds(pid_t pid, const struct tcp_table *tcp, struct proc_look *ou
 	return err;
 }
 
-int census__look(pid_t pid, const struct tcp_table *tcp, struct proc_look *out)
+int census__look(pid_t pid, struct tcp_tables *tcp, struct proc_look *out)
 {
 	char path[64];
 	ssize_t len;

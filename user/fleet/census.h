@@ -31,13 +31,29 @@ struct proc_look {
 	int nclose_waits;
 };
 
+/*
+ * The TCP sockets of one scan, a table per network namespace (containers have their
+ * own), each read the first time a process of that namespace has a socket. Zeroed to
+ * start; tcp_tables__free() after the scan.
+ */
+struct tcp_tables {
+	struct netns_tcp {
+		uint64_t netns;		/* the inode of /proc/PID/ns/net */
+		struct tcp_table table;
+		int err;		/* it could not be read: no states from it */
+	} *v;
+	int n;
+};
+
+void tcp_tables__free(struct tcp_tables *t);
+
 /* The pids of /proc, in increasing order (kernel threads among them). */
 int census__pids(pid_t **pids, int *n);
 /*
- * Look at pid, its sockets' states from tcp; -ESRCH once it is gone, -EINVAL for a kernel
- * thread (nothing in user space to watch).
+ * Look at pid, its sockets' states from its namespace's table in tcp; -ESRCH once it is
+ * gone, -EINVAL for a kernel thread (nothing in user space to watch).
  */
-int census__look(pid_t pid, const struct tcp_table *tcp, struct proc_look *out);
+int census__look(pid_t pid, struct tcp_tables *tcp, struct proc_look *out);
 void proc_look__free(struct proc_look *l);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,6 +90,49 @@ int tcp_table__read(struct tcp_table *out)
 	if (!err && dump(fd, AF_INET6, out, &cap) == -ENOMEM)
 		err = -ENOMEM;
 	close(fd);
+	if (err) {
+		tcp_table__free(out);
+		return err;
+	}
+	qsort(out->v, out->n, sizeof(*out->v), by_inode);
+	return 0;
+}
+
+/* /proc/PID/net/tcp or tcp6: "sl local rem st tx:rx tr:when retrnsmt uid timeout inode" */
+static int read_proc_file(const char *path, struct tcp_table *t, int *cap)
+{
+	unsigned long long inode;
+	char line[512];
+	unsigned int st;
+	int err = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;	/* no IPv6 in this kernel */
+	if (!fgets(line, sizeof(line), f)) {	/* the header */
+		fclose(f);
+		return 0;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %*s %*s %x %*s %*s %*s %*u %*u %llu", &st, &inode) == 2)
+			err = add(t, cap, inode, st);
+	}
+	fclose(f);
+	return err;
+}
+
+int tcp_table__read_of(pid_t pid, struct tcp_table *out)
+{
+	char path[64];
+	int err, cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(path, sizeof(path), "/proc/%d/net/tcp", pid);
+	err = read_proc_file(path, out, &cap);
+	snprintf(path, sizeof(path), "/proc/%d/net/tcp6", pid);
+	if (!err)
+		err = read_proc_file(path, out, &cap);
 	if (err) {
 		tcp_table__free(out);
 		return err;

@@ -236,7 +236,7 @@ static void fill_close_waits(const struct proc_snapshot *ps, double limit_s,
 }
 
 /* Remember this report's outstanding bytes; the rounds of the process so far, or NULL. */
-static const struct proc_rounds *add_round(struct report_history *h, pid_t pid, double secs,
+static struct proc_rounds *add_round(struct report_history *h, pid_t pid, double secs,
 					   double bytes)
 {
 	struct proc_rounds *r = NULL;
@@ -313,7 +313,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 		      const struct report_opts *o, struct report_history *h,
 		      struct report *r, struct proc_report *p)
 {
-	const struct proc_rounds *rounds;
+	struct proc_rounds *rounds;
 	int err;
 
 	p->pid = ps->pid;
@@ -344,6 +344,8 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 	else
 		p->memory.bytes_per_item = NAN;
 	p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
+	if (o->peek)
+		rounds->n--;	/* judged below with it, then forgotten */
 	err = fill_sites(ps, o->top, p);
 	if (err)
 		return err;
@@ -354,7 +356,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 	err = fill_leaked_fds(ps, o->thresholds, p);
 	if (err)
 		return err;
-	judge(p, rounds->n, o->thresholds, &p->verdict);
+	judge(p, r->rounds, o->thresholds, &p->verdict);
 	return 0;
 }
 

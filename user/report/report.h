@@ -116,6 +116,11 @@ struct report_opts {
 	int top;		/* leak sites listed per process */
 	const char *item_probe;	/* --item as the user wrote it; NULL without */
 	bool batches;		/* --batch given */
+	/*
+	 * A look between rounds (--serve answering a scrape): judged like a round, but not
+	 * kept as one, so scrapes do not change what growth_rate sees.
+	 */
+	bool peek;
 };
 
 /*
@@ -146,5 +151,7 @@ int report__print_json(const struct report *r, FILE *out);
 void report__print_text(const struct report *r, FILE *out);
 /* -i in text mode: one compact line per process for a round that is not the last */
 void report__print_round_line(const struct report *r, FILE *out);
+/* --serve: the Prometheus text exposition of r (report/metrics.c); 0 or -EIO */
+int report__print_metrics(const struct report *r, FILE *out);
 
 #endif

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "base/log.h"
+#include "base/util.h"
 #include "serve/http.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -74,7 +76,7 @@ static int listen_on(const char *addr, unsigned short port)
  * make static: libmicrohttpd's static archive needs GnuTLS's, which Debian does not ship.
  * A bad address or a taken port still says so first.
  */
-struct metrics_server *serve__start(const char *spec)
+static struct metrics_server *start_server(const char *spec)
 {
 	unsigned short port;
 	char addr[64];
@@ -96,6 +98,15 @@ int serve__publish(struct metrics_server *s, const char *text, size_t len)
 	return -ENOTSUP;
 }
 
+int serve__on_demand(struct metrics_server *s, unsigned int wait_ms)
+{
+	return -ENOTSUP;
+}
+
+void serve__demanded(struct metrics_server *s)
+{
+}
+
 unsigned long serve__scrapes(struct metrics_server *s)
 {
 	return 0;
@@ -107,15 +118,44 @@ void serve__stop(struct metrics_server *s)
 
 #else
 #include <microhttpd.h>
+#include <time.h>
+#include <sys/eventfd.h>
 
 struct metrics_server {
 	struct MHD_Daemon *daemon;
 	int fd;
 	pthread_mutex_t lock;	/* the daemon's thread reads what the caller publishes */
+	pthread_cond_t published;
 	char *text;
 	size_t len;
 	unsigned long scrapes;
+	/* on demand: a scrape's number, the last one the owner took, the last one answered */
+	int demand_fd;		/* -1: not on demand */
+	unsigned int wait_ms;
+	unsigned long asked, taken, answered;
 };
+
+/* On demand: ask the owner for an exposition newer than this scrape, and wait for it. */
+static void wait_fresh(struct metrics_server *s)
+{
+	unsigned long mine = ++s->asked;
+	uint64_t one = 1;
+	struct timespec until;
+
+	if (write(s->demand_fd, &one, sizeof(one)) != sizeof(one))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += s->wait_ms / 1000;
+	until.tv_nsec += (long)(s->wait_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	/* a slow owner: the latest there is, rather than a failed scrape */
+	while (s->answered < mine &&
+	       !pthread_cond_timedwait(&s->published, &s->lock, &until))
+		;
+}
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload,
@@ -137,6 +177,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
 		pthread_mutex_lock(&s->lock);
+		if (s->demand_fd >= 0)
+			wait_fresh(s);
 		resp = MHD_create_response_from_buffer(s->len, s->text ? s->text : "",
 						       MHD_RESPMEM_MUST_COPY);
 		s->scrapes++;
@@ -154,9 +196,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
-struct metrics_server *serve__start(const char *spec)
+static struct metrics_server *start_server(const char *spec)
 {
 	struct metrics_server *s;
+	pthread_condattr_t attr;
 	unsigned short port;
 	char addr[64];
 	int err;
@@ -170,6 +213,11 @@ struct metrics_server *serve__start(const char *spec)
 	if (!s)
 		return NULL;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->published, &attr);
+	pthread_condattr_destroy(&attr);
+	s->demand_fd = -1;
 	s->fd = listen_on(addr, port);
 	if (s->fd < 0) {
 		err = s->fd;
@@ -204,8 +252,33 @@ int serve__publish(struct metrics_server *s, const char *text, size_t len)
 	free(s->text);
 	s->text = copy;
 	s->len = len;
+	s->answered = s->taken;
+	pthread_cond_broadcast(&s->published);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+int serve__on_demand(struct metrics_server *s, unsigned int wait_ms)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	pthread_mutex_lock(&s->lock);
+	s->demand_fd = fd;
+	s->wait_ms = wait_ms;
+	pthread_mutex_unlock(&s->lock);
+	return fd;
+}
+
+void serve__demanded(struct metrics_server *s)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	if (read(s->demand_fd, &n, sizeof(n)) == sizeof(n))
+		s->taken = s->asked;
+	pthread_mutex_unlock(&s->lock);
 }
 
 unsigned long serve__scrapes(struct metrics_server *s)
@@ -224,8 +297,24 @@ void serve__stop(struct metrics_server *s)
 		return;
 	MHD_stop_daemon(s->daemon);
 	close(s->fd);
+	if (s->demand_fd >= 0)
+		close(s->demand_fd);
+	pthread_cond_destroy(&s->published);
 	pthread_mutex_destroy(&s->lock);
 	free(s->text);
 	free(s);
 }
 #endif
+
+struct metrics_server *serve__start(const char *spec)
+{
+	struct metrics_server *s = start_server(spec);
+	int err = errno;
+
+	if (!s)
+		elog("cannot serve metrics at %s (%s)", spec,
+		     err == ENOTSUP ? "this leakbpf was built without libmicrohttpd"
+				    : errstr(-err));
+	errno = err;
+	return s;
+}
