@@ -433,6 +433,88 @@ out:
 	system(sh);
 }
 
+#define UNIT "tools/prometheus/leakbpf-agent.service"
+
+/* The unit's CapabilityBoundingSet as setpriv's "-all,+bpf,+perfmon,..."; 0 or -1. */
+static int unit_caps(char *out, size_t size, const char *leave_out)
+{
+	char line[512], *tok, *save = NULL;
+	size_t used;
+	FILE *f = fopen(UNIT, "r");
+
+	if (!f)
+		return -1;
+	used = snprintf(out, size, "-all");
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "CapabilityBoundingSet=", 22))
+			continue;
+		for (tok = strtok_r(line + 22, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			char *c;
+
+			if (strncmp(tok, "CAP_", 4) || (leave_out && !strcmp(tok, leave_out)))
+				continue;
+			for (c = tok; *c; c++)
+				*c = *c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c;
+			used += snprintf(out + used, size - used, ",+%s", tok + 4);
+		}
+	}
+	fclose(f);
+	return used > strlen("-all") && used < size ? 0 : -1;
+}
+
+/*
+ * The systemd unit: systemd-analyze verify accepts it (pointed at this leakbpf), and the
+ * agent, root with only the unit's capabilities, counts a process's allocations exactly.
+ */
+static void systemd_unit(void)
+{
+	char caps[256], bset[300], serve[32], sh[5120], self[4096], n[16];
+	char *argv[] = { "/usr/bin/setpriv", bset, "--inh-caps=-all", LEAKBPF, "-a", "--serve",
+			 serve, "--probe-every", "0", "-i", "1", NULL };
+	char *cmd[] = { TARGETS "leak_n", n, "64", "0", "5000", NULL };
+	struct proc a = {}, t = {};
+	int port = agent_port() + 6;
+	char *body = NULL;
+	double v;
+
+	if (!ASSERT_TRUE(have_tool("systemd-analyze"), "systemd-analyze is installed") ||
+	    !ASSERT_OK_PTR(realpath(LEAKBPF, self), "realpath"))
+		return;
+	snprintf(sh, sizeof(sh), "d=$(mktemp -d) && sed 's|^ExecStart=[^ ]*|ExecStart=%s|' " UNIT
+		 " > $d/leakbpf-agent.service && systemd-analyze verify --man=no "
+		 "$d/leakbpf-agent.service; r=$?; rm -rf $d; exit $r", self);
+	ASSERT_OK(system(sh), "systemd-analyze verify");
+	if (!ASSERT_OK(unit_caps(caps, sizeof(caps), NULL), "the unit's capabilities"))
+		return;
+	snprintf(bset, sizeof(bset), "--bounding-set=%s", caps);
+	snprintf(serve, sizeof(serve), "127.0.0.1:%d", port);
+	snprintf(n, sizeof(n), "%d", 1000);
+	if (!ASSERT_OK(proc_start(&a, argv, true), "agent with the unit's capabilities") ||
+	    !ASSERT_OK(proc_wait_stderr(&a, "leakbpf: watching every process"), "agent starts") ||
+	    !ASSERT_OK(proc_start(&t, cmd, false), "start leak_n") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready") ||
+	    !ASSERT_TRUE(wait_metric(port, "leakbpf_probed", t.pid, NULL, 1, &v, NULL), "probed") ||
+	    !ASSERT_OK(proc_send(&t, "go"), "go") || !ASSERT_OK(proc_expect(&t, "done"), "done") ||
+	    !ASSERT_TRUE(wait_metric(port, "leakbpf_frees_total", t.pid, NULL, 5000, &v, &body),
+			 "counted"))
+		goto out;
+	/* the capabilities really were those */
+	snprintf(sh, sizeof(sh), "grep -q '^CapEff:\t0000000000000000' /proc/%d/status || "
+		 "! grep -q '^CapEff:\t000001ffffffffff' /proc/%d/status", a.pid, a.pid);
+	ASSERT_OK(system(sh), "not every capability");
+	ASSERT_TRUE(metric_value(body, "leakbpf_mallocs_total", t.pid, NULL, &v), "mallocs");
+	ASSERT_EQ((long long)v, 6000, "mallocs: exactly");
+	ASSERT_TRUE(metric_value(body, "leakbpf_frees_total", t.pid, NULL, &v), "frees");
+	ASSERT_EQ((long long)v, 5000, "frees: exactly");
+	ASSERT_OK(proc_send(&t, "exit"), "exit");
+	ASSERT_EQ(proc_finish(&t), 0, "target exits");
+	kill(a.pid, SIGTERM);
+	ASSERT_EQ(proc_finish(&a), 0, "agent exits 0 on SIGTERM");
+out:
+	free(body);
+	stop_both(&t, &a);
+}
+
 void test_fleet(void)
 {
 	if (test__start_subtest("prometheus_rules"))
@@ -449,4 +531,6 @@ void test_fleet(void)
 		other_network_namespace();
 	if (test__start_subtest("escalated"))
 		escalated();
+	if (test__start_subtest("systemd_unit"))
+		systemd_unit();
 }

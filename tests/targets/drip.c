@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 /*
- * drip SIZE: says "ready", waits for "go", then leaks one block of SIZE bytes from
+ * drip SIZE [free]: says "ready", waits for "go", then leaks one block of SIZE bytes from
  * drip_leak() about every millisecond until a line ("exit") arrives on fd 3. A process
- * that keeps leaking, for the fleet agent's full-mode windows to catch in the act.
+ * that keeps leaking, for the fleet agent's full-mode windows to catch in the act. With
+ * "free", each block is freed at once: the same pace, no leak.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ __attribute__((noinline)) void drip_leak(size_t size)
 int main(int argc, char **argv)
 {
 	long size = argc > 1 ? ctl_num(argv[1]) : 512;
+	int clean = argc > 2 && !strcmp(argv[2], "free");
 	struct pollfd ctl = { .fd = CTL_IN, .events = POLLIN };
 
 	ctl_say("ready");
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
 		if (r)
 			break;
 		drip_leak(size);
+		if (clean)
+			free(sink);
 	}
 	/* the whole line: the test may still be writing its newline */
 	ctl_wait("exit");

@@ -272,6 +272,9 @@ if [ "$REPORT_ONLY" != 1 ]; then
 	rm -f "$OUT/fleet.md"
 	./tools/bench/fleet.sh > /dev/null ||
 		echo "bench: the fleet agent's benchmark failed: no section for it" >&2
+	# README's picture of the agent as Prometheus sees it
+	./tools/bench/fleet-plot.sh ||
+		echo "bench: no new doc/fleet-scraped.png" >&2
 fi
 
 if command -v gnuplot >/dev/null; then

@@ -162,6 +162,9 @@ static void judge(const struct watched *w, const struct thresholds *t, struct ve
 		.fds_start = w->fds_first,
 		.fds_end = w->look.fds,
 		.sockets = true,
+		/* resident bytes in place of outstanding ones: growth_rate's only input here */
+		.memory = true,
+		.outstanding_bytes = w->look.rss_bytes,
 		.rounds = w->nsamples,
 		.growth_bytes_per_min = w->nsamples >= 2 ? w->growth_bytes_per_min : NAN,
 	};
