@@ -47,7 +47,7 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) $(CLANG_BPF_SYS_INCLUDES)
 
-BPF_APPS := alloc items loader tasks fds floor
+BPF_APPS := alloc items loader tasks fds floor go
 # the BPF objects' map keys and values, enums and limits, a header per object; user/ includes all
 ABI_HDRS := $(wildcard bpf/abi/*.h)
 BPF_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))

@@ -29,7 +29,9 @@ fi
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$out"/test_*; do
 		[ -x "$t" ] && [ "${t##*/}" != test_progs ] || continue
-		log=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+		# test_go_binary reads the Go targets the build made
+		log=$(GO_BATCHER=$out/targets/go/batcher GO_CGO=$out/targets/go/cgo \
+			CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
 		echo "$log" | grep -E '^(not )?ok ' | sed "s|^|${t##*/}: |"
 		echo "$log" | grep -vE '^(not )?ok |^1\.\.|^# ' >&2
 		p=$(echo "$log" | grep -c '^ok ')

@@ -13,7 +13,7 @@ build="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 libjansson-dev libcapstone-dev systemtap-sdt-dev libmicrohttpd-dev"
 # tests: unit tests, report validation, other allocators (jemalloc, musl), a C++ target
 test="libcmocka-dev python3 python3-jsonschema libjemalloc2 musl-tools g++ prometheus iproute2
-systemd"
+systemd golang-go"
 # benchmarks: the bpftrace comparison, a real service under load, the plot
 bench="bpftrace redis-server redis-tools gnuplot-nox"
 # make vmtest: other kernels under qemu, booted with a busybox initramfs, and the static

@@ -71,10 +71,30 @@ static void usdt(void **state)
 	assert_string_equal(spec.name, "flush");
 }
 
+/* Go's names carry package paths and receivers; #N picks the argument to add up */
+static void go_symbols(void **state)
+{
+	const char *why = NULL;
+
+	assert_int_equal(spec__parse("example.com/batch.(*Batcher).flush", &spec, &why), 0);
+	assert_string_equal(spec.symbol, "example.com/batch.(*Batcher).flush");
+	assert_string_equal(spec.path, "");
+	assert_int_equal(spec.arg, 0);
+	assert_int_equal(spec__parse("main.flushBatch#2", &spec, &why), 0);
+	assert_string_equal(spec.symbol, "main.flushBatch");
+	assert_int_equal(spec.arg, 2);
+	assert_string_equal(spec.text, "main.flushBatch#2");
+	assert_int_equal(spec__parse("/srv/app:example.com/q.Put#9", &spec, &why), 0);
+	assert_string_equal(spec.path, "/srv/app");
+	assert_string_equal(spec.symbol, "example.com/q.Put");
+	assert_int_equal(spec.arg, 9);
+}
+
 static void bad(void **state)
 {
 	static const char *const specs[] = {
-		"", ":", ":sym", "lib.so:", "a b", "dir/sym", "lib.so:a b", "lib.so:dir/f",
+		"", ":", ":sym", "lib.so:", "a b", "lib.so:a b", "f#0", "f#10", "f#", "#2",
+		"f#x", "f#1x", "lib.so:#1",
 		"usdt:", "usdt:item", "usdt::item", "usdt:p:", "usdt::", "usdt:::",
 		"usdt:/bin/x:p::n", "usdt:/bin/x::n", "usdt:/bin/x:p:", "usdt:/bin/x:p/q:n",
 		"usdt:/bin/x:p:n m", "usdt:/bin/x: p:n",
@@ -119,6 +139,7 @@ int main(void)
 		cmocka_unit_test(symbol),
 		cmocka_unit_test(path_symbol),
 		cmocka_unit_test(usdt),
+		cmocka_unit_test(go_symbols),
 		cmocka_unit_test(bad),
 		cmocka_unit_test(too_long),
 	};

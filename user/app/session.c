@@ -135,6 +135,17 @@ static int find_target(struct session *s)
 	return err;
 }
 
+/* The first image's executable as leakbpf opens it: a command's, or /proc/PID/exe. */
+static const char *program_path(struct session *s)
+{
+	static char path[64];
+
+	if (s->target.program_elf)
+		return s->target.program_elf;
+	snprintf(path, sizeof(path), "/proc/%d/exe", s->target.pid);
+	return path;
+}
+
 /* Before loading anything: the allocator and the loader of the first image. */
 static int discover(struct session *s)
 {
@@ -143,10 +154,25 @@ static int discover(struct session *s)
 	s->alloc = calloc(1, sizeof(*s->alloc));
 	if (!s->alloc)
 		return -ENOMEM;
+	if (go_target__find(&s->target.go, program_path(s)))
+		vlog("PID %d: a Go program (%s)", s->target.pid, s->target.go.bin.version);
 	err = target__find_allocator(&s->target, s->alloc);
-	if (err)
+	if (err == -ENOENT) {
+		/* everything else is traced: threads, fds, sockets (and a Go runtime's own) */
+		s->target.no_alloc_why =
+			s->target.go.is_go ? "a Go program: the Go runtime allocates its heap "
+					     "without the malloc family (see its go section)"
+					   : "no object it loads defines the malloc family (a static "
+					     "program without one)";
+		vlog("PID %d: %s: its memory is not traced", s->target.pid,
+		     s->target.no_alloc_why);
+		free(s->alloc);
+		s->alloc = NULL;
+	} else if (err) {
 		return err;
-	vlog("allocator: %s (opened as %s)", s->alloc->name, s->alloc->path);
+	} else {
+		vlog("allocator: %s (opened as %s)", s->alloc->name, s->alloc->path);
+	}
 	follow__find_loader(&s->target);
 	return 0;
 }
@@ -161,6 +187,7 @@ static int load(struct session *s)
 		.max_stacks = env->max_stacks,
 		.cfi_stacks = env->cfi_stacks,
 		.items = env->item.kind != SPEC_NONE,
+		.go = s->target.go.is_go,
 	};
 	int err;
 
@@ -213,7 +240,9 @@ static int attach(struct session *s)
 {
 	int err;
 
-	err = tracer__attach_allocator(s->tracer, s->target.pid, s->alloc);
+	err = s->alloc ? tracer__attach_allocator(s->tracer, s->target.pid, s->alloc) : 0;
+	if (!err)
+		err = go_target__attach(s->tracer, &s->target, program_path(s), s->env->cmd != NULL);
 	if (!err)
 		err = items__attach(s->tracer, &s->target, &s->env->item, false);
 	if (!err)

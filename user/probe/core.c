@@ -121,6 +121,8 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 	err = alloc_probe__open(t);
 	if (!err && o->items)
 		err = items_probe__open(t);
+	if (!err && o->go)
+		err = go_probe__open(t);
 	/* always: an exec may bring a loader to watch, even where the first image has none */
 	if (!err)
 		err = loader_probe__open(t);
@@ -130,6 +132,8 @@ struct tracer *tracer__new(const struct tracer_opts *o)
 		err = alloc_probe__load(t);
 	if (!err && o->items)
 		err = items_probe__load(t);
+	if (!err && o->go)
+		err = go_probe__load(t);
 	if (!err)
 		err = loader_probe__load(t);
 	if (!err)
@@ -169,6 +173,7 @@ void tracer__free(struct tracer *t)
 	tasks_probe__destroy(t->tasks);
 	loader_probe__destroy(t->loader);
 	items_probe__destroy(t->items);
+	go_probe__destroy(t->go);
 	alloc_probe__destroy(t->alloc);
 	if (t->procs_fd >= 0)
 		close(t->procs_fd);
@@ -200,6 +205,8 @@ int tracer__add_process(struct tracer *t, pid_t pid)
 	err = alloc_probe__add_process(t, pid);
 	if (!err && t->items)
 		err = items_probe__add_process(t, pid);
+	if (!err && t->go)
+		err = go_probe__add_process(t, pid);
 	if (!err)
 		err = fds_probe__add_process(t, pid);
 	if (!err && t->tasks)
@@ -214,6 +221,8 @@ void tracer__forget_process(struct tracer *t, pid_t pid)
 	alloc_probe__forget(t, pid);
 	if (t->items)
 		items_probe__forget(t, pid);
+	if (t->go)
+		go_probe__forget(t, pid);
 	fds_probe__forget(t, pid);
 	if (t->tasks)
 		tasks_probe__forget(t, pid);
@@ -274,6 +283,8 @@ void tracer__losses(struct tracer *t, struct losses *out)
 	alloc_probe__losses(t, out);
 	if (t->items)
 		items_probe__losses(t, out);
+	if (t->go)
+		go_probe__losses(t, out);
 	loader_probe__losses(t, out);
 	fds_probe__losses(t, out);
 	if (t->tasks)

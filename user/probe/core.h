@@ -24,6 +24,7 @@ struct ring_buffer;
 /* Each object's own state, defined in its file (probe/alloc.c...). */
 struct alloc_probe;
 struct items_probe;
+struct go_probe;
 struct loader_probe;
 struct fds_probe;
 struct tasks_probe;
@@ -52,6 +53,7 @@ struct tracer {
 	} on[EV_TYPE_NR];
 	struct alloc_probe *alloc;
 	struct items_probe *items;	/* NULL without --item/--batch */
+	struct go_probe *go;		/* NULL unless the target is a Go program */
 	struct loader_probe *loader;
 	struct fds_probe *fds;
 	struct tasks_probe *tasks;	/* NULL when the kernel cannot trace threads and sockets */
@@ -109,6 +111,13 @@ int items_probe__add_process(struct tracer *t, pid_t pid);
 void items_probe__forget(struct tracer *t, pid_t pid);
 void items_probe__losses(struct tracer *t, struct losses *out);
 void items_probe__destroy(struct items_probe *p);
+
+int go_probe__open(struct tracer *t);
+int go_probe__load(struct tracer *t);
+int go_probe__add_process(struct tracer *t, pid_t pid);
+void go_probe__forget(struct tracer *t, pid_t pid);
+void go_probe__losses(struct tracer *t, struct losses *out);
+void go_probe__destroy(struct go_probe *p);
 
 int loader_probe__open(struct tracer *t);
 int loader_probe__load(struct tracer *t);

@@ -67,12 +67,12 @@ void items_probe__losses(struct tracer *t, struct losses *out)
 }
 
 int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64_t offset,
-			   bool batch)
+			   int arg_reg, bool batch)
 {
 	struct items_bpf *skel = t->items->skel;
 
 	return core__attach_uprobe(&t->links, batch ? skel->progs.batch_enter : skel->progs.item_enter,
-				   pid, path, offset, false, 0,
+				   pid, path, offset, false, arg_reg,
 				   batch ? "the --batch function" : "the --item function");
 }
 

@@ -11,9 +11,12 @@
 #include "abi/items.h"
 #include "probe/tracer.h"
 
-/* One uprobe counting items (batch=false) or batches at a file offset. */
+/*
+ * One uprobe counting items (batch=false) or batches at a file offset: each call counts
+ * one, or adds the register arg_reg names (enum item_arg_reg).
+ */
 int tracer__attach_counter(struct tracer *t, pid_t pid, const char *path, uint64_t offset,
-			   bool batch);
+			   int arg_reg, bool batch);
 /*
  * A USDT probe counting items or batches; -ENOENT: the file has no such probe. Silent: the
  * caller knows what the user asked for, and says why it failed.

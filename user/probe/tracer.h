@@ -28,6 +28,7 @@ struct tracer_opts {
 	uint32_t max_stacks;	/* size of the stack maps */
 	bool cfi_stacks;	/* allocation stacks through code without frame pointers */
 	bool items;		/* load the --item/--batch programs */
+	bool go;		/* load the Go runtime's programs (probe/go.h) */
 };
 
 struct tracer;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "proc/probe_spec.h"
 
@@ -23,7 +24,7 @@ static bool is_name(const char *s, size_t len)
 
 int spec__parse(const char *text, struct probe_spec *out, const char **why)
 {
-	const char *last, *prev;
+	const char *last, *prev, *hash;
 
 	memset(out, 0, sizeof(*out));
 	if (copy(out->text, sizeof(out->text), text, strlen(text))) {
@@ -67,11 +68,23 @@ int spec__parse(const char *text, struct probe_spec *out, const char **why)
 		return -EINVAL;
 	}
 	text = last ? last + 1 : text;
-	if (!*text || strpbrk(text, " \t/")) {
+	/* Go's symbols have package paths: "example.com/pkg.(*T).Method" */
+	if (!*text || strpbrk(text, " \t")) {
 		*why = "expected SYMBOL or PATH:SYMBOL";
 		return -EINVAL;
 	}
-	if (copy(out->symbol, sizeof(out->symbol), text, strlen(text))) {
+	hash = strrchr(text, '#');
+	if (hash) {
+		char *end;
+		long n = strtol(hash + 1, &end, 10);
+
+		if (hash == text || !hash[1] || *end || n < 1 || n > 9) {
+			*why = "expected SYMBOL#N, N the argument from 1 to 9";
+			return -EINVAL;
+		}
+		out->arg = n;
+	}
+	if (copy(out->symbol, sizeof(out->symbol), text, hash ? hash - text : strlen(text))) {
 		*why = "the symbol name is too long";
 		return -EINVAL;
 	}

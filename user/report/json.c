@@ -181,6 +181,22 @@ static json_t *verdict_json(const struct verdict *v)
 	return o;
 }
 
+static json_t *go_json(const struct go_counts *g)
+{
+	if (!g->present)
+		return json_null();
+	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}}",
+			 "version", string(g->version[0] ? g->version : NULL),
+			 "goroutines", "start", count(g->goroutines_start), "end",
+			 count(g->goroutines_end), "created", count(g->created), "exited",
+			 count(g->exited),
+			 "gc", "cycles", count(g->gc_cycles), "pause_max_ms", number(g->pause_max_ms),
+			 "pause_total_ms", number(g->pause_total_ms),
+			 "heap", "mallocs", count(g->mallocs), "bytes_allocated",
+			 count(g->bytes_allocated), "live_start", count(g->live_start), "live_end",
+			 count(g->live_end));
+}
+
 static json_t *process_json(const struct proc_report *p)
 {
 	json_t *o = json_object(), *sites = json_array();
@@ -211,6 +227,7 @@ static json_t *process_json(const struct proc_report *p)
 	}
 	json_object_set_new(o, "leak_sites", sites);
 	json_object_set_new(o, "leaked_fds", leaked_fds_json(p));
+	json_object_set_new(o, "go", go_json(&p->go));
 	json_object_set_new(o, "verdict", verdict_json(&p->verdict));
 	return o;
 }

@@ -24,6 +24,13 @@ static void fill_memory(const struct proc_snapshot *ps, struct memory_report *m)
 	uint64_t gone = st->frees + st->exec_released;
 	uint64_t bytes_gone = st->bytes_freed + st->bytes_exec_released;
 
+	if (!ps->alloc_traced) {
+		m->why_absent = ps->no_alloc_why;
+		m->mallocs = m->frees = m->free_calls = m->untracked_frees = UNKNOWN;
+		m->outstanding_objects = m->outstanding_bytes = m->untracked_allocs = UNKNOWN;
+		m->growth_bytes_per_min = m->free_rate = NAN;
+		return;
+	}
 	m->present = true;
 	m->mallocs = st->mallocs;
 	m->bytes_allocated = st->bytes_allocated;
@@ -286,6 +293,7 @@ static void judge(const struct proc_report *p, int rounds, const struct threshol
 {
 	struct verdict_input in = {
 		.memory = p->memory.present,
+		.memory_why = p->memory.why_absent,
 		.mallocs = p->memory.mallocs,
 		.frees = p->memory.frees,
 		.untracked_allocs = p->memory.untracked_allocs,
@@ -302,6 +310,10 @@ static void judge(const struct proc_report *p, int rounds, const struct threshol
 		.fd_age = p->fd_ages,
 		.sockets = p->sockets.present,
 		.close_wait = p->close_wait_ages,
+		.go = p->go.present,
+		.goroutines_start = p->go.goroutines_start,
+		.goroutines_end = p->go.goroutines_end,
+		.gc_pause_max_ms = p->go.pause_max_ms,
 		.rounds = rounds,
 		.growth_bytes_per_min = p->memory.growth_bytes_per_min,
 	};
@@ -352,6 +364,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 	p->threads = ps->threads;
 	p->fds = ps->fds;
 	p->sockets = ps->tcp;
+	p->go = ps->go;
 	fill_close_waits(ps, o->thresholds->v[CHECK_CLOSE_WAIT], p);
 	err = fill_leaked_fds(ps, o->thresholds, p);
 	if (err)

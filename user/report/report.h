@@ -27,6 +27,7 @@ struct items_report {
 
 struct memory_report {
 	bool present;
+	const char *why_absent;	/* when not present: why the allocator is not traced */
 	bool estimated;		/* -s N: frees, outstanding and sites are estimates */
 	uint64_t free_calls;	/* calls that released a block, exact in every mode */
 	double scale_objects, scale_bytes;	/* what one sampled block/byte stands for */
@@ -82,6 +83,7 @@ struct proc_report {
 	struct fd_counts fds;
 	struct age_worst fd_ages;	/* those opened while traced, against fd_age's limits */
 	struct tcp_counts sockets;
+	struct go_counts go;		/* present: a Go program */
 	struct age_worst close_wait_ages;	/* of those in CLOSE_WAIT, against the limit */
 	double oldest_close_wait_s;	/* NAN when none */
 	struct leak_site *sites;	/* largest first, at most --top */

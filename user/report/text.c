@@ -54,8 +54,11 @@ static void print_memory(const struct proc_report *p, FILE *out)
 	const struct memory_report *m = &p->memory;
 	char a[32], b[32], c[32], d[32], e[32];
 
-	if (!m->present)
+	if (!m->present) {
+		if (m->why_absent)
+			fprintf(out, "  memory      not traced: %s\n", m->why_absent);
 		return;
+	}
 	fprintf(out, "  memory      %s allocations (%s), %s frees (%s), %s untracked frees\n",
 		cnt(m->mallocs, a, sizeof(a)), human(m->bytes_allocated, b, sizeof(b)),
 		cnt(m->frees, c, sizeof(c)), human(m->bytes_freed, d, sizeof(d)),
@@ -79,6 +82,33 @@ static void print_memory(const struct proc_report *p, FILE *out)
 						      (uint64_t)m->growth_bytes_per_min : 0,
 						      c, sizeof(c)));
 	fputc('\n', out);
+}
+
+static const char *ms(double v, char *buf, size_t size)
+{
+	if (isnan(v))
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%.3f ms", v);
+	return buf;
+}
+
+/* A Go program's runtime: goroutines as NumGoroutine counts them, GC, its heap */
+static void print_go(const struct go_counts *g, FILE *out)
+{
+	char a[32], b[32], c[32], d[32];
+
+	if (!g->present)
+		return;
+	fprintf(out, "  go          %s: %s goroutines at the start, %s at the end; %s created, "
+		"%s exited\n", g->version[0] ? g->version : "Go", cnt(g->goroutines_start, a, 32),
+		cnt(g->goroutines_end, b, 32), cnt(g->created, c, 32), cnt(g->exited, d, 32));
+	fprintf(out, "              GC: %s cycles, longest pause %s, %s in all\n",
+		cnt(g->gc_cycles, a, 32), ms(g->pause_max_ms, b, 32), ms(g->pause_total_ms, c, 32));
+	fprintf(out, "              heap: %s allocations (%s); live %s at the start, %s at the "
+		"end (marked by the last GC)\n", cnt(g->mallocs, a, 32),
+		human(g->bytes_allocated, b, 32), human(g->live_start, c, 32),
+		human(g->live_end, d, 32));
 }
 
 static void print_items(const struct items_report *it, FILE *out)
@@ -233,6 +263,7 @@ void report__print_text(const struct report *r, FILE *out)
 		fputc('\n', out);
 		print_items(&p->items, out);
 		print_memory(p, out);
+		print_go(&p->go, out);
 		print_resources(p, out);
 		print_verdict(&p->verdict, out);
 		print_sites(p, out);

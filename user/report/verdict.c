@@ -199,7 +199,7 @@ static void per_item(struct verdict *v, const struct verdict_input *in, enum che
 	struct check *c = add(v, id, t);
 
 	if (!in->memory)
-		skip(c, "the allocator is not traced");
+		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
 	else if (!in->items)
 		skip(c, "needs --item to count processed items");
 	else if (isnan(numerator))
@@ -225,7 +225,9 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	per_item(v, in, CHECK_HEAP_GROWTH_PER_ITEM, t, num(in->outstanding_bytes));
 
 	c = add(v, CHECK_FREE_RATE, t);
-	if (!in->memory || !known(in->mallocs) || !known(in->frees)) {
+	if (!in->memory) {
+		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
+	} else if (!known(in->mallocs) || !known(in->frees)) {
 		skip(c, "frees of blocks allocated while traced are not known in this mode");
 	} else if (incomplete(in, c)) {
 		;	/* their frees are among untracked_frees: the rate would read low */
@@ -279,7 +281,7 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 
 	c = add(v, CHECK_GROWTH_RATE, t);
 	if (!in->memory) {
-		skip(c, "the allocator is not traced");
+		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
 	} else if (!known(in->outstanding_bytes)) {
 		skip(c, "blocks are not tracked in this mode (--mode counts)");
 	} else if (in->rounds < GROWTH_MIN_ROUNDS || isnan(in->growth_bytes_per_min)) {
@@ -291,6 +293,19 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 		lower_bound(in, c);
 	}
 
-	skip(add(v, CHECK_GOROUTINE_GROWTH, t), "not a Go target");
-	skip(add(v, CHECK_GC_PAUSE, t), "not a Go target");
+	c = add(v, CHECK_GOROUTINE_GROWTH, t);
+	if (!in->go)
+		skip(c, "not a Go target");
+	else if (!known(in->goroutines_start) || !known(in->goroutines_end))
+		skip(c, "the goroutines at the start or at the end are not known");
+	else
+		judge_above(v, c, (double)in->goroutines_end - (double)in->goroutines_start);
+
+	c = add(v, CHECK_GC_PAUSE, t);
+	if (!in->go)
+		skip(c, "not a Go target");
+	else if (isnan(in->gc_pause_max_ms))
+		skip(c, "the runtime's pause records could not be read");
+	else
+		judge_above(v, c, in->gc_pause_max_ms);
 }

@@ -64,6 +64,7 @@ void age_worst__add(struct age_worst *w, double age_s, double limit_s);
 /* What the checks look at; UINT64_MAX / NAN where the tracer did not measure it. */
 struct verdict_input {
 	bool memory;		/* allocator traced */
+	const char *memory_why;	/* why not, when it is not (NULL: no reason given) */
 	uint64_t mallocs, frees;
 	uint64_t outstanding_objects, outstanding_bytes;
 	bool items;		/* --item given */
@@ -78,6 +79,9 @@ struct verdict_input {
 	/* blocks allocated while traced that could not be followed (the block map was full):
 	 * their frees cannot be told from frees of older blocks */
 	uint64_t untracked_allocs;
+	bool go;		/* a Go program */
+	uint64_t goroutines_start, goroutines_end;	/* UINT64_MAX: not known */
+	double gc_pause_max_ms;	/* NAN: not known */
 	int rounds;		/* reports so far (-i), this one included */
 	double growth_bytes_per_min;	/* slope of outstanding bytes over the rounds, or NAN */
 };

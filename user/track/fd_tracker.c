@@ -117,9 +117,12 @@ static int find_exit(const struct proc_map *m, void *arg)
 		return 0;
 	/*
 	 * exit() ends in _Exit (musl's _exit calls it; glibc's is the same function). .symtab
-	 * too: a static program's is not exported.
+	 * too: a static program's is not exported. A Go program (cgo or not) ends in its
+	 * runtime's exit, never in the C library's: found first, in its executable.
 	 */
-	err = elf_file__find_func(ef, "_Exit", &fn);
+	err = elf_file__find_func(ef, "runtime.exit.abi0", &fn);
+	if (err)
+		err = elf_file__find_func(ef, "_Exit", &fn);
 	if (err)
 		err = elf_file__find_func(ef, "_exit", &fn);
 	elf_file__free(ef);
@@ -441,8 +444,9 @@ int fd_tracker__on_exit_event(void *ctx, const void *data, size_t size)
 
 	if (size < sizeof(*ex) || (pid_t)ex->tgid != tg->pid || !tg->fds)
 		return 0;
-	/* held at _Exit(): its modules and fds as they are, then let it go */
+	/* held at _Exit(): its modules, fds and Go runtime as they are, then let it go */
 	target__refresh(tg);
+	go_target__at_exit(tg);
 	err = fd_tracker__at_exit(tg->fds, tg->tracer, now_ns());
 	if (err)
 		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include "base/log.h"
 #include "probe/items.h"
 #include "proc/elf_file.h"
+#include "proc/go_binary.h"
 #include "proc/probe_spec.h"
 #include "proc/procfs.h"
 #include "track/items.h"
@@ -35,6 +37,37 @@ static int spec_path(const struct target *tg, const struct probe_spec *spec, cha
 	return proc__root_path(tg->pid, spec->path, buf, size);
 }
 
+/*
+ * Where a function's probe goes, and which register holds its Nth integer argument: a Go
+ * function (a Go program's, named package.Func) is probed after its stack check, which
+ * re-enters it from the top when the stack grows, and takes arguments by Go's register
+ * ABI; anything else by the System V ABI.
+ */
+static int place(const char *path, const struct probe_spec *spec, uint64_t *offset, int *reg)
+{
+	static const int go_regs[] = { ITEM_REG_AX, ITEM_REG_BX, ITEM_REG_CX, ITEM_REG_DI,
+				       ITEM_REG_SI, ITEM_REG_R8, ITEM_REG_R9, ITEM_REG_R10,
+				       ITEM_REG_R11 };
+	static const int sysv_regs[] = { ITEM_REG_DI, ITEM_REG_SI, ITEM_REG_DX, ITEM_REG_CX,
+					 ITEM_REG_R8, ITEM_REG_R9 };
+	struct go_binary go;
+	bool go_func;
+
+	go_func = strchr(spec->symbol, '.') && !go_binary__open(path, &go) && go.regabi;
+	if (go_func)
+		go_binary__probe_offset(path, spec->symbol, offset);
+	*reg = ITEM_COUNT_CALLS;
+	if (!spec->arg)
+		return 0;
+	if (go_func && spec->arg <= (int)(sizeof(go_regs) / sizeof(go_regs[0])))
+		*reg = go_regs[spec->arg - 1];
+	else if (!go_func && spec->arg <= (int)(sizeof(sysv_regs) / sizeof(sysv_regs[0])))
+		*reg = sysv_regs[spec->arg - 1];
+	else
+		return -EINVAL;
+	return 0;
+}
+
 int items__attach(struct tracer *t, const struct target *tg, const struct probe_spec *spec,
 		  bool batch)
 {
@@ -43,7 +76,7 @@ int items__attach(struct tracer *t, const struct target *tg, const struct probe_
 	const char *shown;
 	struct elf_file *ef;
 	struct elf_func fn;
-	int err;
+	int reg, err;
 
 	if (spec->kind == SPEC_NONE)
 		return 0;
@@ -86,5 +119,11 @@ int items__attach(struct tracer *t, const struct target *tg, const struct probe_
 		     spec->text, spec->symbol);
 		return -EINVAL;
 	}
-	return tracer__attach_counter(t, tg->pid, path, fn.offset, batch);
+	err = place(path, spec, &fn.offset, &reg);
+	if (err) {
+		elog("%s %s: %s takes no argument %d in a register leakbpf reads", opt, spec->text,
+		     spec->symbol, spec->arg);
+		return err;
+	}
+	return tracer__attach_counter(t, tg->pid, path, fn.offset, reg, batch);
 }

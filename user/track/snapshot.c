@@ -194,6 +194,8 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 		ps->items.items = items.items;
 		ps->items.batches = items.batches;
 	}
+	ps->alloc_traced = !tg->no_alloc_why;
+	ps->no_alloc_why = tg->no_alloc_why;
 	err = tracer__alloc_stats(t, tg->pid, &st);
 	if (err) {
 		elog("cannot read the counters of PID %d (%s)", tg->pid, errstr(err));
@@ -205,6 +207,8 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 	err = take_sites(t, tab, ps);
 	if (!err)
 		err = sockets__snapshot(t, tg, ps);
+	if (!err)
+		err = go_target__snapshot(t, tg, ps);
 	if (err || !tg->fds)
 		return err;
 	/* exited: the thread counters may know it before the pidfd says so */

@@ -88,6 +88,16 @@ struct tcp_counts {
 	uint64_t open, established, close_wait, listen;
 };
 
+/* A Go program's runtime (track/go.h); UNKNOWN / NAN where it could not be read. */
+struct go_counts {
+	bool present;
+	char version[32];
+	uint64_t goroutines_start, goroutines_end, created, exited;
+	uint64_t gc_cycles;
+	double pause_max_ms, pause_total_ms;
+	uint64_t mallocs, bytes_allocated, live_start, live_end;
+};
+
 struct proc_snapshot {
 	pid_t pid;
 	char comm[32];
@@ -99,6 +109,9 @@ struct proc_snapshot {
 	uint64_t end_ns;
 	struct symbolizer *sym;	/* names its addresses; NULL when no module could be read */
 	struct item_counts items;
+	/* the malloc family is probed; if not, why (a Go program, a static one without it) */
+	bool alloc_traced;
+	const char *no_alloc_why;
 	bool blocks_followed;	/* stacks and full modes: frees and outstanding blocks known */
 	uint32_t sample_every;	/* -s: one block followed in this many */
 	struct alloc_counts alloc;
@@ -109,6 +122,7 @@ struct proc_snapshot {
 	struct open_fd *open_fds;	/* in no order */
 	int nopen_fds;
 	struct tcp_counts tcp;
+	struct go_counts go;
 	uint64_t *close_wait_ns;	/* how long each socket in CLOSE_WAIT has been there */
 	int nclose_waits;
 };

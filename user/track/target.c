@@ -69,16 +69,13 @@ int target__find_allocator(const struct target *t, struct allocator *a)
 
 	if (t->program) {
 		err = allocator__find_for_program(t->program_elf, a);
-		if (err)
+		if (err && err != -ENOENT)
 			elog("cannot find the allocator %s will use (%s)", t->program_elf,
-			     err == -ENOENT ? "no object it loads defines malloc and free"
-					    : errstr(err));
+			     errstr(err));
 		return err;
 	}
 	err = allocator__find_for_pid(t->pid, a);
-	if (err == -ENOENT)
-		elog("PID %d maps no object that defines malloc and free", t->pid);
-	else if (err)
+	if (err && err != -ENOENT)
 		elog("cannot read the mappings of PID %d (%s)", t->pid, errstr(err));
 	return err;
 }

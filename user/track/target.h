@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "track/follow.h"
+#include "track/go.h"
 #include "track/sockets.h"
 #include "track/threads.h"
 
@@ -40,11 +41,14 @@ struct target {
 	const char *program, *program_elf;
 	struct tracer *tracer;	/* the one that traces it: its events come to the trackers */
 	struct symbolizer *sym;	/* NULL until its modules could be read */
+	/* why the malloc family is not probed in it; NULL when it is */
+	const char *no_alloc_why;
 	struct target_exit exit;
 	struct follow_state follow;
 	struct fd_tracker *fds;
 	struct thread_tracker threads;
 	struct socket_tracker sockets;
+	struct go_target go;
 };
 
 /*
@@ -60,7 +64,8 @@ int target__refresh(struct target *t);
 int target__exec(struct target *t);
 /*
  * The allocator the process calls: the one its program will load, before its first exec,
- * else the one it maps. Says why not (elog) when there is none or it cannot be read.
+ * else the one it maps. -ENOENT, unsaid, when there is none (a Go program, a static one
+ * without the malloc family); other failures are said (elog).
  */
 int target__find_allocator(const struct target *t, struct allocator *a);
 /* Let a process held at one of leakbpf's stops go on; why: what it was held for. */

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc/go_runtime.h"
+
+/* More Ps than GOMAXPROCS will ever be: a longer allp is a torn or wrong read */
+#define MAX_ALLP 4096
+
+static int read_at(int fd, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n;
+
+	/* pread takes a signed offset: no user address is that high */
+	if (addr > INT64_MAX - len)
+		return -EIO;
+	do {
+		n = pread(fd, buf, len, (off_t)addr);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EIO || errno == EFAULT ? -EIO : -errno;
+	if (n == 0)
+		return -ESRCH;	/* the process has no memory left: it exited */
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int read_u32(int fd, uint64_t addr, uint32_t *v)
+{
+	return read_at(fd, addr, v, sizeof(*v));
+}
+
+static int read_u64(int fd, uint64_t addr, uint64_t *v)
+{
+	return read_at(fd, addr, v, sizeof(*v));
+}
+
+/* Sum of allp[i].gFree.n: the Ps' free goroutines, which gcount() takes off */
+static int read_p_gfree(int fd, const struct go_binary *b, uint64_t bias, int64_t *sum)
+{
+	uint64_t slice[2], *ps;
+	uint32_t n;
+	int err;
+	size_t i;
+
+	err = read_at(fd, b->allp + bias, slice, sizeof(slice));
+	if (err)
+		return err;
+	*sum = 0;
+	if (!slice[1])
+		return 0;
+	if (slice[1] > MAX_ALLP || !slice[0])
+		return -EIO;
+	ps = calloc(slice[1], sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	err = read_at(fd, slice[0], ps, slice[1] * sizeof(*ps));
+	for (i = 0; !err && i < slice[1]; i++) {
+		if (!ps[i])
+			continue;
+		err = read_u32(fd, ps[i] + b->p_gfree_n, &n);
+		*sum += (int32_t)n;
+	}
+	free(ps);
+	return err;
+}
+
+int go_runtime__read(pid_t pid, const struct go_binary *b, uint64_t bias, struct go_state *out)
+{
+	uint32_t ngsys, gfree, numgc;
+	uint64_t allglen, heap_base;
+	int64_t p_gfree = 0, n;
+	char path[32];
+	int fd, err;
+
+	if (!b->layout_known)
+		return -EOPNOTSUPP;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+
+	err = read_u64(fd, b->allglen + bias, &allglen);
+	if (!err)
+		err = read_u32(fd, b->sched + bias + b->sched_ngsys, &ngsys);
+	if (!err)
+		err = read_u32(fd, b->sched + bias + b->sched_gfree_n, &gfree);
+	if (!err)
+		err = read_p_gfree(fd, b, bias, &p_gfree);
+	if (err)
+		goto out;
+	/* runtime.gcount(), in its int32 arithmetic */
+	n = (int64_t)(int32_t)allglen - (int32_t)gfree - (int32_t)ngsys - p_gfree;
+	out->goroutines = n < 1 ? 1 : n;
+
+	err = read_u32(fd, b->memstats + bias + b->mstats_numgc, &numgc);
+	if (!err)
+		err = read_u64(fd, b->memstats + bias + b->mstats_pause_total_ns,
+			       &out->pause_total_ns);
+	if (!err)
+		err = read_at(fd, b->memstats + bias + b->mstats_pause_ns, out->pause_ns,
+			      sizeof(out->pause_ns));
+	heap_base = b->heap_marked_in_mstats ? b->memstats : b->gc_controller;
+	if (!err)
+		err = read_u64(fd, heap_base + bias + b->gcc_heap_marked, &out->heap_marked);
+	out->numgc = numgc;
+out:
+	close(fd);
+	return err;
+}
+
+int go_state__pauses(const struct go_state *to, uint32_t from_numgc, uint64_t *max_ns,
+		     uint64_t *total_ns)
+{
+	uint32_t cycles = to->numgc - from_numgc, first = from_numgc + 1, c;
+	int err = 0;
+
+	/* the ring keeps the last 256 cycles; a count going backwards is another process */
+	if (cycles > GO_PAUSE_RING) {
+		first = to->numgc - GO_PAUSE_RING + 1;
+		err = -ERANGE;
+	}
+	*max_ns = 0;
+	*total_ns = 0;
+	for (c = first; c != to->numgc + 1; c++) {
+		uint64_t p = to->pause_ns[(c + GO_PAUSE_RING - 1) % GO_PAUSE_RING];
+
+		if (p > *max_ns)
+			*max_ns = p;
+		*total_ns += p;
+	}
+	return err;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Copyright (c) 2026 The leakbpf authors */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "base/log.h"
+#include "base/util.h"
+#include "probe/go.h"
+#include "proc/symbolize.h"
+#include "track/go.h"
+#include "track/snapshot.h"
+#include "track/target.h"
+
+bool go_target__find(struct go_target *g, const char *path)
+{
+	memset(g, 0, sizeof(*g));
+	g->is_go = !go_binary__open(path, &g->bin);
+	return g->is_go;
+}
+
+int go_target__attach(struct tracer *t, struct target *tg, const char *path, bool command)
+{
+	struct go_target *g = &tg->go;
+	struct go_probe_sites at = { .g_startpc = g->bin.g_startpc };
+	int err;
+
+	if (!g->is_go)
+		return 0;
+	if (!g->bin.layout_known || !g->bin.regabi) {
+		elog("PID %d: %s (%s) has no DWARF leakbpf can read, or an older calling "
+		     "convention: goroutines and GC are not traced", tg->pid, tg->exe,
+		     g->bin.version[0] ? g->bin.version : "Go");
+		return 0;
+	}
+	err = go_binary__probe_offset(path, "runtime.newproc1", &at.newproc1);
+	if (!err)
+		err = go_binary__probe_offset(path, "runtime.goexit0", &at.goexit0);
+	if (!err)
+		err = go_binary__probe_offset(path, "runtime.mallocgc", &at.mallocgc);
+	/* a command's goroutines at its start are those main.main finds */
+	if (!err && command)
+		err = go_binary__probe_offset(path, "main.main", &at.main_main);
+	if (err) {
+		elog("PID %d: the Go runtime of %s lacks a function leakbpf probes (%s)", tg->pid,
+		     tg->exe, errstr(err));
+		return err;
+	}
+	err = tracer__attach_go(t, tg->pid, path, &at);
+	if (err)
+		return err;
+	g->from_start = command;
+	/* -p: where it stands now (its own bookkeeping, read from its memory) */
+	if (!command) {
+		err = go_runtime__read(tg->pid, &g->bin, 0, &g->start);
+		g->have_start = !err;
+		if (err)
+			elog("PID %d: cannot read the Go runtime's state (%s)", tg->pid, errstr(err));
+	}
+	vlog("PID %d: %s, goroutines, GC and mallocgc traced", tg->pid, g->bin.version);
+	return 0;
+}
+
+void go_target__at_exit(struct target *tg)
+{
+	struct go_target *g = &tg->go;
+
+	if (g->is_go && g->bin.layout_known)
+		g->have_end = !go_runtime__read(tg->pid, &g->bin, 0, &g->end);
+}
+
+/* Goroutines of the runtime's own (not counted by runtime.NumGoroutine): they start in a
+ * runtime. function, runtime.main (the program's main goroutine) excepted. */
+static bool system_goroutine(struct symbolizer *sym, uint64_t startpc)
+{
+	struct frame f = {};
+
+	if (!sym)
+		return false;
+	symbolizer__resolve(sym, startpc, false, &f);
+	return f.symbol && strcmp(f.symbol, "runtime.main") &&
+	       !strncmp(f.symbol, "runtime.", strlen("runtime."));
+}
+
+struct start_sums {
+	struct symbolizer *sym;
+	uint64_t n[2][2];	/* [before main.main][created, exited] */
+};
+
+static int add_start(const struct go_start_key *key, uint64_t n, void *arg)
+{
+	struct start_sums *s = arg;
+
+	if (key->kind <= GO_EXITED && !system_goroutine(s->sym, key->startpc))
+		s->n[!!key->before_main][key->kind] += n;
+	return 0;
+}
+
+int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapshot *ps)
+{
+	struct go_target *g = &tg->go;
+	struct go_counts *c = &ps->go;
+	struct start_sums sums = { .sym = tg->sym };
+	struct go_stats st = {};
+	uint64_t max_ns, total_ns, start_gc;
+	bool traced = g->is_go && g->bin.layout_known && g->bin.regabi;
+	int err;
+
+	if (!g->is_go)
+		return 0;
+	c->present = true;
+	snprintf(c->version, sizeof(c->version), "%s", g->bin.version);
+	c->goroutines_start = c->goroutines_end = c->created = c->exited = UNKNOWN;
+	c->gc_cycles = c->mallocs = c->bytes_allocated = c->live_start = c->live_end = UNKNOWN;
+	c->pause_max_ms = c->pause_total_ms = NAN;
+	if (!traced)
+		return 0;
+	if (!tracer__go_stats(t, tg->pid, &st)) {
+		c->mallocs = st.mallocs;
+		c->bytes_allocated = st.bytes;
+	}
+	err = tracer__go_starts(t, tg->pid, add_start, &sums);
+	if (err)
+		return err;
+	/* alive: its state now; gone: what was read at its exit, if it was held there */
+	if (!tg->exit.exited)
+		g->have_end = !go_runtime__read(tg->pid, &g->bin, 0, &g->end);
+	if (g->from_start) {
+		uint32_t threads;
+
+		/* its runtime's threads start before main.main too: they are not its growth */
+		if (ps->threads.present && !tracer__go_main_threads(t, tg->pid, &threads))
+			ps->threads.start = threads;
+		/* everything since its first instruction: the start is what main.main found */
+		c->goroutines_start = sums.n[1][GO_CREATED] - sums.n[1][GO_EXITED];
+		c->created = sums.n[0][GO_CREATED];
+		c->exited = sums.n[0][GO_EXITED];
+		start_gc = 0;
+		c->live_start = 0;
+	} else {
+		c->created = sums.n[1][GO_CREATED] + sums.n[0][GO_CREATED];
+		c->exited = sums.n[1][GO_EXITED] + sums.n[0][GO_EXITED];
+		if (g->have_start) {
+			c->goroutines_start = g->start.goroutines;
+			c->live_start = g->start.heap_marked;
+		}
+		start_gc = g->have_start ? g->start.numgc : UINT64_MAX;
+	}
+	if (g->have_end)
+		c->goroutines_end = g->end.goroutines;
+	else if (c->goroutines_start != UNKNOWN)
+		c->goroutines_end = c->goroutines_start + c->created - c->exited;
+	if (!g->have_end || start_gc == UINT64_MAX)
+		return 0;
+	c->live_end = g->end.heap_marked;
+	c->gc_cycles = g->end.numgc - start_gc;
+	err = go_state__pauses(&g->end, start_gc, &max_ns, &total_ns);
+	if (err == -ERANGE)	/* over 256 cycles: the runtime's own total for all of them */
+		total_ns = g->end.pause_total_ns - (g->have_start ? g->start.pause_total_ns : 0);
+	c->pause_max_ms = max_ns / 1e6;
+	c->pause_total_ms = total_ns / 1e6;
+	return 0;
+}
