@@ -57,11 +57,11 @@ static bool own_numbers(const char *out, struct own *o)
  * batch's length, Go's second integer register); goroutines at main.main and at the end
  * are its own NumGoroutine; every cycle it ran is counted; no leak, status 0.
  */
-static void command_clean(void)
+static void command_clean(const char *program)
 {
 	const char *extra[] = { "--json", "--item", "main.flushBatch#2", "--batch",
 				"main.flushBatch", NULL };
-	char *cmd[] = { GO_TARGETS "batcher", NULL };
+	char *cmd[] = { (char *)program, NULL };
 	struct proc l = {};
 	json_t *r = NULL, *p;
 	struct own o;
@@ -185,7 +185,10 @@ void test_go(void)
 	if (!bpf_tests_possible())
 		return;
 	if (test__start_subtest("command_clean"))
-		command_clean();
+		command_clean(GO_TARGETS "batcher");
+	/* position-independent: every address the runtime's state is read at moves */
+	if (test__start_subtest("command_clean_pie"))
+		command_clean(GO_TARGETS "batcher_pie");
 	if (test__start_subtest("attached_leak"))
 		attached_leak();
 	if (test__start_subtest("cgo"))

@@ -518,6 +518,21 @@ static void version_from_symbol(const struct go_file *f, uint64_t addr, struct g
 		set_version(b, s, len);
 }
 
+/* The page-aligned address the PT_LOAD that maps the file's first byte is linked at. */
+static uint64_t base_vaddr(const struct go_file *f)
+{
+	size_t phnum, i;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(f->elf, &phnum))
+		return 0;
+	for (i = 0; i < phnum; i++) {
+		if (gelf_getphdr(f->elf, i, &ph) && ph.p_type == PT_LOAD && ph.p_offset == 0)
+			return ph.p_vaddr & ~(uint64_t)0xfff;
+	}
+	return 0;
+}
+
 int go_binary__open(const char *path, struct go_binary *out)
 {
 	uint64_t build_version = 0;
@@ -550,6 +565,7 @@ int go_binary__open(const char *path, struct go_binary *out)
 	    eh.e_ident[EI_DATA] == ELFDATA2LSB)
 		version_from_symbol(&f, build_version, out);
 	find_layout(&f, out, eh.e_machine);
+	out->base_vaddr = base_vaddr(&f);
 
 	/* go_runtime reads 8-byte pointers in the host's byte order */
 	out->layout_known = eh.e_ident[EI_CLASS] == ELFCLASS64 &&

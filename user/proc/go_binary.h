@@ -23,6 +23,9 @@ struct go_binary {
 	int gcc_heap_marked;
 	bool heap_marked_in_mstats;	/* gcc_heap_marked is in memstats, not gc_controller */
 	int g_startpc;			/* g.startpc */
+	/* the link-time address of the file's start (the PT_LOAD at offset 0): what the
+	 * mapping of offset 0 is at, less this, is the load bias (0 unless PIE) */
+	uint64_t base_vaddr;
 	bool layout_known;		/* every one of the above was found, pointers are 8 bytes */
 };
 

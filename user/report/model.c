@@ -314,6 +314,8 @@ static void judge(const struct proc_report *p, int rounds, const struct threshol
 		.goroutines_start = p->go.goroutines_start,
 		.goroutines_end = p->go.goroutines_end,
 		.gc_pause_max_ms = p->go.pause_max_ms,
+		.go_live_start = p->go.present ? p->go.live_start : UNKNOWN,
+		.go_live_end = p->go.present ? p->go.live_end : UNKNOWN,
 		.rounds = rounds,
 		.growth_bytes_per_min = p->memory.growth_bytes_per_min,
 	};

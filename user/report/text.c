@@ -94,7 +94,7 @@ static const char *ms(double v, char *buf, size_t size)
 }
 
 /* A Go program's runtime: goroutines as NumGoroutine counts them, GC, its heap */
-static void print_go(const struct go_counts *g, FILE *out)
+static void print_go(const struct go_counts *g, uint64_t items, FILE *out)
 {
 	char a[32], b[32], c[32], d[32];
 
@@ -109,6 +109,12 @@ static void print_go(const struct go_counts *g, FILE *out)
 		"end (marked by the last GC)\n", cnt(g->mallocs, a, 32),
 		human(g->bytes_allocated, b, 32), human(g->live_start, c, 32),
 		human(g->live_end, d, 32));
+	if (g->live_start != UNKNOWN && g->live_end != UNKNOWN && items && items != UNKNOWN) {
+		double per = ((double)g->live_end - (double)g->live_start) / items;
+
+		fprintf(out, "              %.1f bytes of live heap per item: %s\n", per,
+			grade_bytes_per_item(per > 0 ? per : 0));
+	}
 }
 
 static void print_items(const struct items_report *it, FILE *out)
@@ -263,7 +269,7 @@ void report__print_text(const struct report *r, FILE *out)
 		fputc('\n', out);
 		print_items(&p->items, out);
 		print_memory(p, out);
-		print_go(&p->go, out);
+		print_go(&p->go, p->items.present ? p->items.count : UNKNOWN, out);
 		print_resources(p, out);
 		print_verdict(&p->verdict, out);
 		print_sites(p, out);

@@ -222,7 +222,16 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	memset(v, 0, sizeof(*v));
 	per_item(v, in, CHECK_UNRELEASED_OBJECTS, t,
 		 known(in->frees) ? (double)in->mallocs - (double)in->frees : NAN);
-	per_item(v, in, CHECK_HEAP_GROWTH_PER_ITEM, t, num(in->outstanding_bytes));
+	if (!in->memory && in->go && known(in->go_live_start) && known(in->go_live_end)) {
+		/* a Go program's heap is its runtime's: what the GC found live grew this much */
+		struct verdict_input go = *in;
+
+		go.memory = true;
+		per_item(v, &go, CHECK_HEAP_GROWTH_PER_ITEM, t,
+			 (double)in->go_live_end - (double)in->go_live_start);
+	} else {
+		per_item(v, in, CHECK_HEAP_GROWTH_PER_ITEM, t, num(in->outstanding_bytes));
+	}
 
 	c = add(v, CHECK_FREE_RATE, t);
 	if (!in->memory) {

@@ -82,6 +82,7 @@ struct verdict_input {
 	bool go;		/* a Go program */
 	uint64_t goroutines_start, goroutines_end;	/* UINT64_MAX: not known */
 	double gc_pause_max_ms;	/* NAN: not known */
+	uint64_t go_live_start, go_live_end;	/* the heap the GC marked live; UINT64_MAX: not known */
 	int rounds;		/* reports so far (-i), this one included */
 	double growth_bytes_per_min;	/* slope of outstanding bytes over the rounds, or NAN */
 };

@@ -6,10 +6,48 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "probe/go.h"
+#include "proc/procfs.h"
 #include "proc/symbolize.h"
 #include "track/go.h"
 #include "track/snapshot.h"
 #include "track/target.h"
+
+struct exe_base {
+	const char *exe;
+	uint64_t start;
+	bool found;
+};
+
+static int find_base(const struct proc_map *m, void *arg)
+{
+	struct exe_base *b = arg;
+
+	if (!m->path || m->offset || strcmp(m->path, b->exe))
+		return 0;
+	b->start = m->start;
+	b->found = true;
+	return 1;
+}
+
+/* What to add to the executable's link-time addresses: where it was loaded (PIE) */
+static uint64_t load_bias(struct target *tg)
+{
+	struct exe_base b = { .exe = tg->exe };
+
+	if (proc__for_each_map(tg->pid, find_base, &b) < 0 || !b.found)
+		return 0;
+	return b.start - tg->go.bin.base_vaddr;
+}
+
+/* A command's bias is known once it runs its own image: found at the first read. */
+static uint64_t bias_now(struct target *tg)
+{
+	if (!tg->go.bias_known) {
+		tg->go.bias = load_bias(tg);
+		tg->go.bias_known = true;
+	}
+	return tg->go.bias;
+}
 
 bool go_target__find(struct go_target *g, const char *path)
 {
@@ -51,7 +89,7 @@ int go_target__attach(struct tracer *t, struct target *tg, const char *path, boo
 	g->from_start = command;
 	/* -p: where it stands now (its own bookkeeping, read from its memory) */
 	if (!command) {
-		err = go_runtime__read(tg->pid, &g->bin, 0, &g->start);
+		err = go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->start);
 		g->have_start = !err;
 		if (err)
 			elog("PID %d: cannot read the Go runtime's state (%s)", tg->pid, errstr(err));
@@ -65,7 +103,7 @@ void go_target__at_exit(struct target *tg)
 	struct go_target *g = &tg->go;
 
 	if (g->is_go && g->bin.layout_known)
-		g->have_end = !go_runtime__read(tg->pid, &g->bin, 0, &g->end);
+		g->have_end = !go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->end);
 }
 
 /* Goroutines of the runtime's own (not counted by runtime.NumGoroutine): they start in a
@@ -123,7 +161,7 @@ int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapsho
 		return err;
 	/* alive: its state now; gone: what was read at its exit, if it was held there */
 	if (!tg->exit.exited)
-		g->have_end = !go_runtime__read(tg->pid, &g->bin, 0, &g->end);
+		g->have_end = !go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->end);
 	if (g->from_start) {
 		uint32_t threads;
 

@@ -21,6 +21,8 @@ struct go_target {
 	bool is_go;
 	struct go_binary bin;
 	bool from_start;	/* a command: seen from its first instruction */
+	uint64_t bias;		/* its load address less its link address (PIE) */
+	bool bias_known;
 	bool have_start, have_end;
 	struct go_state start;	/* at attach (-p) */
 	struct go_state end;	/* at its exit (held there), else read at each snapshot */
