@@ -138,7 +138,7 @@ include tools/bench/Makefile.inc
 include tools/vmtest/Makefile.inc
 
 demo: deps
-	$(Q)$(MAKE) leakbpf $(DEMO_BINS)
+	$(Q)$(MAKE) leakbpf $(DEMO_BINS) $(TEST_OUT)/targets/go/batcher
 	$(Q)./tools/demo.sh
 
 check:

@@ -28,7 +28,26 @@ clean=$status
 run "the same batcher keeping 2 KiB per item: 2000 x 2048 B/s = 234.4 MiB (245.76 MB) a minute" \
 	--duration 3 --rate 2000 --leak-bytes 2048
 leaking=$status
-if [ "$clean" -ne 0 ] || [ "$leaking" -ne 23 ]; then
-	echo "demo: expected exit status 0 for the clean batcher and 23 for the leaking one" >&2
+# the Go batcher of the criteria's document: each batch's length is its items
+go_run() {
+	what=$1
+	shift
+	echo "== $what"
+	echo "\$ ./leakbpf --item 'main.flushBatch#2' --batch main.flushBatch -- .output/tests/targets/go/batcher $*"
+	./leakbpf --item 'main.flushBatch#2' --batch main.flushBatch -- \
+		.output/tests/targets/go/batcher "$@"
+	status=$?
+	echo "(exit status $status)"
+	echo
+}
+
+go_run "Go: producers -> channel -> batcher, 5 rounds of 50,000 items" -rounds 5
+go_clean=$status
+go_run "Go: the same, leaving 3 goroutines blocked forever and every item in a map" \
+	-rounds 1 -leak
+go_leaking=$status
+if [ "$clean" -ne 0 ] || [ "$leaking" -ne 23 ] || [ "$go_clean" -ne 0 ] ||
+   [ "$go_leaking" -ne 23 ]; then
+	echo "demo: expected exit status 0 for the clean batchers and 23 for the leaking ones" >&2
 	exit 1
 fi

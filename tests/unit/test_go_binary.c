@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include "proc/elf_file.h"
 #include "proc/go_binary.h"
+#include "proc/placement.h"
 #include "proc/go_runtime.h"
 
 static void not_go(void **state)
@@ -33,7 +34,7 @@ static void not_go(void **state)
 	assert_int_equal(go_binary__open("/proc/self/exe", &b), -ENOENT);
 	/* not even ELF */
 	assert_int_equal(go_binary__open("/etc/passwd", &b), -ENOENT);
-	assert_int_equal(go_binary__probe_offset("/bin/true", "main.main", &off), -ENOENT);
+	assert_int_equal(go_binary__probe_offset("/bin/true", "main.main", 1, &off), -ENOENT);
 }
 
 static void pauses_ring(void **state)
@@ -85,14 +86,23 @@ static void check_file(const char *path, bool batcher)
 	ef = elf_file__open(path);
 	assert_non_null(ef);
 	assert_int_equal(elf_file__find_func(ef, "main.main", &fn), 0);
-	assert_int_equal(go_binary__probe_offset(path, "main.main", &off), 0);
+	assert_int_equal(go_binary__probe_offset(path, "main.main", 1, &off), 0);
 	assert_true(off > fn.offset && off < fn.offset + fn.size);
 	if (batcher) {
 		assert_int_equal(elf_file__find_func(ef, "main.processItem", &fn), 0);
-		assert_int_equal(go_binary__probe_offset(path, "main.processItem", &off), 0);
+		assert_int_equal(go_binary__probe_offset(path, "main.processItem", 1, &off), 0);
 		assert_true(off > fn.offset && off < fn.offset + fn.size);
+		/* on an instruction the kernel emulates: a branch or a nop after the prologue */
+		{
+			uint8_t insn[16];
+			struct emulation emu;
+
+			placement__kernel(&emu);
+			assert_int_equal(elf_file__read(ef, off, insn, sizeof(insn)), 0);
+			assert_true(placement__emulated(insn, sizeof(insn), &emu));
+		}
 	}
-	assert_int_equal(go_binary__probe_offset(path, "main.nothing", &off), -ENOENT);
+	assert_int_equal(go_binary__probe_offset(path, "main.nothing", 1, &off), -ENOENT);
 	elf_file__free(ef);
 }
 

@@ -272,6 +272,10 @@ if [ "$REPORT_ONLY" != 1 ]; then
 	rm -f "$OUT/fleet.md"
 	./tools/bench/fleet.sh > /dev/null ||
 		echo "bench: the fleet agent's benchmark failed: no section for it" >&2
+	# the Go batcher's stress run (tools/bench/go.sh)
+	rm -f "$OUT/go.md"
+	./tools/bench/go.sh > /dev/null ||
+		echo "bench: the Go stress run failed: no section for it" >&2
 	# README's picture of the agent as Prometheus sees it
 	./tools/bench/fleet-plot.sh ||
 		echo "bench: no new doc/fleet-scraped.png" >&2
@@ -327,6 +331,7 @@ fi
 		summarise "$OUT/results-guest.tsv" -
 	fi
 	[ -s "$OUT/fleet.md" ] && cat "$OUT/fleet.md"
+	[ -s "$OUT/go.md" ] && cat "$OUT/go.md"
 	echo
 	cat tools/bench/NOTES.md
 } > BENCHMARKS.md

@@ -12,6 +12,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include "proc/go_binary.h"
+#include "proc/placement.h"
 
 static const char buildinfo_magic[14] = "\xff Go buildinf:";
 
@@ -646,9 +647,13 @@ static int find_prologue_end(Dwarf *dw, uint64_t lo, uint64_t hi, uint64_t *addr
 	return -ENOENT;
 }
 
-int go_binary__probe_offset(const char *path, const char *symbol, uint64_t *file_off)
+int go_binary__probe_offset(const char *path, const char *symbol, unsigned int keep,
+			    uint64_t *file_off)
 {
 	uint64_t addr, pe, off;
+	const uint8_t *code;
+	struct probe_site site;
+	struct emulation emu;
 	struct go_file f;
 	GElf_Sym sym;
 	Dwarf *dw;
@@ -667,6 +672,13 @@ int go_binary__probe_offset(const char *path, const char *symbol, uint64_t *file
 			addr = pe;
 		dwarf_end(dw);
 	}
+	/* on to an instruction the kernel emulates: one trap a hit, not two and a step */
+	code = vaddr_bytes(&f, sym.st_value, sym.st_size, NULL);
+	placement__kernel(&emu);
+	if (code && sym.st_size &&
+	    !placement__decide_go(code, sym.st_size, sym.st_value, addr - sym.st_value, keep,
+				  &emu, &site))
+		addr = sym.st_value + site.skip;
 	err = vaddr_bytes(&f, addr, 1, &off) ? 0 : -ENOENT;
 	if (!err)
 		*file_off = off;

@@ -35,10 +35,13 @@ struct go_binary {
  */
 int go_binary__open(const char *path, struct go_binary *out);
 /*
- * Where an entry probe on a Go function should go: the file offset of its prologue_end
- * (after the stack-growth check, so a call that grows its stack is not counted twice), from
- * .debug_line; the function's first instruction if there is no line table. 0 or -ENOENT.
+ * Where an entry probe on a Go function should go: after its prologue_end (after the
+ * stack-growth check, so a call that grows its stack is not counted twice; from
+ * .debug_line, else the first instruction), moved on to the first instruction the kernel
+ * emulates when the argument registers in keep (bit i: Go's ith integer argument) are
+ * still intact there (proc/placement.h). A file offset; 0 or -ENOENT.
  */
-int go_binary__probe_offset(const char *path, const char *symbol, uint64_t *file_off);
+int go_binary__probe_offset(const char *path, const char *symbol, unsigned int keep,
+			    uint64_t *file_off);
 
 #endif

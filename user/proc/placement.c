@@ -464,3 +464,111 @@ int placement__branches_out(const uint8_t *code, size_t len, uint64_t vaddr, uin
 	cs.close(&h);
 	return n;
 }
+
+/* The Go register ABI's argument index of a register (any width), -1 for the others. */
+static int go_arg_index(uint16_t r)
+{
+	switch (r) {
+	case X86_REG_RAX: case X86_REG_EAX: case X86_REG_AX: case X86_REG_AL: case X86_REG_AH:
+		return 0;
+	case X86_REG_RBX: case X86_REG_EBX: case X86_REG_BX: case X86_REG_BL: case X86_REG_BH:
+		return 1;
+	case X86_REG_RCX: case X86_REG_ECX: case X86_REG_CX: case X86_REG_CL: case X86_REG_CH:
+		return 2;
+	case X86_REG_RDI: case X86_REG_EDI: case X86_REG_DI: case X86_REG_DIL:
+		return 3;
+	case X86_REG_RSI: case X86_REG_ESI: case X86_REG_SI: case X86_REG_SIL:
+		return 4;
+	case X86_REG_R8: case X86_REG_R8D: case X86_REG_R8W: case X86_REG_R8B:
+		return 5;
+	case X86_REG_R9: case X86_REG_R9D: case X86_REG_R9W: case X86_REG_R9B:
+		return 6;
+	case X86_REG_R10: case X86_REG_R10D: case X86_REG_R10W: case X86_REG_R10B:
+		return 7;
+	case X86_REG_R11: case X86_REG_R11D: case X86_REG_R11W: case X86_REG_R11B:
+		return 8;
+	}
+	return -1;
+}
+
+/* Does a direct branch of the function land in (from, to]? Then to may run more than once. */
+static bool landed_in(csh h, cs_insn *in, const uint8_t *code, size_t len, uint64_t vaddr,
+		      uint64_t from, uint64_t to)
+{
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t size = len;
+
+	while (cs.disasm_iter(h, &p, &size, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (is_control_flow(in) && x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+		    (uint64_t)x->operands[0].imm > from && (uint64_t)x->operands[0].imm <= to)
+			return true;
+	}
+	/* undecodable bytes (data in text): what is known so far stands */
+	return false;
+}
+
+int placement__decide_go(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t start,
+			 unsigned int keep, const struct emulation *emu, struct probe_site *out)
+{
+	const uint8_t *p;
+	uint64_t addr, from = vaddr + start;
+	cs_regs rd, wr;
+	uint8_t nrd, nwr;
+	size_t size;
+	cs_insn *in;
+	int count, i, err;
+	csh h;
+
+	memset(out, 0, sizeof(*out));
+	out->skip = start;
+	if (start >= len)
+		return 0;
+	err = load_capstone();
+	if (err)
+		return err;
+	if (cs.open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -ENOMEM;
+	cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs.malloc(h);
+	p = code + start;
+	size = len - start;
+	addr = from;
+	for (count = 0; in && count < MAX_INSNS; count++) {
+		uint64_t at = addr;
+		bool clobbers = false;
+
+		if (!cs.disasm_iter(h, &p, &size, &addr, in))
+			break;
+		if (placement__emulated(in->bytes, in->size, emu)) {
+			appendf(out->insn, sizeof(out->insn), "%s %s", in->mnemonic, in->op_str);
+			if (at != from && landed_in(h, in, code, len, vaddr, from, at)) {
+				appendf(out->why, sizeof(out->why), "a branch lands before it");
+				break;
+			}
+			out->skip = at - vaddr;
+			out->emulated = true;
+			appendf(out->why, sizeof(out->why), "%d instructions after prologue_end",
+				count);
+			break;
+		}
+		if (is_control_flow(in) || cs.regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+			break;
+		for (i = 0; i < nwr; i++) {
+			int a = go_arg_index(wr[i]);
+
+			clobbers |= a >= 0 && (keep & (1u << a));
+		}
+		if (clobbers) {
+			appendf(out->why, sizeof(out->why), "'%s %s' writes an argument register",
+				in->mnemonic, in->op_str);
+			break;
+		}
+	}
+	if (in)
+		cs.free(in, 1);
+	cs.close(&h);
+	return 0;
+}

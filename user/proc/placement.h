@@ -51,6 +51,17 @@ void placement__kernel(struct emulation *emu);
 int placement__decide(const uint8_t *code, size_t len, uint64_t vaddr, unsigned int flags,
 		      const struct emulation *emu, struct probe_site *out);
 
+/*
+ * A Go function's entry probe (Go's register ABI; its code at vaddr, len bytes): from
+ * start (its prologue_end, after the stack check) forward to the first instruction the
+ * kernel emulates, over straight-line instructions that write none of the argument
+ * registers in keep (bit i: the ith, RAX RBX RCX RDI RSI R8 R9 R10 R11), provided no
+ * branch of the function lands in between (it would run once a call no more). out->skip
+ * is from vaddr; start itself when nothing better is found. 0 or -errno.
+ */
+int placement__decide_go(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t start,
+			 unsigned int keep, const struct emulation *emu, struct probe_site *out);
+
 /* Is the instruction at code[0..len) one the kernel emulates? (for tests) */
 bool placement__emulated(const uint8_t *code, size_t len, const struct emulation *emu);
 

@@ -70,14 +70,15 @@ int go_target__attach(struct tracer *t, struct target *tg, const char *path, boo
 		     g->bin.version[0] ? g->bin.version : "Go");
 		return 0;
 	}
-	err = go_binary__probe_offset(path, "runtime.newproc1", &at.newproc1);
+	/* each reads its first argument (RAX), main.main none */
+	err = go_binary__probe_offset(path, "runtime.newproc1", 1, &at.newproc1);
 	if (!err)
-		err = go_binary__probe_offset(path, "runtime.goexit0", &at.goexit0);
+		err = go_binary__probe_offset(path, "runtime.goexit0", 1, &at.goexit0);
 	if (!err)
-		err = go_binary__probe_offset(path, "runtime.mallocgc", &at.mallocgc);
+		err = go_binary__probe_offset(path, "runtime.mallocgc", 1, &at.mallocgc);
 	/* a command's goroutines at its start are those main.main finds */
 	if (!err && command)
-		err = go_binary__probe_offset(path, "main.main", &at.main_main);
+		err = go_binary__probe_offset(path, "main.main", 0, &at.main_main);
 	if (err) {
 		elog("PID %d: the Go runtime of %s lacks a function leakbpf probes (%s)", tg->pid,
 		     tg->exe, errstr(err));

@@ -55,7 +55,8 @@ static int place(const char *path, const struct probe_spec *spec, uint64_t *offs
 
 	go_func = strchr(spec->symbol, '.') && !go_binary__open(path, &go) && go.regabi;
 	if (go_func)
-		go_binary__probe_offset(path, spec->symbol, offset);
+		go_binary__probe_offset(path, spec->symbol, spec->arg ? 1u << (spec->arg - 1) : 0,
+					offset);
 	*reg = ITEM_COUNT_CALLS;
 	if (!spec->arg)
 		return 0;

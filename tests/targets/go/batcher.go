@@ -18,13 +18,14 @@
 //
 //	batcher: items=.. batches=.. goroutines_start=.. goroutines_end=.. mallocs=.. frees=..
 //	heap_alloc_start=.. heap_alloc_end=.. numgc_start=.. numgc_end=.. pause_max_ns=..
-//	pause_total_ns=..
+//	pause_total_ns=.. elapsed_ns=..
 //
 // (one line). Both ends are measured after runtime.GC(): goroutines_* are
 // runtime.NumGoroutine() before the first and after the last round; mallocs, frees and
 // pause_total_ns are MemStats deltas over the rounds (the closing runtime.GC() included);
 // heap_alloc_* and numgc_* are the MemStats values at each end; pause_max_ns is the largest
-// PauseNs of the cycles numgc_start+1..numgc_end (the last 256 of them at most).
+// PauseNs of the cycles numgc_start+1..numgc_end (the last 256 of them at most);
+// elapsed_ns is the rounds' wall time (the throughput of the stress run).
 package main
 
 import (
@@ -34,6 +35,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Item is what producers send: small, passed by value.
@@ -195,9 +197,11 @@ func main() {
 	runtime.ReadMemStats(&m0)
 	g0 := runtime.NumGoroutine()
 
+	began := time.Now()
 	for r := 0; r < *rounds; r++ {
 		round(r, *items, *producers, *b)
 	}
+	elapsed := time.Since(began)
 
 	// Goroutines that returned may not have reached goexit yet: yield until they have
 	// (bounded; no sleeping).
@@ -224,10 +228,10 @@ func main() {
 	}
 	fmt.Printf("batcher: items=%d batches=%d goroutines_start=%d goroutines_end=%d "+
 		"mallocs=%d frees=%d heap_alloc_start=%d heap_alloc_end=%d numgc_start=%d "+
-		"numgc_end=%d pause_max_ns=%d pause_total_ns=%d\n",
+		"numgc_end=%d pause_max_ns=%d pause_total_ns=%d elapsed_ns=%d\n",
 		nitems, nbatch, g0, g1, m1.Mallocs-m0.Mallocs, m1.Frees-m0.Frees,
 		m0.HeapAlloc, m1.HeapAlloc, m0.NumGC, m1.NumGC, pmax,
-		m1.PauseTotalNs-m0.PauseTotalNs)
+		m1.PauseTotalNs-m0.PauseTotalNs, elapsed.Nanoseconds())
 
 	ctlSay("done")
 	ctlWait("exit")
