@@ -33,6 +33,11 @@ static const char doc[] =
 "  fd_age                an fd opened while traced open > 120 s (sockets 60 s,\n"
 "                        fd_age_socket=S)\n"
 "  close_wait            a TCP socket in CLOSE_WAIT longer than 60 s\n"
+"  goroutine_growth      Go: goroutines now - goroutines at the start > 2\n"
+"  gc_pause              Go: the longest GC pause > 10 ms\n"
+"A Go program gets a go section: goroutines (as runtime.NumGoroutine counts\n"
+"them), GC cycles and pauses, its runtime's allocations and live heap; only\n"
+"entry probes go into Go code.\n"
 "Frees of blocks allocated before attach are counted apart (untracked_frees).\n"
 "\n"
 "-a watches every process in tiers: every -i SEC (default 15) its memory,\n"
@@ -79,7 +84,9 @@ static const struct argp_option options[] = {
 	  "modes): allocations and free calls stay exact, frees, outstanding blocks and sites "
 	  "become estimates (memory.estimated)", 0 },
 	{ "item", OPT_ITEM, "SPEC", 0, "Each call of SPEC is one processed item: SYMBOL, "
-	  "PATH:SYMBOL or usdt:[PATH:]PROVIDER:NAME (PATH defaults to the target's executable)", 0 },
+	  "PATH:SYMBOL or usdt:[PATH:]PROVIDER:NAME (PATH defaults to the target's executable; "
+	  "Go names as main.f or example.com/pkg.(*T).M); SYMBOL#N: each call counts its Nth "
+	  "integer argument instead (Go's register ABI for Go functions, System V for C)", 0 },
 	{ "batch", OPT_BATCH, "SPEC", 0, "Each call of SPEC is one flushed batch (same syntax)", 0 },
 	{ "threshold", OPT_THRESHOLD, "NAME=VALUE", 0, "Override a check's threshold (repeatable)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Leak sites listed per process (default 10)", 0 },
