@@ -135,6 +135,8 @@ static int find_target(struct session *s)
 	return err;
 }
 
+static bool gone_while_attaching(struct session *s);
+
 /* The first image's executable as leakbpf opens it: a command's, or /proc/PID/exe. */
 static const char *program_path(struct session *s)
 {
@@ -157,6 +159,9 @@ static int discover(struct session *s)
 	if (go_target__find(&s->target.go, program_path(s)))
 		vlog("PID %d: a Go program (%s)", s->target.pid, s->target.go.bin.version);
 	err = target__find_allocator(&s->target, s->alloc);
+	/* -p: no mappings at all is a process that is gone, not one without malloc */
+	if (err == -ENOENT && !s->env->cmd && gone_while_attaching(s))
+		return -ESRCH;
 	if (err == -ENOENT) {
 		/* everything else is traced: threads, fds, sockets (and a Go runtime's own) */
 		s->target.no_alloc_why =
@@ -533,6 +538,19 @@ static void resume_if_held(struct session *s)
 	}
 }
 
+static void log_prog(const char *name, uint64_t runs, uint64_t run_ns, void *arg)
+{
+	vlog("bpf_stats: %s: %llu runs, %.1f ns each", name, (unsigned long long)runs,
+	     runs ? (double)run_ns / runs : 0.0);
+}
+
+/* -v, with kernel.bpf_stats_enabled: what leakbpf's own programs cost, apart from traps */
+static void log_prog_stats(struct session *s)
+{
+	if (log_verbose && s->tracer)
+		tracer__prog_stats(s->tracer, log_prog, NULL);
+}
+
 /* Undo what the phases did: the target goes on as if leakbpf had never been there. */
 static void detach(struct session *s)
 {
@@ -600,6 +618,7 @@ int session__run(const struct env *env)
 	else
 		status = 0;
 cleanup:
+	log_prog_stats(&s);
 	detach(&s);
 	serve__stop(s.server);
 	if (s.sigfd >= 0)

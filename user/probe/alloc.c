@@ -263,6 +263,11 @@ int alloc_probe__add_process(struct tracer *t, pid_t pid)
 				t->ncpus, pid);
 }
 
+struct bpf_object *alloc_probe__object(struct tracer *t)
+{
+	return t->alloc->skel->obj;
+}
+
 void alloc_probe__losses(struct tracer *t, struct losses *out)
 {
 	struct alloc_probe *p = t->alloc;

@@ -278,6 +278,34 @@ int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint
 	return bpf_map_update_elem(t->unwind_rules_fd, &key, rule, BPF_ANY) ? -errno : 0;
 }
 
+/* Each program of obj with what the kernel measured of it (kernel.bpf_stats_enabled). */
+static void object_stats(struct bpf_object *obj, prog_stats_fn fn, void *arg)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.run_cnt)
+			fn(bpf_program__name(prog), info.run_cnt, info.run_time_ns, arg);
+	}
+}
+
+void tracer__prog_stats(struct tracer *t, prog_stats_fn fn, void *arg)
+{
+	object_stats(alloc_probe__object(t), fn, arg);
+	if (t->items)
+		object_stats(items_probe__object(t), fn, arg);
+	if (t->go)
+		object_stats(go_probe__object(t), fn, arg);
+	object_stats(loader_probe__object(t), fn, arg);
+	object_stats(fds_probe__object(t), fn, arg);
+	if (t->tasks)
+		object_stats(tasks_probe__object(t), fn, arg);
+}
+
 void tracer__losses(struct tracer *t, struct losses *out)
 {
 	alloc_probe__losses(t, out);

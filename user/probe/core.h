@@ -100,6 +100,7 @@ int alloc_probe__open(struct tracer *t);
 int alloc_probe__load(struct tracer *t);
 int alloc_probe__add_process(struct tracer *t, pid_t pid);
 void alloc_probe__losses(struct tracer *t, struct losses *out);
+struct bpf_object *alloc_probe__object(struct tracer *t);
 void alloc_probe__destroy(struct alloc_probe *p);
 /* Hand the allocator's links to the tracer's, to be detached with them. */
 int alloc_probe__detach(struct tracer *t);
@@ -110,6 +111,7 @@ int items_probe__load(struct tracer *t);
 int items_probe__add_process(struct tracer *t, pid_t pid);
 void items_probe__forget(struct tracer *t, pid_t pid);
 void items_probe__losses(struct tracer *t, struct losses *out);
+struct bpf_object *items_probe__object(struct tracer *t);
 void items_probe__destroy(struct items_probe *p);
 
 int go_probe__open(struct tracer *t);
@@ -117,11 +119,13 @@ int go_probe__load(struct tracer *t);
 int go_probe__add_process(struct tracer *t, pid_t pid);
 void go_probe__forget(struct tracer *t, pid_t pid);
 void go_probe__losses(struct tracer *t, struct losses *out);
+struct bpf_object *go_probe__object(struct tracer *t);
 void go_probe__destroy(struct go_probe *p);
 
 int loader_probe__open(struct tracer *t);
 int loader_probe__load(struct tracer *t);
 void loader_probe__losses(struct tracer *t, struct losses *out);
+struct bpf_object *loader_probe__object(struct tracer *t);
 void loader_probe__destroy(struct loader_probe *p);
 
 int fds_probe__open(struct tracer *t);
@@ -129,6 +133,7 @@ int fds_probe__load(struct tracer *t);
 int fds_probe__add_process(struct tracer *t, pid_t pid);
 void fds_probe__forget(struct tracer *t, pid_t pid);
 void fds_probe__losses(struct tracer *t, struct losses *out);
+struct bpf_object *fds_probe__object(struct tracer *t);
 void fds_probe__destroy(struct fds_probe *p);
 
 /* Threads and TCP sockets: loaded and attached at once, or not at all (an old kernel). */
@@ -136,6 +141,7 @@ int tasks_probe__start(struct tracer *t);
 int tasks_probe__add_process(struct tracer *t, pid_t pid);
 void tasks_probe__forget(struct tracer *t, pid_t pid);
 void tasks_probe__losses(struct tracer *t, struct losses *out);
+struct bpf_object *tasks_probe__object(struct tracer *t);
 void tasks_probe__destroy(struct tasks_probe *p);
 
 #endif

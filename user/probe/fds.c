@@ -73,6 +73,11 @@ void fds_probe__forget(struct tracer *t, pid_t pid)
 	core__forget(t->fds->skel->maps.fd_stats, pid);
 }
 
+struct bpf_object *fds_probe__object(struct tracer *t)
+{
+	return t->fds->skel->obj;
+}
+
 void fds_probe__losses(struct tracer *t, struct losses *out)
 {
 	core__add_losses(out, &t->fds->skel->bss->fd_drops, fd_losses,

@@ -62,6 +62,11 @@ void go_probe__forget(struct tracer *t, pid_t pid)
 	core__forget(t->go->skel->maps.go_main, pid);
 }
 
+struct bpf_object *go_probe__object(struct tracer *t)
+{
+	return t->go->skel->obj;
+}
+
 void go_probe__losses(struct tracer *t, struct losses *out)
 {
 	losses__add(out, "goroutine starts not counted (map full)",

@@ -60,6 +60,11 @@ void items_probe__forget(struct tracer *t, pid_t pid)
 	core__forget(t->items->skel->maps.item_stats, pid);
 }
 
+struct bpf_object *items_probe__object(struct tracer *t)
+{
+	return t->items->skel->obj;
+}
+
 void items_probe__losses(struct tracer *t, struct losses *out)
 {
 	losses__add(out, "item programs skipped (another of ours ran)",

@@ -59,6 +59,11 @@ void loader_probe__destroy(struct loader_probe *p)
 	free(p);
 }
 
+struct bpf_object *loader_probe__object(struct tracer *t)
+{
+	return t->loader->skel->obj;
+}
+
 void loader_probe__losses(struct tracer *t, struct losses *out)
 {
 	struct loader_bpf *skel = t->loader->skel;

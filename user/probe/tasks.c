@@ -96,6 +96,11 @@ void tasks_probe__forget(struct tracer *t, pid_t pid)
 	core__forget(skel->maps.sock_stats, pid);
 }
 
+struct bpf_object *tasks_probe__object(struct tracer *t)
+{
+	return t->tasks->skel->obj;
+}
+
 void tasks_probe__losses(struct tracer *t, struct losses *out)
 {
 	const struct sock_nesting *n = &t->tasks->skel->bss->nesting;

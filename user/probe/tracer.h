@@ -66,6 +66,13 @@ int tracer__consume(struct tracer *t);
 int tracer__set_unwind_rule(struct tracer *t, pid_t pid, uint32_t exec_gen, uint64_t pc,
 			    const struct unwind_rule *rule);
 
+/*
+ * Each program that ran, with its runs and the time the kernel measured it run (both 0
+ * unless kernel.bpf_stats_enabled is 1): leakbpf's own work apart from the traps'.
+ */
+typedef void (*prog_stats_fn)(const char *name, uint64_t runs, uint64_t run_ns, void *arg);
+void tracer__prog_stats(struct tracer *t, prog_stats_fn fn, void *arg);
+
 /* Every loss counter of every object, by name (base/loss.h), added to out. */
 void tracer__losses(struct tracer *t, struct losses *out);
 
