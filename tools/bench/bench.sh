@@ -52,7 +52,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: attaching BPF programs needs root" >&2
 	exit 1
 fi
-for f in ./leakbpf $OUT/floor $OUT/mallocbench; do
+for f in ./leakbpf $OUT/floor $OUT/mallocbench $OUT/deepbench; do
 	[ -x "$f" ] || { echo "bench: $f is missing: run 'make bench-bins'" >&2; exit 1; }
 done
 
@@ -70,11 +70,11 @@ if [ $SMOKE = 1 ]; then
 	CONFIGS="base floor-counts floor-uprobes floor counts stacks full stacks-s100"
 else
 	PAIRS=${PAIRS:-200000}
-	WORKLOADS="mb1 mb4 redis"
+	WORKLOADS="mb1 mb4 deep redis"
 	CONFIGS="base floor-counts floor-uprobes floor counts stacks full stacks-s100 bpftrace"
 	command -v bpftrace >/dev/null || CONFIGS=${CONFIGS% bpftrace}
 	command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
-		WORKLOADS="mb1 mb4"
+		WORKLOADS="mb1 mb4 deep"
 fi
 CONFIGS=${ONLY_CONFIGS:-$CONFIGS}
 WORKLOADS=${ONLY_WORKLOADS:-$WORKLOADS}
@@ -143,6 +143,13 @@ run_mb() {
 	echo "${ns:-nan} $(tracer_stats)"
 }
 
+run_deep() {
+	local config=$1 ns
+	traced "$config" $OUT/deepbench -n "$PAIRS" > "$TMP/out" 2> "$TMP/err"
+	ns=$(sed -n 's/^ns_per_pair=\([0-9.]*\).*/\1/p' "$TMP/out")
+	echo "${ns:-nan} $(tracer_stats)"
+}
+
 run_redis() {
 	local config=$1 pid rps= i
 	printf 'port %d\nbind 127.0.0.1\nsave ""\nappendonly no\n' $REDIS_PORT > "$TMP/redis.conf"
@@ -173,6 +180,7 @@ run_redis() {
 			case $w in
 			mb1) r=$(run_mb "$c" 1) ;;
 			mb4) r=$(run_mb "$c" 4) ;;
+			deep) r=$(run_deep "$c") ;;
 			redis) r=$(run_redis "$c") ;;
 			esac
 			printf '%s\t%s\t%s\t%s\n' "$w" "$c" "$round" "$r" | tr ' ' '\t' >> "$RES"
@@ -180,6 +188,41 @@ run_redis() {
 		done
 	done
 done
+
+# leakbpf's own BPF work, apart from the traps: one more run of each leakbpf mode with the
+# kernel's bpf_stats on (they cost a clock read per program run, so not in the timed
+# rounds); -v prints each program's runs and mean run time. Per operation: a malloc+free
+# pair.
+BPFSTATS=$OUT/bpfstats.tsv	# workload config bpf_ns_per_op runs_per_op
+bpf_pass() {
+	local w c ops before
+	before=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo 0)
+	echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || return 0
+	: > "$BPFSTATS"
+	for w in $WORKLOADS; do
+		for c in counts stacks full stacks-s100; do
+			case " $CONFIGS " in *" $c "*) ;; *) continue ;; esac
+			case $c in
+			stacks-s100) set -- -m stacks -s 100 ;;
+			*) set -- -m "$c" ;;
+			esac
+			ops=$PAIRS
+			case $w in
+			mb1) ./leakbpf -v "$@" -- $OUT/mallocbench -t 1 -n "$PAIRS" -z 16,64,256,1024 ;;
+			mb4) ./leakbpf -v "$@" -- $OUT/mallocbench -t 4 -n $((PAIRS / 4)) \
+				-z 16,64,256,1024 ;;
+			deep) ./leakbpf -v "$@" -- $OUT/deepbench -n "$PAIRS" ;;
+			*) continue ;;
+			esac > /dev/null 2> "$TMP/err"
+			awk -v w="$w" -v c="$c" -v ops="$ops" '
+				/leakbpf: bpf_stats: / { n += $4; t += $4 * $6 }
+				END { if (n) printf "%s\t%s\t%.1f\t%.2f\n", w, c, t / ops, n / ops }
+			' "$TMP/err" >> "$BPFSTATS"
+		done
+	done
+	echo "$before" > /proc/sys/kernel/bpf_stats_enabled
+}
+[ $REPORT_ONLY = 1 ] || [ $SMOKE = 1 ] || [ $RESULTS_ONLY = 1 ] || bpf_pass
 
 [ $RESULTS_ONLY = 1 ] && exit 0
 
@@ -201,6 +244,7 @@ for line in open(res):
 med = lambda xs: statistics.median(xs) if xs else float("nan")
 names = {"mb1": "microbenchmark, 1 thread (ns per malloc+free pair)",
          "mb4": "microbenchmark, 4 threads (ns per pair, median thread)",
+         "deep": "deep stacks: a live set of 4096 blocks, 8 call paths 12-26 frames deep (ns per free+malloc)",
          "redis": "redis-server under redis-benchmark (ns per request)"}
 floor_of = {"counts": "floor-counts", "stacks": "floor", "full": "floor",
             "stacks-s100": "floor", "floor-counts": None, "floor": None}
@@ -318,6 +362,20 @@ fi
 	echo
 	echo "![overhead per configuration](benchmarks.png)"
 	cat "$OUT/table.md"
+	if [ -s "$OUT/bpfstats.tsv" ]; then
+		echo
+		echo "### leakbpf's own BPF work per operation"
+		echo
+		echo "The kernel's own measure (kernel.bpf_stats_enabled, one more run of each mode"
+		echo "after the timed rounds): the summed run time of every leakbpf program per"
+		echo "malloc+free pair, and how many program runs a pair costs, whatever a trap costs"
+		echo "on the machine. Goal (issue 14): full mode under about 300 ns a pair on the deep"
+		echo "workload."
+		echo
+		echo "| workload | mode | BPF ns per pair | program runs per pair |"
+		echo "|---|---|---:|---:|"
+		awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$OUT/bpfstats.tsv"
+	fi
 	if [ -s "$OUT/results-guest.tsv" ]; then
 		echo
 		echo "## Inside a Debian kernel under qemu"

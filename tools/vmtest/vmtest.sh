@@ -148,7 +148,8 @@ build_initramfs() {
 	# the benchmark (make vmtest --bench) and the bash it is written in
 	mkdir -p "$root/work/tools/bench" "$root/work/.output/bench"
 	cp tools/bench/bench.sh "$root/work/tools/bench/"
-	cp .output/bench/floor .output/bench/mallocbench "$root/work/.output/bench/"
+	cp .output/bench/floor .output/bench/mallocbench .output/bench/deepbench \
+	   "$root/work/.output/bench/"
 	# one line each: dash reads this, and knows no $'...' quoting
 	{ printf 'TESTS="%s"\n' "$(echo $TESTS)"; printf 'RUN=%q\n' "$RUN"; } > "$root/work/vmtest.conf"
 	# what the tests run besides their targets (busybox's own would be static), and what
