@@ -512,15 +512,56 @@ static __always_inline bool same_steps(struct stack_scratch *sc, const struct al
 }
 
 /*
+ * The top of the stack, read at once: a walk then finds most frames in it, one read in
+ * all instead of one per frame (each read is a helper call and a fault-protected copy:
+ * per frame, most of what a deep stack cost). Per-CPU, with the scratch's busy rule: a
+ * program that finds it in use (its holder was preempted) reads frame by frame.
+ */
+#define STACK_BULK 2048
+/* frames read one by one first: a shallow stack costs no more than that */
+#define STACK_BULK_AFTER 4
+
+struct stack_bulk {
+	__u64 words[STACK_BULK / 8];
+	__u32 busy;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_bulk);
+} stack_bulk SEC(".maps");
+
+/* Read [base, base + STACK_BULK), or what of it lies in base's page; the bytes read. */
+static __always_inline __u64 read_bulk(struct stack_bulk *b, __u64 base)
+{
+	__u64 len = 4096 - (base & 4095);
+
+	if (!bpf_probe_read_user(b->words, STACK_BULK, (void *)base))
+		return STACK_BULK;
+	/* the stack ends within the bulk: its own page is there for certain */
+	if (len >= STACK_BULK)
+		return 0;
+	len &= STACK_BULK - 1;
+	if (len < 16 || bpf_probe_read_user(b->words, len, (void *)base))
+		return 0;
+	return len;
+}
+
+/*
  * The frame-pointer walk from the return: its hash, and its frames in ips unless that is
  * NULL (*n of them). The walk is the one perf does on x86 (return address at fp + 8, next
  * frame at fp), with fp_walk()'s checks; done here rather than by bpf_get_stack(), whose
  * callchain machinery was most of what full mode added to a malloc (measured: ~400 ns of
- * ~600 on the microbenchmark).
+ * ~600 on the microbenchmark). Past the first few frames, from one bulk read.
  */
 static __always_inline __u64 walk_frames(struct pt_regs *ctx, __u64 *ips, __u32 *n)
 {
 	__u64 h = FNV_OFFSET, sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx), frame[2];
+	__u64 base = 0, len = 0, off;
+	struct stack_bulk *b = NULL;
+	__u32 zero = 0;
 	int i;
 
 	/* at a return probe the ip is the caller's: no allocator frame to skip */
@@ -529,8 +570,25 @@ static __always_inline __u64 walk_frames(struct pt_regs *ctx, __u64 *ips, __u32 
 	h = fnv(h, PT_REGS_IP(ctx));
 	*n = 1;
 	for (i = 1; i < MAX_STACK_DEPTH; i++) {
-		if (fp < sp || (fp & 7) || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+		if (fp < sp || (fp & 7))
 			break;
+		/* a stack deeper than a few frames: the rest of its top in one read */
+		if (i == STACK_BULK_AFTER) {
+			b = bpf_map_lookup_elem(&stack_bulk, &zero);
+			if (b && __sync_val_compare_and_swap(&b->busy, 0, 1))
+				b = NULL;
+			if (b) {
+				base = fp;
+				len = read_bulk(b, base);
+			}
+		}
+		off = fp - base;
+		if (b && off + 16 <= len) {
+			frame[0] = b->words[(off / 8) & (STACK_BULK / 8 - 1)];
+			frame[1] = b->words[(off / 8 + 1) & (STACK_BULK / 8 - 1)];
+		} else if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp)) {
+			break;
+		}
 		if (!frame[1] || frame[1] >= USER_ADDR_END)
 			break;
 		if (ips)
@@ -541,6 +599,8 @@ static __always_inline __u64 walk_frames(struct pt_regs *ctx, __u64 *ips, __u32 
 			break;
 		fp = frame[0];
 	}
+	if (b)
+		*(volatile __u32 *)&b->busy = 0;
 	return h ? h : 1;
 }
 
