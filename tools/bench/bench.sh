@@ -52,7 +52,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: attaching BPF programs needs root" >&2
 	exit 1
 fi
-for f in ./leakbpf $OUT/floor $OUT/mallocbench $OUT/deepbench; do
+for f in ./leakbpf $OUT/floor $OUT/mallocbench $OUT/deepbench $OUT/syscallbench; do
 	[ -x "$f" ] || { echo "bench: $f is missing: run 'make bench-bins'" >&2; exit 1; }
 done
 
@@ -224,6 +224,33 @@ bpf_pass() {
 }
 [ $REPORT_ONLY = 1 ] || [ $SMOKE = 1 ] || [ $RESULTS_ONLY = 1 ] || bpf_pass
 
+# A neighbour's price: a process leakbpf does not trace, making cheap syscalls
+# (tools/bench/syscallbench), alone and while leakbpf traces another (a sleeping process,
+# full mode), interleaved, medians.
+NEIGHBOUR=$OUT/neighbour.tsv	# round alone_ns beside_ns
+neighbour_pass() {
+	local r alone beside sleeper tracer
+	: > "$NEIGHBOUR"
+	for r in $(seq "$ROUNDS"); do
+		alone=$($OUT/syscallbench -n 2000000 | sed -n 's/^ns_per_call=\([0-9.]*\).*/\1/p')
+		sleep 600 &
+		sleeper=$!
+		./leakbpf -p "$sleeper" > /dev/null 2> "$TMP/neighbour.err" &
+		tracer=$!
+		for _ in $(seq 100); do
+			grep -q 'attached to PID' "$TMP/neighbour.err" && break
+			sleep 0.1
+		done
+		beside=$($OUT/syscallbench -n 2000000 | sed -n 's/^ns_per_call=\([0-9.]*\).*/\1/p')
+		kill "$tracer"
+		wait "$tracer" 2> /dev/null
+		kill "$sleeper"
+		wait "$sleeper" 2> /dev/null
+		printf '%s\t%s\t%s\n' "$r" "$alone" "$beside" >> "$NEIGHBOUR"
+	done
+}
+[ $REPORT_ONLY = 1 ] || [ $SMOKE = 1 ] || [ $RESULTS_ONLY = 1 ] || neighbour_pass
+
 [ $RESULTS_ONLY = 1 ] && exit 0
 
 # Medians and ratios of the results file $1, as a Markdown table per workload; with a plot
@@ -375,6 +402,26 @@ fi
 		echo "| workload | mode | BPF ns per pair | program runs per pair |"
 		echo "|---|---|---:|---:|"
 		awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$OUT/bpfstats.tsv"
+	fi
+	if [ -s "$OUT/neighbour.tsv" ]; then
+		echo
+		echo "### A neighbour's price"
+		echo
+		echo "tools/bench/syscallbench (2,000,000 getppid() calls) in a process leakbpf does not"
+		echo "trace, alone and while \`leakbpf -p\` traces another (full mode), medians of"
+		echo "interleaved rounds. On this kernel the fd lifecycle is traced by the raw syscall"
+		echo "tracepoints, which every syscall on the host then passes (no kprobes or fentry"
+		echo "here); goal (issue 14): at most 2%."
+		echo
+		python3 - "$OUT/neighbour.tsv" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+a = statistics.median(float(r[1]) for r in rows)
+b = statistics.median(float(r[2]) for r in rows)
+print("| ns per syscall alone | beside a traced process | slowdown |")
+print("|---:|---:|---:|")
+print("| %.1f | %.1f | %+.0f%% |" % (a, b, 100 * (b - a) / a))
+PY
 	fi
 	if [ -s "$OUT/results-guest.tsv" ]; then
 		echo

@@ -148,7 +148,7 @@ build_initramfs() {
 	# the benchmark (make vmtest --bench) and the bash it is written in
 	mkdir -p "$root/work/tools/bench" "$root/work/.output/bench"
 	cp tools/bench/bench.sh "$root/work/tools/bench/"
-	cp .output/bench/floor .output/bench/mallocbench .output/bench/deepbench \
+	cp .output/bench/floor .output/bench/mallocbench .output/bench/deepbench .output/bench/syscallbench \
 	   "$root/work/.output/bench/"
 	# one line each: dash reads this, and knows no $'...' quoting
 	{ printf 'TESTS="%s"\n' "$(echo $TESTS)"; printf 'RUN=%q\n' "$RUN"; } > "$root/work/vmtest.conf"
