@@ -34,11 +34,12 @@ else
 endif
 
 # Capstone (libcapstone-dev) is opened with dlopen where prologues are decoded: not linked
-PKGS := libbpf libelf libdw jansson libmicrohttpd
+# libmicrohttpd (--serve) and libstdc++ (C++ names) too, when first needed: their headers only
+PKGS := libbpf libelf libdw jansson
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Werror -Wmissing-field-initializers -std=gnu11 -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson -lmicrohttpd) -lz -lm -lpthread -lstdc++
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -ljansson) -lz -lm -lpthread -ldl
 
 # The clang BPF target needs the host's system include dirs for the few libc-free
 # headers bpf_helpers.h pulls in (same trick as libbpf-bootstrap).

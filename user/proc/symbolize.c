@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,17 +15,42 @@
 #include "proc/procfs.h"
 #include "proc/symbolize.h"
 
-/* C++ names, demangled by the C++ runtime's own demangler (libstdc++) */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+/*
+ * C++ names, demangled by the C++ runtime's own demangler (libstdc++): linked into a
+ * static leakbpf; opened at the first C++ name otherwise, so that tracing a C program
+ * does not keep libstdc++ resident.
+ */
+typedef char *(*demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
+	__attribute__((weak));
+
+static demangle_fn demangler(void)
+{
+	static demangle_fn fn;
+	static bool tried;
+	void *h;
+
+	if (fn || tried)
+		return fn;
+	tried = true;
+	fn = __cxa_demangle;
+	if (!fn) {
+		h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+		fn = h ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
+	}
+	return fn;
+}
 
 static char *demangle(const char *name)
 {
+	demangle_fn fn;
 	char *d;
 	int status = -1;
 
 	if (name[0] != '_' || name[1] != 'Z')
 		return strdup(name);
-	d = __cxa_demangle(name, NULL, NULL, &status);
+	fn = demangler();
+	d = fn ? fn(name, NULL, NULL, &status) : NULL;
 	return status == 0 && d ? d : strdup(name);
 }
 

@@ -117,9 +117,52 @@ void serve__stop(struct metrics_server *s)
 }
 
 #else
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <time.h>
 #include <sys/eventfd.h>
+
+/*
+ * libmicrohttpd, opened when --serve is given: linked in, it and the TLS stack it brings
+ * (GnuTLS, p11-kit...) would stay resident in every run, a few MiB that a run without
+ * --serve has no use for.
+ */
+static struct {
+	struct MHD_Daemon *(*start_daemon)(unsigned int flags, uint16_t port,
+					   MHD_AcceptPolicyCallback apc, void *apc_cls,
+					   MHD_AccessHandlerCallback dh, void *dh_cls, ...);
+	void (*stop_daemon)(struct MHD_Daemon *daemon);
+	struct MHD_Response *(*response_from_buffer)(size_t size, void *buffer,
+						     enum MHD_ResponseMemoryMode mode);
+	enum MHD_Result (*add_header)(struct MHD_Response *response, const char *header,
+				      const char *content);
+	enum MHD_Result (*queue_response)(struct MHD_Connection *connection,
+					  unsigned int status_code, struct MHD_Response *response);
+	void (*destroy_response)(struct MHD_Response *response);
+} mhd;
+
+static int load_mhd(void)
+{
+	void *h;
+
+	if (mhd.start_daemon)
+		return 0;
+	h = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOTSUP;
+	mhd.start_daemon = dlsym(h, "MHD_start_daemon");
+	mhd.stop_daemon = dlsym(h, "MHD_stop_daemon");
+	mhd.response_from_buffer = dlsym(h, "MHD_create_response_from_buffer");
+	mhd.add_header = dlsym(h, "MHD_add_response_header");
+	mhd.queue_response = dlsym(h, "MHD_queue_response");
+	mhd.destroy_response = dlsym(h, "MHD_destroy_response");
+	if (!mhd.start_daemon || !mhd.stop_daemon || !mhd.response_from_buffer ||
+	    !mhd.add_header || !mhd.queue_response || !mhd.destroy_response) {
+		mhd.start_daemon = NULL;
+		return -ENOTSUP;
+	}
+	return 0;
+}
 
 struct metrics_server {
 	struct MHD_Daemon *daemon;
@@ -168,18 +211,18 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		resp = mhd.response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	} else if (strcmp(url, "/metrics")) {
 		static const char none[] = "leakbpf serves /metrics only\n";
 
 		status = MHD_HTTP_NOT_FOUND;
-		resp = MHD_create_response_from_buffer(sizeof(none) - 1, (void *)none,
+		resp = mhd.response_from_buffer(sizeof(none) - 1, (void *)none,
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
 		pthread_mutex_lock(&s->lock);
 		if (s->demand_fd >= 0)
 			wait_fresh(s);
-		resp = MHD_create_response_from_buffer(s->len, s->text ? s->text : "",
+		resp = mhd.response_from_buffer(s->len, s->text ? s->text : "",
 						       MHD_RESPMEM_MUST_COPY);
 		s->scrapes++;
 		pthread_mutex_unlock(&s->lock);
@@ -187,12 +230,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (!resp)
 		return MHD_NO;
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+		mhd.add_header(resp, "Allow", "GET, HEAD");
 	else
-		MHD_add_response_header(resp, "Content-Type", status == MHD_HTTP_OK ? CONTENT_TYPE
+		mhd.add_header(resp, "Content-Type", status == MHD_HTTP_OK ? CONTENT_TYPE
 										  : "text/plain");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	ret = mhd.queue_response(conn, status, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -225,8 +268,14 @@ static struct metrics_server *start_server(const char *spec)
 		errno = -err;
 		return NULL;
 	}
+	if (load_mhd()) {
+		close(s->fd);
+		free(s);
+		errno = ELIBACC;
+		return NULL;
+	}
 	/* a few scrapers at a time, none allowed to hold a connection for long */
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
+	s->daemon = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
 				     answer, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
@@ -295,7 +344,7 @@ void serve__stop(struct metrics_server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
+	mhd.stop_daemon(s->daemon);
 	close(s->fd);
 	if (s->demand_fd >= 0)
 		close(s->demand_fd);
@@ -313,8 +362,9 @@ struct metrics_server *serve__start(const char *spec)
 
 	if (!s)
 		elog("cannot serve metrics at %s (%s)", spec,
-		     err == ENOTSUP ? "this leakbpf was built without libmicrohttpd"
-				    : errstr(-err));
+		     err == ENOTSUP ? "this leakbpf was built without libmicrohttpd" :
+		     err == ELIBACC ? "libmicrohttpd.so.12 cannot be opened: install "
+				      "libmicrohttpd12" : errstr(-err));
 	errno = err;
 	return s;
 }
