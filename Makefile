@@ -103,7 +103,7 @@ leakbpf: $(OUTPUT)/user/app/main.o $(LIB)
 # linked rather than opened), for hosts without those packages and make vmtest's guests
 STATIC_LIBS := -lbpf -ldw -lelf -ljansson -lcapstone -lbz2 -llzma -lz -lm -lpthread -lstdc++
 
-$(OUTPUT)/static/placement.o: user/proc/placement.c $(USER_HDRS) | $(OUTPUT)
+$(OUTPUT)/static/%.o: user/proc/%.c $(USER_HDRS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DLEAKBPF_STATIC -c $< -o $@
@@ -114,9 +114,10 @@ $(OUTPUT)/static/http.o: user/serve/http.c $(USER_HDRS) | $(OUTPUT)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DLEAKBPF_NO_HTTP -c $< -o $@
 
-# the archive's placement.o and http.o are not pulled in: the static ones define all they do
+# the archive's placement.o, symbolize.o and http.o are not pulled in: the static ones
+# define all they do
 $(OUTPUT)/leakbpf-static: $(OUTPUT)/user/app/main.o $(OUTPUT)/static/placement.o \
-			  $(OUTPUT)/static/http.o $(LIB)
+			  $(OUTPUT)/static/symbolize.o $(OUTPUT)/static/http.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
 

@@ -28,16 +28,18 @@ static demangle_fn demangler(void)
 {
 	static demangle_fn fn;
 	static bool tried;
-	void *h;
+	void *h __attribute__((unused));
 
 	if (fn || tried)
 		return fn;
 	tried = true;
 	fn = __cxa_demangle;
+#ifndef LEAKBPF_STATIC
 	if (!fn) {
 		h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
 		fn = h ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
 	}
+#endif
 	return fn;
 }
 
