@@ -34,15 +34,27 @@ static void run_cmd(char *target, const char *allocator)
 	char *cmd[] = { target, "6", "72", "0", "25", NULL };
 	const char *extra[] = { "-v", NULL };
 	struct proc l = {};
+	int status;
 	json_t *r;
 
 	if (leakbpf_run_cmd(&l, extra, cmd) || proc_expect(&l, "ready") ||
 	    proc_send(&l, "go") || proc_expect(&l, "done") || proc_send(&l, "exit"))
 		goto out;
-	ASSERT_EQ(proc_finish(&l), 0, "status");
+	status = proc_finish(&l);
 	r = last_report(&l);
-	if (ASSERT_OK_PTR(r, "report"))
+	if (ASSERT_OK_PTR(r, "report")) {
+		json_t *p = report_proc(r);
+
 		check(&l, r, allocator);
+		/* a command held at exit: the 6 blocks leak_n drops are lost, if it is scanned */
+		if (json_is_null(json_object_get(json_object_get(p, "memory"), "reachability"))) {
+			ASSERT_EQ(status, 0, "status: no scan of this allocator, no verdict");
+		} else {
+			ASSERT_EQ(status, 23, "status: lost blocks");
+			ASSERT_GE(jint(p, "memory.reachability.direct.objects"), 6,
+				  "leak_here's 6 blocks lost");
+		}
+	}
 	json_decref(r);
 out:
 	proc_free(&l);

@@ -64,6 +64,7 @@ enum {
 	OPT_JSON,
 	OPT_SERVE,
 	OPT_LEAK_EXIT_CODE,
+	OPT_REACHABILITY,
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_CFI_STACKS,
@@ -91,6 +92,9 @@ static const struct argp_option options[] = {
 	{ "threshold", OPT_THRESHOLD, "NAME=VALUE", 0, "Override a check's threshold (repeatable)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Leak sites listed per process (default 10)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per report, one per line (schema leakbpf/1)", 0 },
+	{ "reachability", OPT_REACHABILITY, NULL, 0, "At the end of a -p run, stop the process "
+	  "a moment and class its outstanding blocks as LeakSanitizer does (direct, indirect, "
+	  "reachable; check lost_objects); a command gets this at its exit anyway", 0 },
 	{ "leak-exit-code", OPT_LEAK_EXIT_CODE, "N", 0, "Exit status on a leak verdict "
 	  "(default 23)", 0 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Outstanding blocks tracked at once (default "
@@ -233,6 +237,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->max_procs = parse_count(state, "--max-procs", arg, 1, MAX_PROCS);
 		env->fleet_opts_given = true;
 		break;
+	case OPT_REACHABILITY:
+		env->reachability = true;
+		break;
 	case OPT_LEAK_EXIT_CODE:
 		env->leak_exit_code = parse_count(state, "--leak-exit-code", arg, 0, 255);
 		break;
@@ -263,6 +270,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			env->mode = env->all ? MODE_COUNTS : MODE_FULL;
 		if (env->sample_every > 1 && env->mode == MODE_COUNTS)
 			argp_error(state, "-s samples tracked blocks: it needs --mode stacks or full");
+		if (env->reachability && (env->all || env->mode == MODE_COUNTS ||
+					  env->sample_every > 1))
+			argp_error(state, "--reachability needs every block followed: -p or -- CMD in "
+				   "stacks or full mode, without -s");
 		if (env->cfi_stacks && env->mode == MODE_COUNTS)
 			argp_error(state, "--cfi-stacks unwinds allocation stacks: it needs --mode "
 				   "stacks or full");

@@ -37,6 +37,7 @@ struct env {
 	int leak_exit_code;
 	uint32_t max_allocs, max_stacks;
 	bool cfi_stacks;
+	bool reachability;	/* --reachability */
 	bool verbose;
 };
 

@@ -177,6 +177,7 @@ static int discover(struct session *s)
 		return err;
 	} else {
 		vlog("allocator: %s (opened as %s)", s->alloc->name, s->alloc->path);
+		target__set_allocator(&s->target, s->alloc->name);
 	}
 	follow__find_loader(&s->target);
 	return 0;
@@ -607,6 +608,10 @@ int session__run(const struct env *env)
 	wait_loop(&s);
 	/* the modules as they are now: the last chance to name code loaded late */
 	target__refresh(&s.target);
+	/* -p --reachability: stopped a moment for it (a command was scanned at its exit) */
+	if (env->reachability && !env->cmd && !s.target.exit.exited &&
+	    target__scan_reach_live(&s.target))
+		elog("cannot stop PID %d for the reachability scan", s.target.pid);
 	if (print_report(&s, true, &leak)) {
 		status = EXIT_FAILED;
 		goto cleanup;

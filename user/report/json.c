@@ -62,6 +62,20 @@ static json_t *items_json(const struct items_report *it)
 	return o;
 }
 
+/* reachable 0, direct 1, indirect 2: as struct reach_counts counts them */
+static json_t *reach_json(const struct reach_counts *r)
+{
+	if (!r->present)
+		return json_null();
+	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
+			 "direct", "objects", (json_int_t)r->objects[1], "bytes",
+			 (json_int_t)r->bytes[1],
+			 "indirect", "objects", (json_int_t)r->objects[2], "bytes",
+			 (json_int_t)r->bytes[2],
+			 "reachable", "objects", (json_int_t)r->objects[0], "bytes",
+			 (json_int_t)r->bytes[0]);
+}
+
 static json_t *memory_json(const struct memory_report *m)
 {
 	json_t *o;
@@ -85,6 +99,7 @@ static json_t *memory_json(const struct memory_report *m)
 	json_object_set_new(o, "untracked_allocs", count(m->untracked_allocs));
 	json_object_set_new(o, "bytes_released_at_exec", count(m->bytes_released_at_exec));
 	json_object_set_new(o, "estimated", json_boolean(m->estimated));
+	json_object_set_new(o, "reachability", reach_json(&m->reach));
 	return o;
 }
 

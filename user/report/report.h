@@ -38,6 +38,7 @@ struct memory_report {
 	uint64_t released_at_exec, bytes_released_at_exec;
 	uint64_t untracked_allocs;	/* not followed (the block map was full), or UNKNOWN */
 	double free_rate, bytes_per_item, growth_bytes_per_min;
+	struct reach_counts reach;	/* present: a reachability scan was made */
 	const char *grade;	/* NULL when bytes_per_item is unknown */
 };
 

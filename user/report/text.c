@@ -63,6 +63,13 @@ static void print_memory(const struct proc_report *p, FILE *out)
 		cnt(m->mallocs, a, sizeof(a)), human(m->bytes_allocated, b, sizeof(b)),
 		cnt(m->frees, c, sizeof(c)), human(m->bytes_freed, d, sizeof(d)),
 		cnt(m->untracked_frees, e, sizeof(e)));
+	if (m->reach.present)
+		fprintf(out, "  lost        %llu blocks directly (%s), %llu indirectly (%s); %llu "
+			"still reachable (%s) [scan: %.1f ms, %s read]\n",
+			(unsigned long long)m->reach.objects[1], human(m->reach.bytes[1], a, 32),
+			(unsigned long long)m->reach.objects[2], human(m->reach.bytes[2], b, 32),
+			(unsigned long long)m->reach.objects[0], human(m->reach.bytes[0], c, 32),
+			m->reach.pause_ms, human(m->reach.bytes_read, d, 32));
 	fprintf(out, "              %s free calls%s\n", cnt(m->free_calls, a, sizeof(a)),
 		m->estimated ? "; frees, outstanding and sites are estimates from the sample" : "");
 	if (m->released_at_exec != UNKNOWN && m->released_at_exec)

@@ -20,6 +20,7 @@ const char *const check_names[CHECK_NR] = {
 	[CHECK_GROWTH_RATE] = "growth_rate",
 	[CHECK_GOROUTINE_GROWTH] = "goroutine_growth",
 	[CHECK_GC_PAUSE] = "gc_pause",
+	[CHECK_LOST_OBJECTS] = "lost_objects",
 };
 
 void thresholds__init(struct thresholds *t)
@@ -37,6 +38,7 @@ void thresholds__init(struct thresholds *t)
 	t->v[CHECK_GROWTH_RATE] = 1048576;
 	t->v[CHECK_GOROUTINE_GROWTH] = 2;
 	t->v[CHECK_GC_PAUSE] = 10;
+	t->v[CHECK_LOST_OBJECTS] = 0;
 }
 
 int thresholds__parse(struct thresholds *t, const char *arg, const char **why)
@@ -236,6 +238,10 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	c = add(v, CHECK_FREE_RATE, t);
 	if (!in->memory) {
 		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
+	} else if (in->reachability) {
+		/* data kept until exit is no leak: what the scan found unreachable is */
+		skip(c, "judged by lost_objects: the reachability scan at the end says which "
+			"blocks were lost");
 	} else if (!known(in->mallocs) || !known(in->frees)) {
 		skip(c, "frees of blocks allocated while traced are not known in this mode");
 	} else if (incomplete(in, c)) {
@@ -317,4 +323,12 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 		skip(c, "the runtime's pause records could not be read");
 	else
 		judge_above(v, c, in->gc_pause_max_ms);
+
+	c = add(v, CHECK_LOST_OBJECTS, t);
+	if (!in->reachability)
+		skip(c, in->reach_why ? in->reach_why
+				      : "needs a reachability scan (a command held at its exit in "
+					"stacks or full mode, or --reachability)");
+	else
+		judge_above(v, c, (double)in->lost_objects);
 }

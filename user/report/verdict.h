@@ -22,6 +22,7 @@ enum check_id {
 	CHECK_GROWTH_RATE,
 	CHECK_GOROUTINE_GROWTH,
 	CHECK_GC_PAUSE,
+	CHECK_LOST_OBJECTS,
 	CHECK_NR,
 };
 
@@ -79,6 +80,9 @@ struct verdict_input {
 	/* blocks allocated while traced that could not be followed (the block map was full):
 	 * their frees cannot be told from frees of older blocks */
 	uint64_t untracked_allocs;
+	bool reachability;	/* a reachability scan was made */
+	uint64_t lost_objects;	/* its direct + indirect leaks */
+	const char *reach_why;	/* why no scan could be made, when none can */
 	bool go;		/* a Go program */
 	uint64_t goroutines_start, goroutines_end;	/* UINT64_MAX: not known */
 	double gc_pause_max_ms;	/* NAN: not known */

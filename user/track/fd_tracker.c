@@ -447,6 +447,7 @@ int fd_tracker__on_exit_event(void *ctx, const void *data, size_t size)
 	/* held at _Exit(): its modules, fds and Go runtime as they are, then let it go */
 	target__refresh(tg);
 	go_target__at_exit(tg);
+	target__scan_reach(tg);
 	err = fd_tracker__at_exit(tg->fds, tg->tracer, now_ns());
 	if (err)
 		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));

@@ -96,6 +96,7 @@ static void follow_allocator(struct tracer *t, struct target *tg)
 		     "traced", pid, tg->exe, errstr(err));
 		goto out;
 	}
+	target__set_allocator(tg, a->name);
 	/* said once its probes are live: from then on nothing it allocates is missed */
 	err = tracer__attach_allocator(t, pid, a);
 	if (err == -EALREADY) {

@@ -209,6 +209,14 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 		err = sockets__snapshot(t, tg, ps);
 	if (!err)
 		err = go_target__snapshot(t, tg, ps);
+	ps->reach.why_not = tg->no_reach_why;
+	if (tg->reach.present) {
+		ps->reach.present = true;
+		memcpy(ps->reach.objects, tg->reach.objects, sizeof(ps->reach.objects));
+		memcpy(ps->reach.bytes, tg->reach.bytes, sizeof(ps->reach.bytes));
+		ps->reach.bytes_read = tg->reach.bytes_read;
+		ps->reach.pause_ms = tg->reach.pause_ms;
+	}
 	if (err || !tg->fds)
 		return err;
 	/* exited: the thread counters may know it before the pidfd says so */

@@ -98,6 +98,15 @@ struct go_counts {
 	uint64_t mallocs, bytes_allocated, live_start, live_end;
 };
 
+/* What a reachability scan found of the outstanding blocks (track/reach.h) */
+struct reach_counts {
+	bool present;
+	const char *why_not;		/* when no scan can be made, why */
+	uint64_t objects[3], bytes[3];	/* reachable, direct, indirect */
+	uint64_t bytes_read;
+	double pause_ms;
+};
+
 struct proc_snapshot {
 	pid_t pid;
 	char comm[32];
@@ -123,6 +132,7 @@ struct proc_snapshot {
 	int nopen_fds;
 	struct tcp_counts tcp;
 	struct go_counts go;
+	struct reach_counts reach;
 	uint64_t *close_wait_ns;	/* how long each socket in CLOSE_WAIT has been there */
 	int nclose_waits;
 };

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "base/log.h"
 #include "base/util.h"
+#include "probe/alloc.h"
 #include "probe/tracer.h"
 #include "proc/allocator.h"
 #include "proc/procfs.h"
@@ -100,8 +103,96 @@ void target__ended(struct target *t)
 	t->exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void target__set_allocator(struct target *t, const char *name)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+
+	/*
+	 * A C library's malloc (glibc's, musl's, or one linked into a static program) keeps
+	 * its bookkeeping in its own heap, which the scan knows; jemalloc, tcmalloc and the
+	 * like keep pointers to live blocks among their arenas, which would read as roots.
+	 */
+	if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) ||
+	    !strncmp(base, "ld-musl", 7) || !strncmp(base, "libc.musl", 9) ||
+	    (t->program_elf && !strcmp(name, t->program_elf)) || !strcmp(name, t->exe))
+		t->no_reach_why = NULL;
+	else
+		t->no_reach_why = "its allocator keeps pointers to live blocks in its own "
+				  "arenas (only a C library's malloc is scanned)";
+}
+
+void target__scan_reach(struct target *t)
+{
+	const struct tracer_opts *o;
+	struct alloc_stats st;
+	int err;
+
+	if (!t->tracer || t->reach.present || t->no_reach_why)
+		return;
+	o = tracer__opts(t->tracer);
+	if (o->mode == MODE_COUNTS || o->sample_every > 1)
+		return;
+	/* a block the map had no room for may hold the only pointer to another */
+	if (!tracer__alloc_stats(t->tracer, t->pid, &st) && st.untracked_allocs) {
+		t->no_reach_why = "some blocks could not be followed (the block map was full: "
+				  "--max-allocs)";
+		return;
+	}
+	err = reach__scan(t->tracer, t->pid, t->program != NULL, &t->reach);
+	if (err)
+		elog("cannot tell which blocks PID %d still reaches (%s)", t->pid, errstr(err));
+	else
+		vlog("PID %d: reachability scan: %.1f ms, %llu bytes read", t->pid,
+		     t->reach.pause_ms, (unsigned long long)t->reach.bytes_read);
+}
+
+/* Is every thread of pid stopped (State T in each /proc/PID/task/TID/stat)? */
+static int all_stopped(pid_t pid)
+{
+	char path[320], line[512], *state;
+	struct dirent *d;
+	int stopped = 1;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (stopped > 0 && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;	/* a thread that just ended */
+		state = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		if (state && state[1] && state[2] != 'T' && state[2] != 't')
+			stopped = 0;
+		fclose(f);
+	}
+	closedir(dir);
+	return stopped;
+}
+
+int target__scan_reach_live(struct target *t)
+{
+	int i, stopped = 0;
+
+	if (t->exit.exited || kill(t->pid, SIGSTOP))
+		return -ESRCH;
+	/* the stop takes effect at its next return to user space: a moment */
+	for (i = 0; i < 2000 && !(stopped = all_stopped(t->pid)); i++)
+		usleep(500);
+	if (stopped > 0)
+		target__scan_reach(t);
+	target__resume(t, "the reachability scan");
+	return stopped > 0 ? 0 : -ETIMEDOUT;
+}
+
 void target__free(struct target *t)
 {
+	reach_result__free(&t->reach);
 	symbolizer__free(t->sym);
 	t->sym = NULL;
 	fd_tracker__free(t->fds);

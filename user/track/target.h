@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include "track/follow.h"
 #include "track/go.h"
+#include "track/reach.h"
 #include "track/sockets.h"
 #include "track/threads.h"
 
@@ -49,6 +50,9 @@ struct target {
 	struct thread_tracker threads;
 	struct socket_tracker sockets;
 	struct go_target go;
+	struct reach_result reach;	/* a reachability scan, if one was made */
+	/* why no scan is made: its allocator keeps its books beside the blocks; NULL: none */
+	const char *no_reach_why;
 };
 
 /*
@@ -72,6 +76,16 @@ int target__find_allocator(const struct target *t, struct allocator *a);
 void target__resume(const struct target *t, const char *why);
 /* It is gone: when, and how if it is leakbpf's child (a command: it is reaped then). */
 void target__ended(struct target *t);
+/*
+ * Stopped (held at its exit, or by --reachability): which of its outstanding blocks it
+ * can still reach, into t->reach; only where every block is followed (stacks and full
+ * modes, no -s). Says why when it cannot.
+ */
+void target__scan_reach(struct target *t);
+/* -p: stop it, scan, let it go on (target__scan_reach). */
+int target__scan_reach_live(struct target *t);
+/* Note the allocator the process now calls, by the path it has for it (the scan's trust). */
+void target__set_allocator(struct target *t, const char *name);
 void target__free(struct target *t);
 
 #endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakbpf authors */
+/*
+ * Which outstanding blocks a stopped process can still reach, as LeakSanitizer judges:
+ * roots are the writable data of its modules, its stacks and the anonymous memory that is
+ * no block of its heap (thread stacks, TLS, its own mappings); a block pointed to from a
+ * root, or from a reachable block (anywhere inside it), is reachable; an unreachable one
+ * pointed to from another unreachable one is an indirect leak, any other a direct leak.
+ * Memory is read through /proc/PID/mem. Functions return 0 or -errno.
+ */
+#ifndef LEAKBPF_TRACK_REACH_H
+#define LEAKBPF_TRACK_REACH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct tracer;
+
+enum reach_class { REACH_REACHABLE, REACH_DIRECT, REACH_INDIRECT, REACH_NR };
+
+struct reach_result {
+	bool present;			/* a scan was made */
+	uint64_t objects[REACH_NR], bytes[REACH_NR];
+	uint64_t bytes_read;		/* memory the scan read */
+	double pause_ms;		/* how long it took (the process stopped) */
+	/* the stacks of the leaked blocks: (stack key, class) per block, for the sites */
+	uint64_t *leak_stacks;
+	uint8_t *leak_class;
+	uint64_t *leak_bytes;
+	int nleaks;
+};
+
+/*
+ * Scan pid, which must be stopped, against its blocks in t. all_known: every block it has
+ * was followed (a command traced from its start); else its heap outside the blocks known
+ * (blocks from before attach, which may hold pointers) is scanned as a root too.
+ */
+int reach__scan(struct tracer *t, pid_t pid, bool all_known, struct reach_result *out);
+void reach_result__free(struct reach_result *r);
+
+#endif
