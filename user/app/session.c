@@ -365,8 +365,12 @@ static void log_losses(const struct losses *l)
 	}
 }
 
-/* The report of now: a round (or the final one), or a peek between them (--serve). */
-static int build_report(struct session *s, bool final, bool peek, struct report *r)
+/*
+ * The report of now: a round (or the final one), or a peek between them (--serve); quiet:
+ * a round not printed, whose counters only are read.
+ */
+static int build_report(struct session *s, bool final, bool peek, bool quiet,
+			struct report *r)
 {
 	const struct env *env = s->env;
 	static const char *const modes[] = { "counts", "stacks", "full" };
@@ -377,6 +381,7 @@ static int build_report(struct session *s, bool final, bool peek, struct report 
 		.item_probe = env->item.kind != SPEC_NONE ? env->item.text : NULL,
 		.batches = env->batch.kind != SPEC_NONE,
 		.peek = peek,
+		.quiet = quiet,
 	};
 	struct target *tgs[] = { &s->target };
 	struct run_snapshot snap;
@@ -384,7 +389,7 @@ static int build_report(struct session *s, bool final, bool peek, struct report 
 
 	/* stacks still waiting to be unwound, and an exit to hold */
 	tracer__consume(s->tracer);
-	err = snapshot__take(s->tracer, tgs, 1, s->attach_ns, &snap);
+	err = snapshot__take(s->tracer, tgs, 1, s->attach_ns, !quiet, &snap);
 	if (err) {
 		memset(r, 0, sizeof(*r));
 		return err;
@@ -404,7 +409,7 @@ static int print_report(struct session *s, bool final, bool *leak)
 	struct report r;
 	int err;
 
-	err = build_report(s, final, false, &r);
+	err = build_report(s, final, false, false, &r);
 	if (err) {
 		report__free(&r);
 		return err;
@@ -433,7 +438,7 @@ static void publish_metrics(struct session *s)
 	FILE *f;
 
 	serve__demanded(s->server);
-	if (build_report(s, false, true, &r)) {
+	if (build_report(s, false, true, false, &r)) {
 		report__free(&r);
 		return;
 	}
@@ -461,6 +466,15 @@ static int serve(struct session *s)
 		return s->demand_fd;
 	}
 	return 0;
+}
+
+/* A round that is not printed: the outstanding bytes now, for the growth's slope. */
+static void quiet_round(struct session *s)
+{
+	struct report r;
+
+	build_report(s, false, false, true, &r);
+	report__free(&r);
 }
 
 /* Wait for the end (target exit, signal, -d), printing rounds on the way. */
@@ -511,6 +525,9 @@ static void wait_loop(struct session *s)
 		if (now >= next_refresh) {
 			follow__tick(s->tracer, &s->target, now);
 			next_refresh = now + MODULE_REFRESH_NS;
+			/* no -i: rounds all the same, unprinted, for growth_rate at the end */
+			if (!s->env->interval_s)
+				quiet_round(s);
 		}
 		if (now >= round_clock__next_due(&rc)) {
 			target__refresh(&s->target);

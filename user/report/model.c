@@ -356,7 +356,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 		      struct report *r, struct proc_report *p)
 {
 	struct proc_rounds *rounds;
-	int err;
+	int samples, err;
 
 	p->pid = ps->pid;
 	snprintf(p->comm, sizeof(p->comm), "%s", ps->comm);
@@ -377,7 +377,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 			   (double)p->memory.outstanding_bytes : NAN);
 	if (!rounds)
 		return -ENOMEM;
-	r->rounds = rounds->n;
+	samples = rounds->n;
 	/* bytes per second over the rounds, per minute as the check reads it */
 	if (p->memory.outstanding_bytes != UNKNOWN)
 		p->memory.growth_bytes_per_min =
@@ -400,7 +400,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 	err = fill_leaked_fds(ps, o->thresholds, p);
 	if (err)
 		return err;
-	judge(p, r->rounds, o->thresholds, &p->verdict);
+	judge(p, samples, o->thresholds, &p->verdict);
 	return 0;
 }
 
@@ -413,6 +413,10 @@ int report__build(const struct run_snapshot *s, const struct report_opts *o,
 	memset(r, 0, sizeof(*r));
 	r->final = final;
 	r->mode = o->mode;
+	/* this report's number among those printed */
+	r->rounds = h->printed + 1;
+	if (!o->peek && !o->quiet)
+		h->printed++;
 	r->duration_s = (s->now_ns - s->attach_ns) / 1e9;
 	r->sample_every = s->nprocs ? s->procs[0].sample_every : 1;
 	if (!getrusage(RUSAGE_SELF, &ru)) {

@@ -103,7 +103,7 @@ struct report {
 	double duration_s;
 	uint64_t lost_events;
 	int sample_every;
-	int rounds;		/* reports made so far, this one included */
+	int rounds;		/* reports printed so far, this one included */
 	double tracer_cpu_s;	/* leakbpf's own CPU time (user + system) so far */
 	uint64_t tracer_max_rss_kib;	/* leakbpf's own peak resident memory */
 	int top;		/* --top */
@@ -124,6 +124,8 @@ struct report_opts {
 	 * kept as one, so scrapes do not change what growth_rate sees.
 	 */
 	bool peek;
+	/* a round taken to follow the growth, not printed: counted for growth_rate only */
+	bool quiet;
 };
 
 /*
@@ -139,6 +141,7 @@ struct proc_rounds {
 struct report_history {
 	struct proc_rounds *procs;
 	int n;
+	int printed;		/* reports printed so far (quiet rounds are not) */
 };
 
 void report_history__free(struct report_history *h);

@@ -227,7 +227,7 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 }
 
 int snapshot__take(struct tracer *t, struct target *const *tgs, int n, uint64_t attach_ns,
-		   struct run_snapshot *out)
+		   bool sites, struct run_snapshot *out)
 {
 	struct site_table tab = {};
 	int i, err;
@@ -242,7 +242,7 @@ int snapshot__take(struct tracer *t, struct target *const *tgs, int n, uint64_t 
 	if (!out->procs)
 		return -ENOMEM;
 	out->nprocs = n;
-	err = tracer__for_each_block(t, add_block, &tab);
+	err = sites ? tracer__for_each_block(t, add_block, &tab) : 0;
 	if (err)
 		elog("cannot read the outstanding blocks (%s)", errstr(err));
 	for (i = 0; i < n && !err; i++)
