@@ -315,6 +315,43 @@ out:
 	proc_free(&l);
 }
 
+/*
+ * No -i: rounds are taken all the same, unprinted, so a run of 3.5 s (-d, leakbpf's own
+ * clock) judges growth_rate: drip leaks 512 bytes about every millisecond, some 30 MiB a
+ * minute, far over 1 MiB. One report only.
+ */
+static void growth_without_rounds(void)
+{
+	const char *extra[] = { "--json", "-d", "3.5", NULL };
+	char *cmd[] = { TARGETS "drip", "512", NULL };
+	struct proc t = {}, l = {};
+	json_t *r = NULL, *p;
+	int status;
+
+	if (!ASSERT_OK(proc_start(&t, cmd, false), "start drip") ||
+	    !ASSERT_OK(proc_expect(&t, "ready"), "ready") ||
+	    !ASSERT_OK(leakbpf_attach_pid(&l, t.pid, extra), "attach") ||
+	    !ASSERT_OK(proc_send(&t, "go"), "go"))
+		goto out;
+	r = leakbpf_finish(&l, 0, &status);
+	if (!r)
+		goto out;
+	p = report_proc(r);
+	ASSERT_EQ(count_reports(&l), 1, "one report printed");
+	ASSERT_EQ(jint(r, "round"), 1, "the first one printed");
+	ASSERT_STREQ(check_status(p, "growth_rate"), "fail", "growth_rate judged, and fails");
+	ASSERT_TRUE(check_value(p, "growth_rate") > 1048576, "over 1 MiB a minute");
+	ASSERT_EQ(status, 23, "a leak verdict");
+out:
+	json_decref(r);
+	if (t.pid > 0) {
+		proc_send(&t, "exit");
+		ASSERT_EQ(proc_finish(&t), 0, "drip exits 0");
+	}
+	proc_free(&t);
+	proc_free(&l);
+}
+
 void test_memory(void)
 {
 	if (!bpf_tests_possible())
@@ -335,4 +372,6 @@ void test_memory(void)
 		map_full();
 	if (test__start_subtest("unloaded_library"))
 		unloaded_library();
+	if (test__start_subtest("growth_without_rounds"))
+		growth_without_rounds();
 }
