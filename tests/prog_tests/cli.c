@@ -47,6 +47,7 @@ static void usage_errors(void)
 	char *fleetitem[] = { LEAKBPF, "-a", "--serve", ":9", "--item", "f", NULL };
 	char *budget[] = { LEAKBPF, "-a", "--serve", ":9", "--budget", "0", NULL };
 	char *reach[] = { LEAKBPF, "-m", "counts", "--reachability", "-p", "1", NULL };
+	char *supp[] = { LEAKBPF, "--suppressions", "/nonexistent/supp", "-p", "1", NULL };
 
 	expect(none, 2, "give one target", "no target");
 	expect(both, 2, "give one target", "two targets");
@@ -56,6 +57,7 @@ static void usage_errors(void)
 	expect(badspec, 2, "usdt:PATH:PROVIDER:NAME", "bad spec");
 	expect(batch, 2, "--batch needs --item", "batch without item");
 	expect(reach, 2, "--reachability needs every block followed", "reachability in counts");
+	expect(supp, 2, "--suppressions /nonexistent/supp: No such file", "missing suppressions");
 	expect(sample, 2, "-s samples tracked blocks", "sample in counts mode");
 	expect(cfi, 2, "--cfi-stacks unwinds allocation stacks", "cfi stacks in counts mode");
 	expect(dur, 2, "positive number of seconds", "zero duration");

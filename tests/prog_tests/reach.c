@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "harness.h"
 #include "test_progs.h"
 
@@ -138,6 +139,60 @@ out:
 	proc_free(&l);
 }
 
+/*
+ * --suppressions: the list lose_list() built (its head and its 50 nodes) suppressed, as
+ * LeakSanitizer suppresses it with the same file; the 100 other blocks still lost.
+ */
+static void suppressed(void)
+{
+	char path[] = "/tmp/leakbpf-supp-XXXXXX", opts[128];
+	char *lsan[] = { TARGETS "lost_lsan", NULL };
+	char *argv[] = { LEAKBPF, "--json", "--suppressions", path, "--", TARGETS "lost", NULL };
+	struct proc t = {}, l = {};
+	long long n = -1, bytes = -1;
+	struct lsan_sums want;
+	json_t *r = NULL, *p;
+	const char *used;
+	int fd, status;
+
+	fd = mkstemp(path);
+	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
+		return;
+	ASSERT_EQ(write(fd, "# the list\nleak:lose_list\n", 27), 27, "write suppressions");
+	close(fd);
+	snprintf(opts, sizeof(opts), "suppressions=%s:print_suppressions=1", path);
+	setenv("LSAN_OPTIONS", opts, 1);
+	fd = proc_start(&t, lsan, true);
+	unsetenv("LSAN_OPTIONS");
+	if (!ASSERT_OK(fd, "under LeakSanitizer"))
+		goto out;
+	ASSERT_EQ(proc_finish(&t), 23, "LeakSanitizer: the other leaks");
+	lsan_sums(t.err_buf ?: "", &want);
+	used = strstr(t.err_buf ?: "", "Suppressions used:");
+	if (used)
+		sscanf(used, "Suppressions used:%*[^0-9]%lld %lld", &n, &bytes);
+	ASSERT_EQ(n, 51, "LeakSanitizer suppressed 51");
+	if (!ASSERT_OK(proc_start(&l, argv, true), "leakbpf --suppressions"))
+		goto out;
+	r = leakbpf_finish(&l, 0, &status);
+	if (!r)
+		goto out;
+	p = report_proc(r);
+	ASSERT_EQ(status, 23, "the 100 others: a leak");
+	ASSERT_EQ(jint(p, "memory.reachability.direct.objects"), want.direct_objects,
+		  "direct, as LeakSanitizer counts after suppressions");
+	ASSERT_EQ(jint(p, "memory.reachability.indirect.objects"), want.indirect_objects,
+		  "indirect, likewise");
+	ASSERT_EQ(jint(p, "memory.reachability.suppressed.objects"), n, "suppressed objects");
+	ASSERT_EQ(jint(p, "memory.reachability.suppressed.bytes"), bytes, "suppressed bytes");
+	ASSERT_EQ(check_value(p, "lost_objects"), 100, "100 lost");
+out:
+	unlink(path);
+	json_decref(r);
+	proc_free(&t);
+	proc_free(&l);
+}
+
 void test_reach(void)
 {
 	if (!bpf_tests_possible())
@@ -148,4 +203,6 @@ void test_reach(void)
 		kept_until_exit();
 	if (test__start_subtest("attached"))
 		attached();
+	if (test__start_subtest("suppressed"))
+		suppressed();
 }

@@ -68,6 +68,7 @@ enum {
 	OPT_SERVE,
 	OPT_LEAK_EXIT_CODE,
 	OPT_REACHABILITY,
+	OPT_SUPPRESSIONS,
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_CFI_STACKS,
@@ -98,6 +99,9 @@ static const struct argp_option options[] = {
 	{ "reachability", OPT_REACHABILITY, NULL, 0, "At the end of a -p run, stop the process "
 	  "a moment and class its outstanding blocks as LeakSanitizer does (direct, indirect, "
 	  "reachable; check lost_objects); a command gets this at its exit anyway", 0 },
+	{ "suppressions", OPT_SUPPRESSIONS, "FILE", 0, "LeakSanitizer-style leak:PATTERN lines: "
+	  "lost blocks allocated where a frame's function, file or module matches are counted "
+	  "as suppressed, not lost", 0 },
 	{ "leak-exit-code", OPT_LEAK_EXIT_CODE, "N", 0, "Exit status on a leak verdict "
 	  "(default 23)", 0 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Outstanding blocks tracked at once (default "
@@ -243,6 +247,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_REACHABILITY:
 		env->reachability = true;
 		break;
+	case OPT_SUPPRESSIONS: {
+		char why[256];
+
+		suppress__free(&env->suppressions);
+		if (suppress__load(arg, &env->suppressions, why, sizeof(why)))
+			argp_error(state, "--suppressions %s: %s", arg, why);
+		break;
+	}
 	case OPT_LEAK_EXIT_CODE:
 		env->leak_exit_code = parse_count(state, "--leak-exit-code", arg, 0, 255);
 		break;

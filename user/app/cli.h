@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include "abi/alloc.h"
 #include "proc/probe_spec.h"
+#include "proc/suppress.h"
 #include "report/verdict.h"
 
 #define EXIT_LEAK_DEFAULT 23	/* as LeakSanitizer */
@@ -38,6 +39,7 @@ struct env {
 	uint32_t max_allocs, max_stacks;
 	bool cfi_stacks;
 	bool reachability;	/* --reachability */
+	struct suppressions suppressions;	/* --suppressions FILE (n 0 without) */
 	bool verbose;
 };
 

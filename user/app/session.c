@@ -117,6 +117,7 @@ static int find_target(struct session *s)
 		}
 		s->phase = PHASE_FOUND;
 		err = target__open(&s->target, s->launch.pid, s->launch.path, s->launch.elf);
+		s->target.suppressions = env->suppressions.n ? &env->suppressions : NULL;
 		if (err)
 			elog("cannot watch PID %d (%s)", s->launch.pid, errstr(err));
 		return err;
@@ -124,6 +125,7 @@ static int find_target(struct session *s)
 	err = proc__check(env->pid);
 	if (!err)
 		err = target__open(&s->target, env->pid, NULL, NULL);
+	s->target.suppressions = env->suppressions.n ? &env->suppressions : NULL;
 	if (err == -ESRCH)
 		elog("no such process: PID %d", env->pid);
 	else if (err == -EINVAL)

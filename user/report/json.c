@@ -67,13 +67,15 @@ static json_t *reach_json(const struct reach_counts *r)
 {
 	if (!r->present)
 		return json_null();
-	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
+	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
 			 "direct", "objects", (json_int_t)r->objects[1], "bytes",
 			 (json_int_t)r->bytes[1],
 			 "indirect", "objects", (json_int_t)r->objects[2], "bytes",
 			 (json_int_t)r->bytes[2],
 			 "reachable", "objects", (json_int_t)r->objects[0], "bytes",
-			 (json_int_t)r->bytes[0]);
+			 (json_int_t)r->bytes[0],
+			 "suppressed", "objects", (json_int_t)r->suppressed_objects, "bytes",
+			 (json_int_t)r->suppressed_bytes);
 }
 
 static json_t *memory_json(const struct memory_report *m)

@@ -70,6 +70,10 @@ static void print_memory(const struct proc_report *p, FILE *out)
 			(unsigned long long)m->reach.objects[2], human(m->reach.bytes[2], b, 32),
 			(unsigned long long)m->reach.objects[0], human(m->reach.bytes[0], c, 32),
 			m->reach.pause_ms, human(m->reach.bytes_read, d, 32));
+	if (m->reach.present && m->reach.suppressed_objects)
+		fprintf(out, "              %llu lost blocks suppressed (%s, --suppressions)\n",
+			(unsigned long long)m->reach.suppressed_objects,
+			human(m->reach.suppressed_bytes, a, 32));
 	fprintf(out, "              %s free calls%s\n", cnt(m->free_calls, a, sizeof(a)),
 		m->estimated ? "; frees, outstanding and sites are estimates from the sample" : "");
 	if (m->released_at_exec != UNKNOWN && m->released_at_exec)

@@ -22,6 +22,7 @@ enum reach_class { REACH_REACHABLE, REACH_DIRECT, REACH_INDIRECT, REACH_NR };
 struct reach_result {
 	bool present;			/* a scan was made */
 	uint64_t objects[REACH_NR], bytes[REACH_NR];
+	uint64_t suppressed_objects, suppressed_bytes;	/* leaks --suppressions took out */
 	uint64_t bytes_read;		/* memory the scan read */
 	double pause_ms;		/* how long it took (the process stopped) */
 	/* the stacks of the leaked blocks: (stack key, class) per block, for the sites */

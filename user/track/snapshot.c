@@ -215,6 +215,8 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 		memcpy(ps->reach.objects, tg->reach.objects, sizeof(ps->reach.objects));
 		memcpy(ps->reach.bytes, tg->reach.bytes, sizeof(ps->reach.bytes));
 		ps->reach.bytes_read = tg->reach.bytes_read;
+		ps->reach.suppressed_objects = tg->reach.suppressed_objects;
+		ps->reach.suppressed_bytes = tg->reach.suppressed_bytes;
 		ps->reach.pause_ms = tg->reach.pause_ms;
 	}
 	if (err || !tg->fds)

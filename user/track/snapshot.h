@@ -103,6 +103,7 @@ struct reach_counts {
 	bool present;
 	const char *why_not;		/* when no scan can be made, why */
 	uint64_t objects[3], bytes[3];	/* reachable, direct, indirect */
+	uint64_t suppressed_objects, suppressed_bytes;	/* leaks --suppressions took out */
 	uint64_t bytes_read;
 	double pause_ms;
 };

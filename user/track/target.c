@@ -15,6 +15,7 @@
 #include "probe/tracer.h"
 #include "proc/allocator.h"
 #include "proc/procfs.h"
+#include "proc/suppress.h"
 #include "proc/symbolize.h"
 #include "track/fd_tracker.h"
 #include "track/target.h"
@@ -121,6 +122,44 @@ void target__set_allocator(struct target *t, const char *name)
 				  "arenas (only a C library's malloc is scanned)";
 }
 
+/* Does the stack of a leaked block match a suppression? */
+static bool suppressed(struct target *t, uint64_t stack)
+{
+	struct frame frames[MAX_STACK_DEPTH];
+	uint64_t ips[MAX_STACK_DEPTH];
+	int n, i;
+
+	n = t->sym ? tracer__stack(t->tracer, stack, ips, MAX_STACK_DEPTH) : -ENOENT;
+	for (i = 0; i < n; i++)
+		symbolizer__resolve(t->sym, ips[i], i > 0, &frames[i]);
+	return n > 0 && suppress__match(t->suppressions, frames, n) >= 0;
+}
+
+/* Leaks whose allocation stack a suppression matches: counted apart, not as lost. */
+static void suppress_leaks(struct target *t)
+{
+	struct reach_result *r = &t->reach;
+	uint64_t last_stack = 0;
+	bool last = false;
+	int i;
+
+	for (i = 0; i < r->nleaks; i++) {
+		uint8_t c = r->leak_class[i];
+
+		/* blocks of one stack often come together: one lookup for them */
+		if (i == 0 || r->leak_stacks[i] != last_stack) {
+			last_stack = r->leak_stacks[i];
+			last = last_stack && suppressed(t, last_stack);
+		}
+		if (!last || c >= REACH_NR)
+			continue;
+		r->objects[c]--;
+		r->bytes[c] -= r->leak_bytes[i];
+		r->suppressed_objects++;
+		r->suppressed_bytes += r->leak_bytes[i];
+	}
+}
+
 void target__scan_reach(struct target *t)
 {
 	const struct tracer_opts *o;
@@ -139,6 +178,8 @@ void target__scan_reach(struct target *t)
 		return;
 	}
 	err = reach__scan(t->tracer, t->pid, t->program != NULL, &t->reach);
+	if (!err && t->suppressions)
+		suppress_leaks(t);
 	if (err)
 		elog("cannot tell which blocks PID %d still reaches (%s)", t->pid, errstr(err));
 	else

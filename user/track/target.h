@@ -19,6 +19,7 @@
 #include "track/threads.h"
 
 struct allocator;
+struct suppressions;
 struct fd_tracker;
 struct symbolizer;
 struct tracer;
@@ -51,6 +52,7 @@ struct target {
 	struct socket_tracker sockets;
 	struct go_target go;
 	struct reach_result reach;	/* a reachability scan, if one was made */
+	const struct suppressions *suppressions;	/* --suppressions, or NULL */
 	/* why no scan is made: its allocator keeps its books beside the blocks; NULL: none */
 	const char *no_reach_why;
 };
