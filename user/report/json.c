@@ -236,6 +236,8 @@ static json_t *process_json(const struct proc_report *p)
 		json_t *sj = json_object();
 
 		json_object_set_new(sj, "kind", json_string("memory"));
+		if (s->leak_class)
+			json_object_set_new(sj, "class", json_string(s->leak_class));
 		json_object_set_new(sj, "objects", json_integer((json_int_t)s->objects));
 		json_object_set_new(sj, "bytes", json_integer((json_int_t)s->bytes));
 		json_object_set_new(sj, "oldest_age_s", number(s->oldest_age_s));

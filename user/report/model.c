@@ -120,6 +120,9 @@ static int by_bytes_desc(const void *a, const void *b)
 	const struct block_site *x = *(struct block_site *const *)a;
 	const struct block_site *y = *(struct block_site *const *)b;
 
+	/* after a scan: direct leaks first, as LeakSanitizer lists them */
+	if (x->leak_class != y->leak_class)
+		return x->leak_class < y->leak_class ? -1 : 1;
 	if (x->bytes != y->bytes)
 		return x->bytes < y->bytes ? 1 : -1;
 	if (x->objects != y->objects)
@@ -156,6 +159,9 @@ static int fill_sites(const struct proc_snapshot *ps, int top, struct proc_repor
 		ls->bytes = s->bytes * p->memory.scale_bytes + 0.5;
 		if (!ls->objects)
 			ls->objects = s->objects;
+		ls->leak_class = s->leak_class == 1 ? "direct" : s->leak_class == 2 ? "indirect" :
+				 s->leak_class == 3 ? "reachable" :
+				 s->leak_class == 4 ? "suppressed" : NULL;
 		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && ps->end_ns > s->oldest_ns ?
 				   (ps->end_ns - s->oldest_ns) / 1e9 : NAN;
 		if (s->nips <= 0)

@@ -60,6 +60,8 @@ struct leaked_fd {
 };
 
 struct leak_site {
+	/* after a reachability scan: "direct", "indirect", "reachable", "suppressed"; else NULL */
+	const char *leak_class;
 	uint64_t objects, bytes;
 	double oldest_age_s;	/* NAN outside full mode */
 	int nframes;

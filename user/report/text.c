@@ -234,12 +234,17 @@ static void print_sites(const struct proc_report *p, FILE *out)
 
 	if (!p->nsites)
 		return;
-	fprintf(out, "  top leak sites (%d of %llu, by bytes outstanding)\n", p->nsites,
-		(unsigned long long)p->sites_total);
+	fprintf(out, "  top leak sites (%d of %llu, %s)\n", p->nsites,
+		(unsigned long long)p->sites_total,
+		p->sites[0].leak_class ? "by class, direct leaks first" : "by bytes outstanding");
 	for (i = 0; i < p->nsites; i++) {
 		const struct leak_site *s = &p->sites[i];
 
-		fprintf(out, "    #%d  %llu blocks, %s", i + 1, (unsigned long long)s->objects,
+		fprintf(out, "    #%d  %s%s%llu blocks, %s", i + 1,
+			s->leak_class ? s->leak_class : "",
+			!s->leak_class ? "" : s->leak_class[0] == 'd' || s->leak_class[0] == 'i'
+					      ? " leak: " : ": ",
+			(unsigned long long)s->objects,
 			human(s->bytes, a, sizeof(a)));
 		if (!isnan(s->oldest_age_s))
 			fprintf(out, ", oldest %.1f s", s->oldest_age_s);

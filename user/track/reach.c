@@ -23,7 +23,7 @@
 #define MAX_SCAN_BYTES (1ULL << 30)
 
 struct block {
-	uint64_t addr, size, stack;
+	uint64_t addr, size, stack, ts;
 	uint8_t class;		/* REACH_* once known; REACH_NR: not yet */
 	bool scanned;
 };
@@ -59,7 +59,7 @@ static int add_block(const void *key, const void *value, void *arg)
 		s->v = grown;
 	}
 	s->v[s->n++] = (struct block){ .addr = k->addr, .size = info->size ? info->size : 1,
-				       .stack = info->stack, .class = REACH_NR };
+				       .stack = info->stack, .ts = info->ts_ns, .class = REACH_NR };
 	return 0;
 }
 
@@ -254,21 +254,22 @@ static void flood(struct scan *s)
 	}
 }
 
+/* Every block's stack, class and size: the sites by class */
 static int keep_leaks(struct scan *s, struct reach_result *out)
 {
-	size_t i, k = 0, n = out->objects[REACH_DIRECT] + out->objects[REACH_INDIRECT];
+	size_t i, k = 0, n = s->n;
 
 	out->leak_stacks = calloc(n ? n : 1, sizeof(*out->leak_stacks));
 	out->leak_class = calloc(n ? n : 1, sizeof(*out->leak_class));
 	out->leak_bytes = calloc(n ? n : 1, sizeof(*out->leak_bytes));
-	if (!out->leak_stacks || !out->leak_class || !out->leak_bytes)
+	out->leak_ts = calloc(n ? n : 1, sizeof(*out->leak_ts));
+	if (!out->leak_stacks || !out->leak_class || !out->leak_bytes || !out->leak_ts)
 		return -ENOMEM;
 	for (i = 0; i < s->n && k < n; i++) {
-		if (s->v[i].class == REACH_REACHABLE)
-			continue;
 		out->leak_stacks[k] = s->v[i].stack;
 		out->leak_class[k] = s->v[i].class;
 		out->leak_bytes[k] = s->v[i].size;
+		out->leak_ts[k] = s->v[i].ts;
 		k++;
 	}
 	out->nleaks = k;
@@ -343,6 +344,8 @@ void reach_result__free(struct reach_result *r)
 	free(r->leak_stacks);
 	free(r->leak_class);
 	free(r->leak_bytes);
+	free(r->leak_ts);
+	r->leak_ts = NULL;
 	r->leak_stacks = NULL;
 	r->leak_class = NULL;
 	r->leak_bytes = NULL;

@@ -18,6 +18,8 @@
 struct tracer;
 
 enum reach_class { REACH_REACHABLE, REACH_DIRECT, REACH_INDIRECT, REACH_NR };
+/* a leak --suppressions took out, in leak_class */
+#define REACH_SUPPRESSED (REACH_NR + 1)
 
 struct reach_result {
 	bool present;			/* a scan was made */
@@ -25,10 +27,11 @@ struct reach_result {
 	uint64_t suppressed_objects, suppressed_bytes;	/* leaks --suppressions took out */
 	uint64_t bytes_read;		/* memory the scan read */
 	double pause_ms;		/* how long it took (the process stopped) */
-	/* the stacks of the leaked blocks: (stack key, class) per block, for the sites */
+	/* every block's stack key, class and bytes, for the sites by class */
 	uint64_t *leak_stacks;
 	uint8_t *leak_class;
 	uint64_t *leak_bytes;
+	uint64_t *leak_ts;		/* its birth (CLOCK_MONOTONIC; 0 outside full mode) */
 	int nleaks;
 };
 

@@ -155,6 +155,59 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 	return 0;
 }
 
+/*
+ * After a reachability scan the sites are by stack and class: direct leaks, indirect
+ * ones, then the still reachable and the suppressed blocks (leak_class 1 to 4, the order
+ * the report lists them in), as LeakSanitizer groups them.
+ */
+static int take_leak_sites(struct tracer *t, const struct reach_result *r,
+			   struct proc_snapshot *ps)
+{
+	uint64_t ips[MAX_STACK_DEPTH], *keys;
+	struct block_site *v;
+	int i, k, n = 0;
+
+	v = calloc(r->nleaks ? r->nleaks : 1, sizeof(*v));
+	keys = calloc(r->nleaks ? r->nleaks : 1, sizeof(*keys));
+	if (!v || !keys) {
+		free(v);
+		free(keys);
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->nleaks; i++) {
+		int c = r->leak_class[i] == REACH_REACHABLE ? 3 :
+			r->leak_class[i] == REACH_SUPPRESSED ? 4 : r->leak_class[i];
+
+		for (k = 0; k < n && (keys[k] != r->leak_stacks[i] || v[k].leak_class != c); k++)
+			;
+		if (k == n) {
+			keys[n] = r->leak_stacks[i];
+			v[n].leak_class = c;
+			v[n].oldest_ns = UINT64_MAX;
+			v[n].nips = tracer__stack(t, r->leak_stacks[i], ips, MAX_STACK_DEPTH);
+			if (v[n].nips > 0) {
+				v[n].ips = malloc(v[n].nips * sizeof(*v[n].ips));
+				if (v[n].ips)
+					memcpy(v[n].ips, ips, v[n].nips * sizeof(*ips));
+				else
+					v[n].nips = 0;
+			}
+			n++;
+		}
+		v[k].objects++;
+		v[k].bytes += r->leak_bytes[i];
+		if (r->leak_ts[i] && r->leak_ts[i] < v[k].oldest_ns)
+			v[k].oldest_ns = r->leak_ts[i];
+	}
+	free(keys);
+	for (i = 0; i < ps->nsites; i++)
+		free(ps->sites[i].ips);
+	free(ps->sites);
+	ps->sites = v;
+	ps->nsites = n;
+	return 0;
+}
+
 static void take_alloc(const struct alloc_stats *st, struct alloc_counts *c)
 {
 	c->mallocs = st->mallocs;
@@ -210,6 +263,8 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 	if (!err)
 		err = go_target__snapshot(t, tg, ps);
 	ps->reach.why_not = tg->no_reach_why;
+	if (tg->reach.present && !err)
+		err = take_leak_sites(t, &tg->reach, ps);
 	if (tg->reach.present) {
 		ps->reach.present = true;
 		memcpy(ps->reach.objects, tg->reach.objects, sizeof(ps->reach.objects));

@@ -47,6 +47,8 @@ struct block_site {
 	uint64_t objects, bytes;	/* of the blocks followed (a sample under -s N) */
 	uint64_t oldest_ns;		/* CLOCK_MONOTONIC birth of the oldest; UINT64_MAX: not known */
 	int nips;			/* <= 0: the stack could not be read */
+	/* after a scan: 1 direct, 2 indirect leaks, 3 reachable, 4 suppressed; 0: no scan */
+	int leak_class;
 	uint64_t *ips;			/* innermost first: ips[0] called the allocator */
 };
 

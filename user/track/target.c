@@ -155,6 +155,7 @@ static void suppress_leaks(struct target *t)
 			continue;
 		r->objects[c]--;
 		r->bytes[c] -= r->leak_bytes[i];
+		r->leak_class[i] = REACH_SUPPRESSED;
 		r->suppressed_objects++;
 		r->suppressed_bytes += r->leak_bytes[i];
 	}
