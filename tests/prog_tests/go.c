@@ -52,6 +52,19 @@ static bool own_numbers(const char *out, struct own *o)
 	return o->items > 0 && o->pause_max_ns >= 0;
 }
 
+/* Which checks failed, and their values, to tell a wrong verdict apart */
+static void print_failed_checks(json_t *p)
+{
+	json_t *checks = json_object_get(json_object_get(p, "verdict"), "checks"), *c;
+	size_t i;
+
+	json_array_foreach(checks, i, c) {
+		if (!strcmp(jstr(c, "status") ?: "", "fail"))
+			fprintf(stderr, "  failed: %s = %g (threshold %g)\n", jstr(c, "name"),
+				jnum(c, "value"), jnum(c, "threshold"));
+	}
+}
+
 /*
  * -- CMD, clean: the batcher's batches give the items (--item main.flushBatch#2 adds each
  * batch's length, Go's second integer register); goroutines at main.main and at the end
@@ -73,9 +86,10 @@ static void command_clean(const char *program)
 	r = leakbpf_finish(&l, 0, &status);
 	if (!r || !ASSERT_TRUE(own_numbers(l.out_buf, &o), "the batcher's own numbers"))
 		goto out;
-	ASSERT_EQ(status, 0, "no leak, and the batcher's status 0");
-	ASSERT_OK(check_report_schema(&l), "the report fits the schema");
 	p = report_proc(r);
+	if (!ASSERT_EQ(status, 0, "no leak, and the batcher's status 0"))
+		print_failed_checks(p);
+	ASSERT_OK(check_report_schema(&l), "the report fits the schema");
 	ASSERT_EQ(jint(p, "exit_code"), 0, "the batcher exited 0");
 	ASSERT_EQ(jint(p, "items.count"), o.items, "items: exact, from each batch's length");
 	ASSERT_EQ(jint(p, "items.batches"), o.batches, "batches: exact");

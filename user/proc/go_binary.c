@@ -213,17 +213,24 @@ static uint64_t *var_slot(struct go_binary *b, int i)
 
 #define NVARS ((int)(sizeof(var_names) / sizeof(var_names[0])))
 
-/* One pass over .symtab: the variables, and runtime.buildVersion for a version fallback */
-static void scan_symtab(const struct go_file *f, struct go_binary *b, uint64_t *build_version)
+/*
+ * Each defined symbol of .symtab (and .dynsym when dynsym) with a value, any binding (a
+ * cgo program's Go symbols are local), to fn until it returns non-zero; that value.
+ */
+typedef int (*symbol_fn)(const char *name, const GElf_Sym *sym, void *arg);
+
+static int for_each_symbol(const struct go_file *f, bool dynsym, symbol_fn fn, void *arg)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
+	int r;
 
 	while ((scn = elf_nextscn(f->elf, scn))) {
 		Elf_Data *data;
 		size_t i, n;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
+		    (sh.sh_type != SHT_SYMTAB && (!dynsym || sh.sh_type != SHT_DYNSYM)))
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data)
@@ -232,24 +239,55 @@ static void scan_symtab(const struct go_file *f, struct go_binary *b, uint64_t *
 		for (i = 0; i < n; i++) {
 			const char *name;
 			GElf_Sym sym;
-			int j;
 
 			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    !sym.st_value || GELF_ST_TYPE(sym.st_info) == STT_FUNC)
+			    !sym.st_value)
 				continue;
 			name = elf_strptr(f->elf, sh.sh_link, sym.st_name);
-			if (!name || strncmp(name, "runtime.", 8))
-				continue;
-			if (!strcmp(name, "runtime.buildVersion")) {
-				*build_version = sym.st_value;
-				continue;
-			}
-			for (j = 0; j < NVARS; j++) {
-				if (!strcmp(name, var_names[j]) && !*var_slot(b, j))
-					*var_slot(b, j) = sym.st_value;
-			}
+			if (name && (r = fn(name, &sym, arg)))
+				return r;
 		}
 	}
+	return 0;
+}
+
+struct var_scan {
+	struct go_binary *b;
+	uint64_t *build_version;
+};
+
+static int note_variable(const char *name, const GElf_Sym *sym, void *arg)
+{
+	struct var_scan *v = arg;
+	int j;
+
+	if (GELF_ST_TYPE(sym->st_info) == STT_FUNC || strncmp(name, "runtime.", 8))
+		return 0;
+	if (!strcmp(name, "runtime.buildVersion")) {
+		*v->build_version = sym->st_value;
+		return 0;
+	}
+	for (j = 0; j < NVARS; j++) {
+		if (!strcmp(name, var_names[j]) && !*var_slot(v->b, j))
+			*var_slot(v->b, j) = sym->st_value;
+	}
+	if (!strcmp(name, "runtime.epfd"))
+		v->b->epfd = sym->st_value;
+	else if (!strcmp(name, "runtime.netpollBreakRd"))
+		v->b->break_rd = sym->st_value;
+	else if (!strcmp(name, "runtime.netpollBreakWr"))
+		v->b->break_wr = sym->st_value;
+	else if (!strcmp(name, "runtime.netpollEventFd"))
+		v->b->event_fd = sym->st_value;
+	return 0;
+}
+
+/* One pass over .symtab: the variables, and runtime.buildVersion for a version fallback */
+static void scan_symtab(const struct go_file *f, struct go_binary *b, uint64_t *build_version)
+{
+	struct var_scan v = { .b = b, .build_version = build_version };
+
+	for_each_symbol(f, false, note_variable, &v);
 }
 
 /* What the DWARF walk looks for: the structures, by name, then their members */
@@ -580,35 +618,27 @@ out:
 	return err;
 }
 
-/* A function symbol from .symtab, any binding */
+struct func_find {
+	const char *name;
+	GElf_Sym *out;
+};
+
+static int match_func(const char *name, const GElf_Sym *sym, void *arg)
+{
+	struct func_find *ff = arg;
+
+	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || strcmp(name, ff->name))
+		return 0;
+	*ff->out = *sym;
+	return 1;
+}
+
+/* A function symbol from .symtab or .dynsym, any binding */
 static int find_func(const struct go_file *f, const char *name, GElf_Sym *out)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
+	struct func_find ff = { .name = name, .out = out };
 
-	while ((scn = elf_nextscn(f->elf, scn))) {
-		Elf_Data *data;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; i < n; i++) {
-			const char *sname;
-
-			if (!gelf_getsym(data, i, out) || out->st_shndx == SHN_UNDEF ||
-			    !out->st_value || GELF_ST_TYPE(out->st_info) != STT_FUNC)
-				continue;
-			sname = elf_strptr(f->elf, sh.sh_link, out->st_name);
-			if (sname && !strcmp(sname, name))
-				return 0;
-		}
-	}
-	return -ENOENT;
+	return for_each_symbol(f, true, match_func, &ff) ? 0 : -ENOENT;
 }
 
 /*

@@ -23,6 +23,11 @@ struct go_binary {
 	int gcc_heap_marked;
 	bool heap_marked_in_mstats;	/* gcc_heap_marked is in memstats, not gc_controller */
 	int g_startpc;			/* g.startpc */
+	/*
+	 * The netpoller's own fds, where the runtime keeps their numbers (0: not in this Go):
+	 * runtime.epfd (int32), netpollBreakRd/Wr (1.19's wake-up pipe), netpollEventFd.
+	 */
+	uint64_t epfd, break_rd, break_wr, event_fd;
 	/* the link-time address of the file's start (the PT_LOAD at offset 0): what the
 	 * mapping of offset 0 is at, less this, is the load bias (0 unless PIE) */
 	uint64_t base_vaddr;

@@ -69,6 +69,26 @@ static int read_p_gfree(int fd, const struct go_binary *b, uint64_t bias, int64_
 	return err;
 }
 
+/* The netpoller's fds, as the runtime keeps them (a pipe's or an eventfd for wake-ups) */
+static void read_runtime_fds(int fd, const struct go_binary *b, uint64_t bias,
+			     struct go_state *out)
+{
+	uint64_t v;
+	uint32_t ep;
+	int n = 0;
+
+	out->runtime_fds[0] = out->runtime_fds[1] = out->runtime_fds[2] = -1;
+	/* -1 until the netpoller starts; 0 is never one of them (stdin) */
+	if (b->epfd && !read_u32(fd, b->epfd + bias, &ep) && (int32_t)ep > 0)
+		out->runtime_fds[n++] = (int32_t)ep;
+	if (b->break_rd && !read_u64(fd, b->break_rd + bias, &v) && v && v < 1U << 30)
+		out->runtime_fds[n++] = v;
+	if (b->break_wr && !read_u64(fd, b->break_wr + bias, &v) && v && v < 1U << 30)
+		out->runtime_fds[n++] = v;
+	if (n < 3 && b->event_fd && !read_u64(fd, b->event_fd + bias, &v) && v && v < 1U << 30)
+		out->runtime_fds[n++] = v;
+}
+
 int go_runtime__read(pid_t pid, const struct go_binary *b, uint64_t bias, struct go_state *out)
 {
 	uint32_t ngsys, gfree, numgc;
@@ -108,6 +128,7 @@ int go_runtime__read(pid_t pid, const struct go_binary *b, uint64_t bias, struct
 	if (!err)
 		err = read_u64(fd, heap_base + bias + b->gcc_heap_marked, &out->heap_marked);
 	out->numgc = numgc;
+	read_runtime_fds(fd, b, bias, out);
 out:
 	close(fd);
 	return err;

@@ -24,6 +24,7 @@ struct go_state {
 	uint64_t pause_total_ns;
 	uint64_t heap_marked;		/* bytes marked live by the last GC */
 	uint64_t pause_ns[GO_PAUSE_RING];	/* cycle c's pause is at [(c + 255) % 256] */
+	int runtime_fds[3];		/* the netpoller's own fds (-1: none, or not opened) */
 };
 
 /*

@@ -295,8 +295,9 @@ void report_history__free(struct report_history *h)
 
 /*
  * A Go program's runtime opens its netpoller's fds (an epoll instance and its wake-up
- * pipe) when the program first uses a file, and keeps them for good: like its threads,
- * no growth of the program's. Known by the function that opened them.
+ * pipe or eventfd) when the program first uses a file, and keeps them for good: like its
+ * threads, no growth of the program's. Known by the numbers the runtime keeps them under;
+ * those opened while traced are left out of fd_growth.
  */
 static uint64_t runtime_fds(const struct proc_report *p)
 {
@@ -305,11 +306,9 @@ static uint64_t runtime_fds(const struct proc_report *p)
 
 	if (!p->go.present || p->fds.end == UNKNOWN)
 		return 0;
-	for (i = 0; i < p->nleaked_fds; i++) {
-		for (j = 0; j < p->leaked_fds[i].nframes; j++) {
-			const char *sym = p->leaked_fds[i].frames[j].symbol;
-
-			if (sym && !strcmp(sym, "runtime.netpollinit")) {
+	for (i = 0; i < 3; i++) {
+		for (j = 0; p->go.runtime_fds[i] >= 0 && j < p->nleaked_fds; j++) {
+			if (p->leaked_fds[j].fd == p->go.runtime_fds[i]) {
 				n++;
 				break;
 			}

@@ -151,6 +151,7 @@ int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapsho
 	c->goroutines_start = c->goroutines_end = c->created = c->exited = UNKNOWN;
 	c->gc_cycles = c->mallocs = c->bytes_allocated = c->live_start = c->live_end = UNKNOWN;
 	c->pause_max_ms = c->pause_total_ms = NAN;
+	c->runtime_fds[0] = c->runtime_fds[1] = c->runtime_fds[2] = -1;
 	if (!traced)
 		return 0;
 	if (!tracer__go_stats(t, tg->pid, &st)) {
@@ -184,8 +185,10 @@ int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapsho
 		}
 		start_gc = g->have_start ? g->start.numgc : UINT64_MAX;
 	}
-	if (g->have_end)
+	if (g->have_end) {
 		c->goroutines_end = g->end.goroutines;
+		memcpy(c->runtime_fds, g->end.runtime_fds, sizeof(c->runtime_fds));
+	}
 	else if (c->goroutines_start != UNKNOWN)
 		c->goroutines_end = c->goroutines_start + c->created - c->exited;
 	if (!g->have_end || start_gc == UINT64_MAX)

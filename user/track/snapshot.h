@@ -98,6 +98,7 @@ struct go_counts {
 	uint64_t gc_cycles;
 	double pause_max_ms, pause_total_ms;
 	uint64_t mallocs, bytes_allocated, live_start, live_end;
+	int runtime_fds[3];		/* its netpoller's fds at the end (-1: none) */
 };
 
 /* What a reachability scan found of the outstanding blocks (track/reach.h) */
