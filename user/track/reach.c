@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
 #include "abi/alloc.h"
@@ -19,13 +18,12 @@
 #define CHUNK (1 << 16)
 /* Threads whose stacks are scanned from their stack pointer; any beyond, whole */
 #define MAX_THREADS 1024
-/* No scan reads more than this (a bound on the pause): the rest counts as reachable */
+/* No scan reads more than this (a bound on the pause): past it, no verdict is drawn */
 #define MAX_SCAN_BYTES (1ULL << 30)
 
 struct block {
 	uint64_t addr, size, stack, ts;
 	uint8_t class;		/* REACH_* once known; REACH_NR: not yet */
-	bool scanned;
 };
 
 struct scan {
@@ -249,7 +247,6 @@ static void flood(struct scan *s)
 	while (s->ntodo) {
 		size_t b = s->todo[--s->ntodo];
 
-		s->v[b].scanned = true;
 		scan_range(s, s->v[b].addr, s->v[b].size, REACH_REACHABLE, b);
 	}
 }
@@ -315,6 +312,11 @@ int reach__scan(struct tracer *t, pid_t pid, bool all_known, struct reach_result
 	for (i = 0; i < s->n; i++) {
 		if (s->v[i].class == REACH_NR || s->v[i].class == REACH_INDIRECT)
 			scan_range(s, s->v[i].addr, s->v[i].size, REACH_INDIRECT, i);
+	}
+	/* cut short, the blocks it did not reach would read as leaks: none is drawn */
+	if (s->read >= MAX_SCAN_BYTES) {
+		err = -E2BIG;
+		goto out;
 	}
 	for (i = 0; i < s->n; i++) {
 		struct block *b = &s->v[i];
