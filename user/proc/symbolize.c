@@ -21,8 +21,13 @@
  * does not keep libstdc++ resident.
  */
 typedef char *(*demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+#ifdef LEAKBPF_STATIC
+/* a strong reference: a weak one would not pull it out of libstdc++.a */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+#else
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
 	__attribute__((weak));
+#endif
 
 static demangle_fn demangler(void)
 {
