@@ -35,9 +35,8 @@ static __always_inline struct item_stats *proc_items(void)
  * What one call adds: 1, or the argument the cookie names (--item SPEC#N). The registers
  * are loaded one by one at fixed offsets: the verifier refuses a computed ctx offset.
  */
-static __always_inline __u64 call_value(struct pt_regs *ctx)
+static __always_inline __u64 reg_value(struct pt_regs *ctx, __u64 which)
 {
-	__u64 which = bpf_get_attach_cookie(ctx);
 	__u64 regs[] = {
 		[ITEM_COUNT_CALLS] = 1,
 		[ITEM_REG_AX] = ctx->ax, [ITEM_REG_BX] = ctx->bx, [ITEM_REG_CX] = ctx->cx,
@@ -47,6 +46,14 @@ static __always_inline __u64 call_value(struct pt_regs *ctx)
 	};
 
 	return which < sizeof(regs) / sizeof(regs[0]) ? regs[which] : 1;
+}
+
+static __always_inline __u64 call_value(struct pt_regs *ctx)
+{
+	__u64 which = bpf_get_attach_cookie(ctx);
+
+	/* the usual probe counts calls: no register to load */
+	return which == ITEM_COUNT_CALLS ? 1 : reg_value(ctx, which);
 }
 
 SEC("uprobe")

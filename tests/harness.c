@@ -701,3 +701,10 @@ void promtool_check_metrics(const char *body)
 	ASSERT_EQ(system(cmd), 0, "promtool check metrics");
 	unlink(path);
 }
+
+void proc_end(struct proc *p)
+{
+	if (p->pid > 0 && !kill(p->pid, 0))
+		proc_kill(p);
+	proc_free(p);
+}

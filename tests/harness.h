@@ -75,6 +75,8 @@ int proc_finish(struct proc *p);
 int proc_wait_exit(struct proc *p);
 void proc_kill(struct proc *p);
 void proc_free(struct proc *p);
+/* After a test, failed or not: p killed if it still runs, then freed. */
+void proc_end(struct proc *p);
 
 /* leakbpf -p PID / -- CMD: started, attached (stderr line seen); 0 or -1. */
 int leakbpf_attach_pid(struct proc *l, pid_t pid, const char *const *extra);

@@ -92,12 +92,8 @@ static int start_agent(struct proc *a, int port, const char *every)
 /* After a failure: the target and the agent, if still there, go too. */
 static void stop_both(struct proc *t, struct proc *a)
 {
-	if (t->pid > 0 && !kill(t->pid, 0))
-		proc_kill(t);
-	if (a->pid > 0 && !kill(a->pid, 0))
-		proc_kill(a);
-	proc_free(t);
-	proc_free(a);
+	proc_end(t);
+	proc_end(a);
 }
 
 /* A real Prometheus scrapes the agent; PromQL over its HTTP API finds the target. */

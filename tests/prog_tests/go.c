@@ -111,9 +111,7 @@ static void command_clean(const char *program)
 		      "free_rate says why it has no malloc counts");
 out:
 	json_decref(r);
-	if (l.pid > 0 && !kill(l.pid, 0))
-		proc_kill(&l);
-	proc_free(&l);
+	proc_end(&l);
 }
 
 /*
@@ -161,12 +159,8 @@ static void attached_leak(void)
 		    "the kept items grow the live heap");
 out:
 	json_decref(r);
-	if (t.pid > 0 && !kill(t.pid, 0))
-		proc_kill(&t);
-	if (l.pid > 0 && !kill(l.pid, 0))
-		proc_kill(&l);
-	proc_free(&t);
-	proc_free(&l);
+	proc_end(&t);
+	proc_end(&l);
 }
 
 /* cgo: the C side's allocations are libc's, traced as in any C program; Go's beside them */

@@ -110,9 +110,7 @@ out:
 	json_decref(r);
 	free(body);
 	free(again);
-	if (l.pid > 0 && !kill(l.pid, 0))
-		proc_kill(&l);
-	proc_free(&l);
+	proc_end(&l);
 }
 
 /* -p: tcp_states holds LISTEN 1, ESTABLISHED 4, CLOSE_WAIT 6 once done. */
@@ -146,12 +144,8 @@ static void attached(void)
 	ASSERT_TRUE(status == 0 || status == 23, "leakbpf ends with its target");
 out:
 	free(body);
-	if (t.pid > 0 && !kill(t.pid, 0))
-		proc_kill(&t);
-	if (l.pid > 0 && !kill(l.pid, 0))
-		proc_kill(&l);
-	proc_free(&t);
-	proc_free(&l);
+	proc_end(&t);
+	proc_end(&l);
 }
 
 void test_serve(void)

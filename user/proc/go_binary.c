@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include "proc/elf_file.h"
 #include "proc/go_binary.h"
 #include "proc/placement.h"
 
@@ -214,80 +215,31 @@ static uint64_t *var_slot(struct go_binary *b, int i)
 #define NVARS ((int)(sizeof(var_names) / sizeof(var_names[0])))
 
 /*
- * Each defined symbol of .symtab (and .dynsym when dynsym) with a value, any binding (a
- * cgo program's Go symbols are local), to fn until it returns non-zero; that value.
+ * The variables by name from the symbol tables (proc/elf_file.c, any binding: cgo's
+ * external link makes Go's symbols local), runtime.buildVersion for a version fallback,
+ * and the netpoller's fds where this Go has them.
  */
-typedef int (*symbol_fn)(const char *name, const GElf_Sym *sym, void *arg);
-
-static int for_each_symbol(const struct go_file *f, bool dynsym, symbol_fn fn, void *arg)
+static void find_variables(const char *path, struct go_binary *b, uint64_t *build_version)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	int r;
+	struct {
+		const char *name;
+		uint64_t *slot;
+	} more[] = {
+		{ "runtime.buildVersion", build_version }, { "runtime.epfd", &b->epfd },
+		{ "runtime.netpollBreakRd", &b->break_rd },
+		{ "runtime.netpollBreakWr", &b->break_wr },
+		{ "runtime.netpollEventFd", &b->event_fd },
+	};
+	struct elf_file *ef = elf_file__open(path);
+	size_t i;
 
-	while ((scn = elf_nextscn(f->elf, scn))) {
-		Elf_Data *data;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
-		    (sh.sh_type != SHT_SYMTAB && (!dynsym || sh.sh_type != SHT_DYNSYM)))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; i < n; i++) {
-			const char *name;
-			GElf_Sym sym;
-
-			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    !sym.st_value)
-				continue;
-			name = elf_strptr(f->elf, sh.sh_link, sym.st_name);
-			if (name && (r = fn(name, &sym, arg)))
-				return r;
-		}
-	}
-	return 0;
-}
-
-struct var_scan {
-	struct go_binary *b;
-	uint64_t *build_version;
-};
-
-static int note_variable(const char *name, const GElf_Sym *sym, void *arg)
-{
-	struct var_scan *v = arg;
-	int j;
-
-	if (GELF_ST_TYPE(sym->st_info) == STT_FUNC || strncmp(name, "runtime.", 8))
-		return 0;
-	if (!strcmp(name, "runtime.buildVersion")) {
-		*v->build_version = sym->st_value;
-		return 0;
-	}
-	for (j = 0; j < NVARS; j++) {
-		if (!strcmp(name, var_names[j]) && !*var_slot(v->b, j))
-			*var_slot(v->b, j) = sym->st_value;
-	}
-	if (!strcmp(name, "runtime.epfd"))
-		v->b->epfd = sym->st_value;
-	else if (!strcmp(name, "runtime.netpollBreakRd"))
-		v->b->break_rd = sym->st_value;
-	else if (!strcmp(name, "runtime.netpollBreakWr"))
-		v->b->break_wr = sym->st_value;
-	else if (!strcmp(name, "runtime.netpollEventFd"))
-		v->b->event_fd = sym->st_value;
-	return 0;
-}
-
-/* One pass over .symtab: the variables, and runtime.buildVersion for a version fallback */
-static void scan_symtab(const struct go_file *f, struct go_binary *b, uint64_t *build_version)
-{
-	struct var_scan v = { .b = b, .build_version = build_version };
-
-	for_each_symbol(f, false, note_variable, &v);
+	if (!ef)
+		return;
+	for (i = 0; i < NVARS; i++)
+		elf_file__find_object(ef, var_names[i], var_slot(b, i));
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		elf_file__find_object(ef, more[i].name, more[i].slot);
+	elf_file__free(ef);
 }
 
 /* What the DWARF walk looks for: the structures, by name, then their members */
@@ -599,7 +551,7 @@ int go_binary__open(const char *path, struct go_binary *out)
 		err = -ENOENT;
 		goto out;
 	}
-	scan_symtab(&f, out, &build_version);
+	find_variables(path, out, &build_version);
 	if (!out->version[0] && build_version && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
 	    eh.e_ident[EI_DATA] == ELFDATA2LSB)
 		version_from_symbol(&f, build_version, out);
@@ -616,29 +568,6 @@ int go_binary__open(const char *path, struct go_binary *out)
 out:
 	go_file__close(&f);
 	return err;
-}
-
-struct func_find {
-	const char *name;
-	GElf_Sym *out;
-};
-
-static int match_func(const char *name, const GElf_Sym *sym, void *arg)
-{
-	struct func_find *ff = arg;
-
-	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || strcmp(name, ff->name))
-		return 0;
-	*ff->out = *sym;
-	return 1;
-}
-
-/* A function symbol from .symtab or .dynsym, any binding */
-static int find_func(const struct go_file *f, const char *name, GElf_Sym *out)
-{
-	struct func_find ff = { .name = name, .out = out };
-
-	return for_each_symbol(f, true, match_func, &ff) ? 0 : -ENOENT;
 }
 
 /*
@@ -680,39 +609,41 @@ static int find_prologue_end(Dwarf *dw, uint64_t lo, uint64_t hi, uint64_t *addr
 int go_binary__probe_offset(const char *path, const char *symbol, unsigned int keep,
 			    uint64_t *file_off)
 {
-	uint64_t addr, pe, off;
-	const uint8_t *code;
 	struct probe_site site;
 	struct emulation emu;
+	struct elf_file *ef;
+	struct elf_func fn;
 	struct go_file f;
-	GElf_Sym sym;
+	uint64_t addr, pe;
+	uint8_t *code;
 	Dwarf *dw;
 	int err;
 
-	err = go_file__open(path, &f);
-	if (err)
-		return err;
-	err = find_func(&f, symbol, &sym);
+	ef = elf_file__open(path);
+	if (!ef)
+		return -errno;
+	err = elf_file__find_func(ef, symbol, &fn);
 	if (err)
 		goto out;
-	addr = sym.st_value;
-	dw = dwarf_begin_elf(f.elf, DWARF_C_READ, NULL);
-	if (dw) {
-		if (!find_prologue_end(dw, sym.st_value, sym.st_value + (sym.st_size ?: 1), &pe))
+	/* after the stack check: its prologue_end, from the line table */
+	addr = fn.vaddr;
+	if (!go_file__open(path, &f)) {
+		dw = dwarf_begin_elf(f.elf, DWARF_C_READ, NULL);
+		if (dw && !find_prologue_end(dw, fn.vaddr, fn.vaddr + (fn.size ?: 1), &pe))
 			addr = pe;
-		dwarf_end(dw);
+		if (dw)
+			dwarf_end(dw);
+		go_file__close(&f);
 	}
 	/* on to an instruction the kernel emulates: one trap a hit, not two and a step */
-	code = vaddr_bytes(&f, sym.st_value, sym.st_size, NULL);
+	code = fn.size ? malloc(fn.size) : NULL;
 	placement__kernel(&emu);
-	if (code && sym.st_size &&
-	    !placement__decide_go(code, sym.st_size, sym.st_value, addr - sym.st_value, keep,
-				  &emu, &site))
-		addr = sym.st_value + site.skip;
-	err = vaddr_bytes(&f, addr, 1, &off) ? 0 : -ENOENT;
-	if (!err)
-		*file_off = off;
+	if (code && !elf_file__read(ef, fn.offset, code, fn.size) &&
+	    !placement__decide_go(code, fn.size, fn.vaddr, addr - fn.vaddr, keep, &emu, &site))
+		addr = fn.vaddr + site.skip;
+	free(code);
+	*file_off = fn.offset + (addr - fn.vaddr);
 out:
-	go_file__close(&f);
+	elf_file__free(ef);
 	return err;
 }

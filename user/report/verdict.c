@@ -195,13 +195,19 @@ static void lower_bound(const struct verdict_input *in, struct check *c)
 		incomplete(in, c);
 }
 
+/* Why the memory checks are skipped when the allocator is not traced */
+static const char *no_memory(const struct verdict_input *in)
+{
+	return in->memory_why ? in->memory_why : "the allocator is not traced";
+}
+
 static void per_item(struct verdict *v, const struct verdict_input *in, enum check_id id,
 		     const struct thresholds *t, double numerator)
 {
 	struct check *c = add(v, id, t);
 
 	if (!in->memory)
-		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
+		skip(c, no_memory(in));
 	else if (!in->items)
 		skip(c, "needs --item to count processed items");
 	else if (isnan(numerator))
@@ -237,7 +243,7 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 
 	c = add(v, CHECK_FREE_RATE, t);
 	if (!in->memory) {
-		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
+		skip(c, no_memory(in));
 	} else if (in->reachability) {
 		/* data kept until exit is no leak: what the scan found unreachable is */
 		skip(c, "judged by lost_objects: the reachability scan at the end says which "
@@ -296,7 +302,7 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 
 	c = add(v, CHECK_GROWTH_RATE, t);
 	if (!in->memory) {
-		skip(c, in->memory_why ? in->memory_why : "the allocator is not traced");
+		skip(c, no_memory(in));
 	} else if (!known(in->outstanding_bytes)) {
 		skip(c, "blocks are not tracked in this mode (--mode counts)");
 	} else if (in->rounds < GROWTH_MIN_ROUNDS || isnan(in->growth_bytes_per_min)) {

@@ -436,26 +436,6 @@ out:
 	return err;
 }
 
-int fd_tracker__on_exit_event(void *ctx, const void *data, size_t size)
-{
-	const struct fd_exit_event *ex = data;
-	struct target *tg = ctx;
-	int err;
-
-	if (size < sizeof(*ex) || (pid_t)ex->tgid != tg->pid || !tg->fds)
-		return 0;
-	/* held at _Exit(): its modules, fds and Go runtime as they are, then let it go */
-	target__refresh(tg);
-	go_target__at_exit(tg);
-	target__scan_reach(tg);
-	err = fd_tracker__at_exit(tg->fds, tg->tracer, now_ns());
-	if (err)
-		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));
-	if (ex->stopped)
-		target__resume(tg, "reading its fds");
-	return 0;
-}
-
 uint64_t fd_tracker__lost(const struct fd_tracker *ft)
 {
 	return ft ? ft->stacks.lost : 0;

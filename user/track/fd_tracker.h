@@ -50,8 +50,6 @@ int fd_tracker__at_exit(struct fd_tracker *ft, struct tracer *t, uint64_t now);
  */
 int fd_tracker__snapshot(struct fd_tracker *ft, struct tracer *t, bool exited,
 			 struct proc_snapshot *ps);
-/* The handler of bpf/fds's exit holds (EV_FD_EXIT) for the target ctx. */
-int fd_tracker__on_exit_event(void *ctx, const void *data, size_t size);
 
 /* Stacks that could not be kept (the table of unwound stacks was full). */
 uint64_t fd_tracker__lost(const struct fd_tracker *ft);

@@ -252,24 +252,24 @@ static void flood(struct scan *s)
 }
 
 /* Every block's stack, class and size: the sites by class */
-static int keep_leaks(struct scan *s, struct reach_result *out)
+static int keep_blocks(struct scan *s, struct reach_result *out)
 {
 	size_t i, k = 0, n = s->n;
 
-	out->leak_stacks = calloc(n ? n : 1, sizeof(*out->leak_stacks));
-	out->leak_class = calloc(n ? n : 1, sizeof(*out->leak_class));
-	out->leak_bytes = calloc(n ? n : 1, sizeof(*out->leak_bytes));
-	out->leak_ts = calloc(n ? n : 1, sizeof(*out->leak_ts));
-	if (!out->leak_stacks || !out->leak_class || !out->leak_bytes || !out->leak_ts)
+	out->block_stacks = calloc(n ? n : 1, sizeof(*out->block_stacks));
+	out->block_class = calloc(n ? n : 1, sizeof(*out->block_class));
+	out->block_bytes = calloc(n ? n : 1, sizeof(*out->block_bytes));
+	out->block_ts = calloc(n ? n : 1, sizeof(*out->block_ts));
+	if (!out->block_stacks || !out->block_class || !out->block_bytes || !out->block_ts)
 		return -ENOMEM;
 	for (i = 0; i < s->n && k < n; i++) {
-		out->leak_stacks[k] = s->v[i].stack;
-		out->leak_class[k] = s->v[i].class;
-		out->leak_bytes[k] = s->v[i].size;
-		out->leak_ts[k] = s->v[i].ts;
+		out->block_stacks[k] = s->v[i].stack;
+		out->block_class[k] = s->v[i].class;
+		out->block_bytes[k] = s->v[i].size;
+		out->block_ts[k] = s->v[i].ts;
 		k++;
 	}
-	out->nleaks = k;
+	out->nblocks = k;
 	return 0;
 }
 
@@ -323,13 +323,13 @@ int reach__scan(struct tracer *t, pid_t pid, bool all_known, struct reach_result
 
 		if (b->class == REACH_NR)
 			b->class = REACH_DIRECT;
-		out->objects[b->class]++;
-		out->bytes[b->class] += b->size;
+		out->c.objects[b->class]++;
+		out->c.bytes[b->class] += b->size;
 	}
-	out->bytes_read = s->read;
-	out->pause_ms = (now_ns() - t0) / 1e6;
-	out->present = true;
-	err = keep_leaks(s, out);
+	out->c.bytes_read = s->read;
+	out->c.pause_ms = (now_ns() - t0) / 1e6;
+	out->c.present = true;
+	err = keep_blocks(s, out);
 out:
 	if (s->mem >= 0)
 		close(s->mem);
@@ -343,13 +343,13 @@ out:
 
 void reach_result__free(struct reach_result *r)
 {
-	free(r->leak_stacks);
-	free(r->leak_class);
-	free(r->leak_bytes);
-	free(r->leak_ts);
-	r->leak_ts = NULL;
-	r->leak_stacks = NULL;
-	r->leak_class = NULL;
-	r->leak_bytes = NULL;
-	r->nleaks = 0;
+	free(r->block_stacks);
+	free(r->block_class);
+	free(r->block_bytes);
+	free(r->block_ts);
+	r->block_ts = NULL;
+	r->block_stacks = NULL;
+	r->block_class = NULL;
+	r->block_bytes = NULL;
+	r->nblocks = 0;
 }

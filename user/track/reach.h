@@ -14,25 +14,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "track/snapshot.h"
 
 struct tracer;
 
 enum reach_class { REACH_REACHABLE, REACH_DIRECT, REACH_INDIRECT, REACH_NR };
-/* a leak --suppressions took out, in leak_class */
+/* a leak --suppressions took out, in block_class */
 #define REACH_SUPPRESSED (REACH_NR + 1)
 
 struct reach_result {
-	bool present;			/* a scan was made */
-	uint64_t objects[REACH_NR], bytes[REACH_NR];
-	uint64_t suppressed_objects, suppressed_bytes;	/* leaks --suppressions took out */
-	uint64_t bytes_read;		/* memory the scan read */
-	double pause_ms;		/* how long it took (the process stopped) */
+	struct reach_counts c;		/* what the report shows (track/snapshot.h) */
 	/* every block's stack key, class and bytes, for the sites by class */
-	uint64_t *leak_stacks;
-	uint8_t *leak_class;
-	uint64_t *leak_bytes;
-	uint64_t *leak_ts;		/* its birth (CLOCK_MONOTONIC; 0 outside full mode) */
-	int nleaks;
+	uint64_t *block_stacks;
+	uint8_t *block_class;
+	uint64_t *block_bytes;
+	uint64_t *block_ts;		/* its birth (CLOCK_MONOTONIC; 0 outside full mode) */
+	int nblocks;
 };
 
 /*

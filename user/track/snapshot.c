@@ -18,6 +18,7 @@
 /* The outstanding blocks of one process with one stack key, summed. */
 struct site_acc {
 	uint32_t tgid;
+	int leak_class;		/* after a scan (block_site's): 1..4; else 0 */
 	uint64_t stack;
 	uint64_t objects, bytes;
 	uint64_t oldest_ns;
@@ -38,7 +39,7 @@ static int cmp_site(const void *a, const void *b)
 		return x->tgid < y->tgid ? -1 : 1;
 	if (x->stack != y->stack)
 		return x->stack < y->stack ? -1 : 1;
-	return 0;
+	return x->leak_class - y->leak_class;
 }
 
 static struct site_acc *new_site(struct site_table *tab, const struct site_acc *key)
@@ -67,22 +68,30 @@ static struct site_acc *new_site(struct site_table *tab, const struct site_acc *
 	return s;
 }
 
-static int add_block(const void *key, const void *value, void *arg)
+/* One block into its site's sums */
+static int site_add(struct site_table *tab, uint32_t tgid, uint64_t stack, int leak_class,
+		    uint64_t size, uint64_t ts_ns)
 {
-	const struct alloc_key *k = key;
-	const struct alloc_info *v = value;
-	struct site_table *tab = arg;
-	struct site_acc want = { .tgid = k->tgid, .stack = v->stack }, *s, **slot;
+	struct site_acc want = { .tgid = tgid, .stack = stack, .leak_class = leak_class };
+	struct site_acc *s, **slot;
 
 	slot = tfind(&want, &tab->root, cmp_site);
 	s = slot ? *slot : new_site(tab, &want);
 	if (!s)
 		return -ENOMEM;
 	s->objects++;
-	s->bytes += v->size;
-	if (v->ts_ns && v->ts_ns < s->oldest_ns)
-		s->oldest_ns = v->ts_ns;
+	s->bytes += size;
+	if (ts_ns && ts_ns < s->oldest_ns)
+		s->oldest_ns = ts_ns;
 	return 0;
+}
+
+static int add_block(const void *key, const void *value, void *arg)
+{
+	const struct alloc_key *k = key;
+	const struct alloc_info *v = value;
+
+	return site_add(arg, k->tgid, v->stack, 0, v->size, v->ts_ns);
 }
 
 static void site_table__free(struct site_table *tab)
@@ -99,6 +108,8 @@ static int by_frames(const void *a, const void *b)
 {
 	const struct block_site *x = a, *y = b;
 
+	if (x->leak_class != y->leak_class)
+		return x->leak_class - y->leak_class;
 	if (x->nips != y->nips)
 		return x->nips < y->nips ? -1 : 1;
 	if (x->nips <= 0)
@@ -124,6 +135,7 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 		if ((pid_t)s->tgid != ps->pid)
 			continue;
 		b = &v[n++];
+		b->leak_class = s->leak_class;
 		b->objects = s->objects;
 		b->bytes = s->bytes;
 		b->oldest_ns = s->oldest_ns;
@@ -163,49 +175,20 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 static int take_leak_sites(struct tracer *t, const struct reach_result *r,
 			   struct proc_snapshot *ps)
 {
-	uint64_t ips[MAX_STACK_DEPTH], *keys;
-	struct block_site *v;
-	int i, k, n = 0;
+	struct site_table tab = {};
+	int i, err = 0;
 
-	v = calloc(r->nleaks ? r->nleaks : 1, sizeof(*v));
-	keys = calloc(r->nleaks ? r->nleaks : 1, sizeof(*keys));
-	if (!v || !keys) {
-		free(v);
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < r->nleaks; i++) {
-		int c = r->leak_class[i] == REACH_REACHABLE ? 3 :
-			r->leak_class[i] == REACH_SUPPRESSED ? 4 : r->leak_class[i];
+	for (i = 0; i < r->nblocks && !err; i++) {
+		int c = r->block_class[i] == REACH_REACHABLE ? 3 :
+			r->block_class[i] == REACH_SUPPRESSED ? 4 : r->block_class[i];
 
-		for (k = 0; k < n && (keys[k] != r->leak_stacks[i] || v[k].leak_class != c); k++)
-			;
-		if (k == n) {
-			keys[n] = r->leak_stacks[i];
-			v[n].leak_class = c;
-			v[n].oldest_ns = UINT64_MAX;
-			v[n].nips = tracer__stack(t, r->leak_stacks[i], ips, MAX_STACK_DEPTH);
-			if (v[n].nips > 0) {
-				v[n].ips = malloc(v[n].nips * sizeof(*v[n].ips));
-				if (v[n].ips)
-					memcpy(v[n].ips, ips, v[n].nips * sizeof(*ips));
-				else
-					v[n].nips = 0;
-			}
-			n++;
-		}
-		v[k].objects++;
-		v[k].bytes += r->leak_bytes[i];
-		if (r->leak_ts[i] && r->leak_ts[i] < v[k].oldest_ns)
-			v[k].oldest_ns = r->leak_ts[i];
+		err = site_add(&tab, ps->pid, r->block_stacks[i], c, r->block_bytes[i],
+			       r->block_ts[i]);
 	}
-	free(keys);
-	for (i = 0; i < ps->nsites; i++)
-		free(ps->sites[i].ips);
-	free(ps->sites);
-	ps->sites = v;
-	ps->nsites = n;
-	return 0;
+	if (!err)
+		err = take_sites(t, &tab, ps);
+	site_table__free(&tab);
+	return err;
 }
 
 static void take_alloc(const struct alloc_stats *st, struct alloc_counts *c)
@@ -224,7 +207,7 @@ static void take_alloc(const struct alloc_stats *st, struct alloc_counts *c)
 }
 
 static int take_proc(struct tracer *t, struct target *tg, const struct site_table *tab,
-		     uint64_t now, struct proc_snapshot *ps)
+		     uint64_t now, bool full, struct proc_snapshot *ps)
 {
 	const struct tracer_opts *o = tracer__opts(t);
 	struct item_stats items = {};
@@ -257,24 +240,15 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 	take_alloc(&st, &ps->alloc);
 	ps->blocks_followed = o->mode != MODE_COUNTS;
 	ps->sample_every = o->sample_every ? o->sample_every : 1;
-	err = take_sites(t, tab, ps);
+	/* scanned: its sites by class, from the scan; else from the walk of the blocks */
+	err = tg->reach.c.present ? take_leak_sites(t, &tg->reach, ps) : take_sites(t, tab, ps);
+	ps->reach = tg->reach.c;
+	ps->reach.why_not = tg->no_reach_why;
 	if (!err)
 		err = sockets__snapshot(t, tg, ps);
 	if (!err)
 		err = go_target__snapshot(t, tg, ps);
-	ps->reach.why_not = tg->no_reach_why;
-	if (tg->reach.present && !err)
-		err = take_leak_sites(t, &tg->reach, ps);
-	if (tg->reach.present) {
-		ps->reach.present = true;
-		memcpy(ps->reach.objects, tg->reach.objects, sizeof(ps->reach.objects));
-		memcpy(ps->reach.bytes, tg->reach.bytes, sizeof(ps->reach.bytes));
-		ps->reach.bytes_read = tg->reach.bytes_read;
-		ps->reach.suppressed_objects = tg->reach.suppressed_objects;
-		ps->reach.suppressed_bytes = tg->reach.suppressed_bytes;
-		ps->reach.pause_ms = tg->reach.pause_ms;
-	}
-	if (err || !tg->fds)
+	if (err || !tg->fds || !full)
 		return err;
 	/* exited: the thread counters may know it before the pidfd says so */
 	err = fd_tracker__snapshot(tg->fds, t, ps->exited, ps);
@@ -284,9 +258,10 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 }
 
 int snapshot__take(struct tracer *t, struct target *const *tgs, int n, uint64_t attach_ns,
-		   bool sites, struct run_snapshot *out)
+		   bool full, struct run_snapshot *out)
 {
 	struct site_table tab = {};
+	bool walk = false;
 	int i, err;
 
 	memset(out, 0, sizeof(*out));
@@ -299,11 +274,14 @@ int snapshot__take(struct tracer *t, struct target *const *tgs, int n, uint64_t 
 	if (!out->procs)
 		return -ENOMEM;
 	out->nprocs = n;
-	err = sites ? tracer__for_each_block(t, add_block, &tab) : 0;
+	/* the block map is walked for the sites of targets no scan has classed */
+	for (i = 0; i < n && full; i++)
+		walk |= !tgs[i]->reach.c.present;
+	err = walk ? tracer__for_each_block(t, add_block, &tab) : 0;
 	if (err)
 		elog("cannot read the outstanding blocks (%s)", errstr(err));
 	for (i = 0; i < n && !err; i++)
-		err = take_proc(t, tgs[i], &tab, out->now_ns, &out->procs[i]);
+		err = take_proc(t, tgs[i], &tab, out->now_ns, full, &out->procs[i]);
 	site_table__free(&tab);
 	if (err)
 		run_snapshot__free(out);

@@ -155,11 +155,11 @@ struct tracer;
 /*
  * Read what t knows of the n targets now, with the time every probe went live; 0 or
  * -errno (said; nothing is left to free then). out is freed with run_snapshot__free.
- * sites: read every outstanding block for the sites (a walk of the block map); without,
- * the counters only (a round that is not printed).
+ * full: everything, the sites (a walk of the block map) and the fd table included;
+ * without, the counters only (a round that is not printed, for the growth's slope).
  */
 int snapshot__take(struct tracer *t, struct target *const *tgs, int n, uint64_t attach_ns,
-		   bool sites, struct run_snapshot *out);
+		   bool full, struct run_snapshot *out);
 void run_snapshot__free(struct run_snapshot *s);
 
 #endif

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "probe/alloc.h"
+#include "probe/fds.h"
 #include "probe/tracer.h"
 #include "proc/allocator.h"
 #include "proc/procfs.h"
@@ -37,12 +38,36 @@ int target__open(struct target *t, pid_t pid, const char *program, const char *p
 	return 0;
 }
 
+/*
+ * bpf/fds's exit hold (EV_FD_EXIT): the process stopped at its exit, everything that goes
+ * with it is read now (its modules, fds, Go runtime, which blocks it still reaches),
+ * then it is let go.
+ */
+static int on_exit_held(void *ctx, const void *data, size_t size)
+{
+	const struct fd_exit_event *ex = data;
+	struct target *tg = ctx;
+	int err;
+
+	if (size < sizeof(*ex) || (pid_t)ex->tgid != tg->pid || !tg->fds)
+		return 0;
+	target__refresh(tg);
+	go_target__at_exit(tg);
+	target__scan_reach(tg);
+	err = fd_tracker__at_exit(tg->fds, tg->tracer, now_ns());
+	if (err)
+		elog("cannot read the fds of PID %d at its exit (%s)", ex->tgid, errstr(err));
+	if (ex->stopped)
+		target__resume(tg, "reading its fds");
+	return 0;
+}
+
 void target__listen(struct target *tg, struct tracer *t)
 {
 	tg->tracer = t;
 	tracer__on_event(t, EV_LOADER, follow__on_event, tg);
 	tracer__on_event(t, EV_UNWIND, unwinder__on_event, tg);
-	tracer__on_event(t, EV_FD_EXIT, fd_tracker__on_exit_event, tg);
+	tracer__on_event(t, EV_FD_EXIT, on_exit_held, tg);
 }
 
 int target__refresh(struct target *t)
@@ -140,24 +165,28 @@ static void suppress_leaks(struct target *t)
 {
 	struct reach_result *r = &t->reach;
 	uint64_t last_stack = 0;
-	bool last = false;
+	bool last = false, looked = false;
 	int i;
 
-	for (i = 0; i < r->nleaks; i++) {
-		uint8_t c = r->leak_class[i];
+	for (i = 0; i < r->nblocks; i++) {
+		uint8_t c = r->block_class[i];
 
-		/* blocks of one stack often come together: one lookup for them */
-		if (i == 0 || r->leak_stacks[i] != last_stack) {
-			last_stack = r->leak_stacks[i];
-			last = last_stack && suppressed(t, last_stack);
-		}
-		if (!last || c >= REACH_NR)
+		/* only leaks are suppressed, as LeakSanitizer does: a reachable block stays */
+		if (c != REACH_DIRECT && c != REACH_INDIRECT)
 			continue;
-		r->objects[c]--;
-		r->bytes[c] -= r->leak_bytes[i];
-		r->leak_class[i] = REACH_SUPPRESSED;
-		r->suppressed_objects++;
-		r->suppressed_bytes += r->leak_bytes[i];
+		/* blocks of one stack often come together: one lookup for them */
+		if (!looked || r->block_stacks[i] != last_stack) {
+			last_stack = r->block_stacks[i];
+			last = last_stack && suppressed(t, last_stack);
+			looked = true;
+		}
+		if (!last)
+			continue;
+		r->c.objects[c]--;
+		r->c.bytes[c] -= r->block_bytes[i];
+		r->block_class[i] = REACH_SUPPRESSED;
+		r->c.suppressed_objects++;
+		r->c.suppressed_bytes += r->block_bytes[i];
 	}
 }
 
@@ -167,7 +196,7 @@ void target__scan_reach(struct target *t)
 	struct alloc_stats st;
 	int err;
 
-	if (!t->tracer || t->reach.present || t->no_reach_why)
+	if (!t->tracer || t->reach.c.present || t->no_reach_why)
 		return;
 	o = tracer__opts(t->tracer);
 	if (o->mode == MODE_COUNTS || o->sample_every > 1)
@@ -185,7 +214,7 @@ void target__scan_reach(struct target *t)
 		elog("cannot tell which blocks PID %d still reaches (%s)", t->pid, errstr(err));
 	else
 		vlog("PID %d: reachability scan: %.1f ms, %llu bytes read", t->pid,
-		     t->reach.pause_ms, (unsigned long long)t->reach.bytes_read);
+		     t->reach.c.pause_ms, (unsigned long long)t->reach.c.bytes_read);
 }
 
 /* Is every thread of pid stopped (State T in each /proc/PID/task/TID/stat)? */
