@@ -5,8 +5,14 @@
  * socket, socketpair, accept*, pipe*, dup*, fcntl F_DUPFD*, eventfd, epoll_create*, timerfd,
  * signalfd, inotify, memfd_create, pidfd_*, SCM_RIGHTS...) records it with its time and the
  * user stack; every way one goes away (close, close_range, dup2/dup3 over it, close-on-exec,
- * exit) is counted. The raw syscall tracepoints fire for every syscall on the host, so each
- * program first looks at the syscall number, then at the process.
+ * exit) is counted. Two ways in, one logic (call_enter, call_return):
+ *  - probes on the target's own C library wrappers (open, close, socket...), one attach cookie
+ *    per wrapper saying which syscall it makes: only the traced process pays, and only for
+ *    the calls that make or drop fds;
+ *  - the raw syscall tracepoints, the fallback for programs without glibc (Go, static,
+ *    musl): they fire for every syscall on the host, so each program first looks at the
+ *    syscall number, then at the process.
+ * Execs are counted at the exec itself (sched_process_exec), whichever way the call was seen.
  *
  * Stacks: a C library's syscall wrapper keeps no frame pointer (glibc's open64 even reuses
  * rbp for the path), so a frame-pointer walk from the syscall loses the function that
@@ -123,7 +129,8 @@ struct {
 /* Per-CPU room for what does not fit on the 512-byte BPF stack. */
 struct fd_scratch {
 	struct fp_frames walk;
-	struct user_regs regs;	/* at the syscall */
+	struct user_regs regs;	/* at the syscall, or just after the wrapper returned */
+	__u64 top;		/* a frame above regs (the wrapper), or 0 */
 	__u64 seq;		/* capture_stack: the event user space unwinds, if any */
 	__u32 tgid;
 	__u32 exec_gen;		/* the process's proc_info.exec_gen */
@@ -137,8 +144,10 @@ struct {
 	__type(value, struct fd_scratch);
 } fd_scratch SEC(".maps");
 
-/* What a syscall's entry saw that its exit needs. */
+/* What a call's entry saw that its exit (or the exec it makes) needs. */
 struct fd_call {
+	__u64 args[4];		/* a C library wrapper's: its return sees only the result */
+	__u64 wrapper_pc;	/* where the wrapper was entered: its callers' stack's frame 0 */
 	__u64 cloexec;		/* execve: fds marked close-on-exec */
 	__u32 nr;		/* the syscall; 0 when none is in flight */
 	__u32 closes;		/* dup2/dup3: newfd was open, the call closes it */
@@ -258,13 +267,19 @@ static __always_inline struct fd_call *thread_call(bool create)
  * -1 when a pc on the way has no rule yet: user space must unwind this one.
  */
 static __noinline int unwind(struct fp_frames *f, struct unwind_key *key,
-			     const struct user_regs *regs)
+			     const struct user_regs *regs, __u64 top)
 {
 	struct unwind_rule r;
 	__u64 ra, sp = regs->sp, bp = regs->bp;
 	int n = 1, i;
 
-	f->rets[0] = regs->ip;
+	if (top) {
+		f->rets[0] = top;
+		f->rets[1] = regs->ip;
+		n = 2;
+	} else {
+		f->rets[0] = regs->ip;
+	}
 	key->pc = regs->ip;
 	for (i = 0; i < UNWIND_CFI_STEPS; i++) {
 		if (unwind_rule_for(key, &r))
@@ -291,10 +306,10 @@ static __noinline __u64 capture_stack(struct fd_scratch *s)
 	int n, i;
 
 	s->seq = 0;
-	n = unwind(&s->walk, &key, &s->regs);
+	n = unwind(&s->walk, &key, &s->regs, s->top);
 	if (n < 0) {
 		seq = __sync_fetch_and_add(&unwind_seq, 1) + 1;
-		if (send_unwind(&key, &s->regs, UNWIND_FD, seq, 0))
+		if (send_unwind(&key, &s->regs, UNWIND_FD, seq, s->top))
 			__sync_fetch_and_add(&fd_drops.events_lost, 1);
 		else
 			s->seq = seq;
@@ -437,7 +452,7 @@ static __always_inline bool makes_fds(long id)
 	case NR_eventfd: case NR_eventfd2: case NR_epoll_create: case NR_epoll_create1:
 	case NR_timerfd_create: case NR_signalfd: case NR_signalfd4: case NR_inotify_init:
 	case NR_inotify_init1: case NR_memfd_create: case NR_pidfd_open: case NR_pidfd_getfd:
-	case NR_recvmsg: case NR_recvmmsg: case NR_execve: case NR_execveat:
+	case NR_recvmsg: case NR_recvmmsg:
 	case NR_perf_event_open: case NR_userfaultfd: case NR_io_uring_setup:
 	case NR_fanotify_init: case NR_mq_open: case NR_open_tree: case NR_fsopen:
 	case NR_fsmount: case NR_fspick: case NR_landlock_create_ruleset: case NR_memfd_secret:
@@ -446,24 +461,26 @@ static __always_inline bool makes_fds(long id)
 	return false;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
+/* Is the process's fd calls seen at its C library's wrappers (the tracepoints leave it be)? */
+static __always_inline bool by_wrappers(__u32 tgid)
+{
+	struct proc_info *proc = bpf_map_lookup_elem(&procs, &tgid);
+
+	return proc && (proc->flags & PROC_FD_WRAPPERS);
+}
+
+/*
+ * A call's entry, for those that close fds or must look before the call: a[] holds its
+ * first four arguments, call (NULL for the closes) what its exit will need.
+ */
+static __always_inline void call_enter(struct fd_stats *st, __u32 tgid, long id,
+				       const __u64 *a, struct fd_call *call)
 {
 	struct task_struct *task;
-	struct fd_stats *st;
-	struct fd_call *call;
 	struct fd_key key;
-	__u32 tgid, flags;
+	__u32 flags;
 	__u64 lo, hi;
 	int old, fd;
-
-	/* the cheapest test first: this runs for every syscall on the host */
-	if (id != NR_close && id != NR_close_range && id != NR_dup2 && id != NR_dup3 &&
-	    id != NR_execve && id != NR_execveat)
-		return 0;
-	st = proc_stats(&tgid);
-	if (!st)
-		return 0;
 
 	switch (id) {
 	case NR_close:
@@ -472,7 +489,7 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 		 * another thread may get the same number and record it before we return.
 		 * close() releases an open fd even when it then reports an error.
 		 */
-		fd = regs->di;
+		fd = a[0];
 		key.tgid = tgid;
 		key.fd = fd;
 		bpf_map_delete_elem(&fd_records, &key);
@@ -480,9 +497,9 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 			COUNT(st->closed, 1);
 		break;
 	case NR_close_range:
-		lo = (__u32)regs->di;
-		hi = (__u32)regs->si;
-		flags = regs->dx;
+		lo = (__u32)a[0];
+		hi = (__u32)a[1];
+		flags = a[2];
 		/* invalid calls close nothing; CLOSE_RANGE_CLOEXEC only marks them for exec */
 		if (lo > hi || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) ||
 		    (flags & CLOSE_RANGE_CLOEXEC))
@@ -492,17 +509,16 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 		break;
 	case NR_dup2:
 	case NR_dup3:
-		call = thread_call(true);
 		if (!call)
 			break;
-		old = regs->di;
-		fd = regs->si;
+		old = a[0];
+		fd = a[1];
 		call->nr = id;
 		call->noop = old == fd;
 		call->closes = old != fd && fd_file(old) && fd_file(fd);
 		break;
-	default:	/* execve, execveat */
-		call = thread_call(true);
+	case NR_execve:
+	case NR_execveat:
 		if (!call)
 			break;
 		call->nr = id;
@@ -510,72 +526,51 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 		call->cloexec = walk_fds(task, tgid, 0, ~0ULL, true, false);
 		break;
 	}
-	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
+/*
+ * A call that may have made fds returned ret (>= 0): record each with its time and the
+ * stack at regs (the syscall's, or the caller's just after the wrapper returned).
+ */
+static __always_inline void call_return(struct fd_stats *st, __u32 tgid, long id,
+					const __u64 *a, long ret, struct fd_call *call,
+					__u64 ip, __u64 sp, __u64 bp, __u64 top)
 {
-	long id = regs->orig_ax;
 	struct fd_scratch *s;
-	struct fd_stats *st;
-	struct fd_call *call;
 	__u64 ts, stack = 0, mmsg;
-	__u32 tgid, zero = 0;
+	__u32 zero = 0;
 	struct proc_info *proc;
 	int n = 0, total, i;
 
-	if (ret < 0 || !makes_fds(id))
-		return 0;
-	st = proc_stats(&tgid);
-	if (!st)
-		return 0;
 	s = bpf_map_lookup_elem(&fd_scratch, &zero);
 	if (!s)
-		return 0;
+		return;
 
 	switch (id) {
 	case NR_pipe:
 	case NR_pipe2:
-		n = read_pair(s, regs->di);
+		n = read_pair(s, a[0]);
 		total = n;
 		break;
 	case NR_socketpair:
-		n = read_pair(s, regs->r10);
+		n = read_pair(s, a[3]);
 		total = n;
 		break;
 	case NR_recvmsg:
-		total = scm_rights(s, regs->si, &n);
+		total = scm_rights(s, a[1], &n);
 		break;
 	case NR_recvmmsg:
 		total = 0;
-		mmsg = regs->si;
+		mmsg = a[1];
 		for (i = 0; i < MAX_MMSGS && i < ret; i++)
 			total += scm_rights(s, mmsg + i * MMSGHDR_SIZE, &n);
 		break;
-	case NR_execve:
-	case NR_execveat:
-		/* the exec happened: the fds marked close-on-exec are gone */
-		call = thread_call(false);
-		if (!call || call->nr != id)
-			return 0;
-		call->nr = 0;
-		proc = bpf_map_lookup_elem(&procs, &tgid);
-		if (proc)
-			__sync_fetch_and_add(&proc->exec_gen, 1);
-		if (proc && (proc->flags & PROC_SKIP_EXEC))
-			__sync_fetch_and_and(&proc->flags, ~PROC_SKIP_EXEC);
-		else
-			COUNT(st->closed, call->cloexec);
-		/* their records stay until the numbers are reused: user space checks the inode */
-		return 0;
 	case NR_dup2:
 	case NR_dup3:
-		call = thread_call(false);
 		if (call && call->nr == id) {
 			call->nr = 0;
 			if (call->noop)
-				return 0;
+				return;
 			COUNT(st->closed, call->closes);
 		}
 		s->fds[0] = ret;
@@ -583,14 +578,14 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case NR_signalfd:
 	case NR_signalfd4:
-		if ((int)regs->di != -1)
-			return 0;	/* changed the mask of an existing signalfd */
+		if ((int)a[0] != -1)
+			return;	/* changed the mask of an existing signalfd */
 		s->fds[0] = ret;
 		n = total = 1;
 		break;
 	case NR_fcntl:
-		if (regs->si != F_DUPFD && regs->si != F_DUPFD_CLOEXEC)
-			return 0;
+		if (a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)
+			return;
 		s->fds[0] = ret;
 		n = total = 1;
 		break;
@@ -600,25 +595,169 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	}
 	if (!total)
-		return 0;
+		return;
 	COUNT(st->opened, total);
 	if (total > n)
 		__sync_fetch_and_add(&fd_drops.records_full, total - n);
 	if (!n)
-		return 0;
+		return;
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	s->tgid = tgid;
 	s->exec_gen = proc ? proc->exec_gen : 0;
 	s->seq = 0;
 	if (capture_stacks) {
-		s->regs.ip = regs->ip;
-		s->regs.sp = regs->sp;
-		s->regs.bp = regs->bp;
+		s->regs.ip = ip;
+		s->regs.sp = sp;
+		s->regs.bp = bp;
+		s->top = top;
 		stack = capture_stack(s);
 	}
 	ts = bpf_ktime_get_ns();
 	for (i = 0; i < MAX_NEW_FDS && i < n; i++)
 		add_record(s, s->fds[i], ts, stack);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 a[4] = { regs->di, regs->si, regs->dx, regs->r10 };
+	struct fd_call *call = NULL;
+	struct fd_stats *st;
+	__u32 tgid;
+
+	/* the cheapest test first: this runs for every syscall on the host */
+	if (id != NR_close && id != NR_close_range && id != NR_dup2 && id != NR_dup3 &&
+	    id != NR_execve && id != NR_execveat)
+		return 0;
+	st = proc_stats(&tgid);
+	if (!st || by_wrappers(tgid))
+		return 0;
+	if (id != NR_close && id != NR_close_range)
+		call = thread_call(true);
+	call_enter(st, tgid, id, a, call);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+	__u64 a[4] = { regs->di, regs->si, regs->dx, regs->r10 };
+	struct fd_call *call = NULL;
+	struct fd_stats *st;
+	__u32 tgid;
+
+	/* a successful exec does not come back here: sched_process_exec counts it */
+	if (ret < 0 || !makes_fds(id))
+		return 0;
+	st = proc_stats(&tgid);
+	if (!st || by_wrappers(tgid))
+		return 0;
+	if (id == NR_dup2 || id == NR_dup3)
+		call = thread_call(false);
+	call_return(st, tgid, id, a, ret, call, regs->ip, regs->sp, regs->bp, 0);
+	return 0;
+}
+
+/*
+ * Entry of a C library wrapper; the attach cookie is the syscall it makes, or
+ * FD_COOKIE_SYSCALL for syscall(2) itself, whose first argument is the number. The
+ * arguments are kept for the return, which sees only the result.
+ */
+SEC("uprobe")
+int BPF_UPROBE(fds_wrapper_enter)
+{
+	long id = bpf_get_attach_cookie(ctx);
+	__u64 a[4] = { PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
+		       PT_REGS_PARM4(ctx) };
+	struct fd_call *call = NULL;
+	struct fd_stats *st;
+	__u32 tgid;
+
+	if (id == FD_COOKIE_SYSCALL) {
+		id = a[0];
+		a[0] = a[1];
+		a[1] = a[2];
+		a[2] = a[3];
+		a[3] = PT_REGS_PARM5(ctx);
+		if (!makes_fds(id) && id != NR_close && id != NR_close_range &&
+		    id != NR_execve && id != NR_execveat)
+			return 0;
+	}
+	st = proc_stats(&tgid);
+	if (!st)
+		return 0;
+	if (id != NR_close && id != NR_close_range) {
+		call = thread_call(true);
+		if (!call)
+			return 0;
+		call->nr = id;
+		/* frames are named as return addresses (by the byte before): one past its start */
+		call->wrapper_pc = PT_REGS_IP(ctx) + 1;
+		__builtin_memcpy(call->args, a, sizeof(a));
+	}
+	call_enter(st, tgid, id, a, call);
+	return 0;
+}
+
+/* The wrapper returned: -1 (errno set) or what the syscall made. */
+SEC("uretprobe")
+int BPF_URETPROBE(fds_wrapper_return)
+{
+	long id = bpf_get_attach_cookie(ctx), ret = PT_REGS_RC(ctx);
+	struct fd_call *call;
+	struct fd_stats *st;
+	__u64 a[4];
+	__u32 tgid;
+
+	st = proc_stats(&tgid);
+	if (!st)
+		return 0;
+	call = thread_call(false);
+	if (!call || !call->nr || (id != FD_COOKIE_SYSCALL && call->nr != id))
+		return 0;
+	id = call->nr;
+	__builtin_memcpy(a, call->args, sizeof(a));
+	if (id != NR_dup2 && id != NR_dup3)
+		call->nr = 0;	/* call_return reads and clears dup's */
+	/* ssize_t for recvmsg, int for the others: the upper half of RAX is not theirs */
+	if (id != NR_recvmsg)
+		ret = (int)ret;
+	if (ret < 0) {
+		call->nr = 0;
+		return 0;
+	}
+	call_return(st, tgid, id, a, ret, call, PT_REGS_IP(ctx), PT_REGS_SP(ctx),
+		    PT_REGS_FP(ctx), call->wrapper_pc);
+	return 0;
+}
+
+/*
+ * An exec happened (the kernel closed the fds marked close-on-exec): a new image, and the
+ * count its execve entry took. A command's first exec closes leakbpf's fds, not its own.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fds_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct proc_info *proc;
+	struct fd_call *call;
+	struct fd_stats *st;
+	__u32 tgid;
+
+	st = proc_stats(&tgid);
+	if (!st)
+		return 0;
+	call = thread_call(false);
+	proc = bpf_map_lookup_elem(&procs, &tgid);
+	if (proc)
+		__sync_fetch_and_add(&proc->exec_gen, 1);
+	if (proc && (proc->flags & PROC_SKIP_EXEC))
+		__sync_fetch_and_and(&proc->flags, ~PROC_SKIP_EXEC);
+	else if (call && (call->nr == NR_execve || call->nr == NR_execveat))
+		COUNT(st->closed, call->cloexec);
+	if (call)
+		call->nr = 0;
+	/* their records stay until the numbers are reused: user space checks the inode */
 	return 0;
 }
 

@@ -14,8 +14,9 @@ libjansson-dev libcapstone-dev systemtap-sdt-dev libmicrohttpd-dev"
 # tests: unit tests, report validation, other allocators (jemalloc, musl), a C++ target
 test="libcmocka-dev python3 python3-jsonschema libjemalloc2 musl-tools g++ prometheus iproute2
 systemd golang-go"
-# benchmarks: the bpftrace comparison, a real service under load, the plot
-bench="bpftrace redis-server redis-tools gnuplot-nox"
+# benchmarks: the bpftrace comparison, a real service under load, the plot, a static
+# program to trace (a neighbour's price when fds need the syscall tracepoints)
+bench="bpftrace redis-server redis-tools gnuplot-nox busybox-static"
 # make vmtest: other kernels under qemu, booted with a busybox initramfs, and the static
 # libraries of a static leakbpf
 vmtest="qemu-system-x86 busybox-static cpio libbz2-dev liblzma-dev"

@@ -11,6 +11,12 @@
 #define DEFAULT_MAX_FDS (1 << 16)	/* fds opened while traced and still open, all processes */
 #define MAX_NEW_FDS 32			/* fds recorded from one syscall (SCM_RIGHTS may bring more) */
 
+/*
+ * The attach cookie of a probe on syscall(2): its first argument says which call it makes.
+ * Other C library wrappers' cookies are the syscall they make.
+ */
+#define FD_COOKIE_SYSCALL (1 << 16)
+
 /* Key of the `fd_records` map. */
 struct fd_key {
 	__u32 tgid;
@@ -52,6 +58,7 @@ enum proc_flags {
 	PROC_SKIP_EXEC = 1,	/* -- CMD: the first exec closes leakbpf's own fds, not the program's */
 	PROC_HOLD_EXIT = 2,	/* stop the process at _Exit() until user space has read its fds */
 	PROC_EXITED = 4,		/* its last thread exited: the open fds were counted once */
+	PROC_FD_WRAPPERS = 8,	/* its fd calls are seen at its C library wrappers, not at syscalls */
 };
 
 /* A process called _Exit() and, with stopped, waits (SIGSTOP) for user space to look. */

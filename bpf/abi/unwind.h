@@ -67,7 +67,8 @@ struct unwind_event {
 	__u32 type;		/* EV_UNWIND */
 	__u32 tgid;
 	__u64 seq;		/* UNWIND_FD: fd_info.seq of the fds it made */
-	__u64 stack;		/* UNWIND_ALLOC: the provisional key in `stacks` it stands for */
+	__u64 stack;		/* UNWIND_ALLOC: the provisional key in `stacks` it stands for;
+				 * UNWIND_FD: a frame above ip (the wrapper a probed return left), or 0 */
 	__u32 exec_gen;		/* for the rules learned from it */
 	__u32 origin;		/* enum unwind_origin */
 	__u64 ip, sp, bp;	/* user registers */

@@ -25,6 +25,7 @@
 #include "probe/fds.h"
 #include "probe/tracer.h"
 #include "proc/allocator.h"
+#include "proc/elf_file.h"
 #include "proc/procfs.h"
 #include "report/report.h"
 #include "serve/http.h"
@@ -214,10 +215,27 @@ static int load(struct session *s)
 }
 
 /*
- * File descriptors: the syscall tracepoints, and the fd table at attach. A command's first
- * exec closes leakbpf's fds, not the program's. A command is held at _Exit() once the
- * object that defines it is mapped (track/follow.c).
+ * File descriptors: probes on the target's glibc wrappers (a Go program's runtime makes its
+ * syscalls itself; a static one has none to find), else the syscall tracepoints; and the fd
+ * table at attach. A command's first exec closes leakbpf's fds, not the program's. A command
+ * is held at _Exit() once the object that defines it is mapped (track/follow.c).
  */
+/* A command's program, before its exec: has it a loader, which may map glibc? (-p: look.) */
+static bool may_have_glibc(const struct session *s)
+{
+	struct elf_file *ef;
+	bool dynamic;
+
+	if (!s->env->cmd)
+		return true;
+	ef = elf_file__open(s->target.program_elf);
+	if (!ef)
+		return false;
+	dynamic = elf_file__interp(ef) != NULL;
+	elf_file__free(ef);
+	return dynamic;
+}
+
 static int attach_fds(struct session *s)
 {
 	struct target *tg = &s->target;
@@ -235,7 +253,8 @@ static int attach_fds(struct session *s)
 			return err;
 		}
 	}
-	err = tracer__attach_fds(s->tracer);
+	err = fd_tracker__hook(tg->fds, s->tracer, !tg->go.is_go && may_have_glibc(s),
+			       s->env->cmd != NULL);
 	if (err)
 		return err;
 	err = fd_tracker__start(tg->fds, s->env->cmd != NULL);

@@ -236,7 +236,7 @@ int tracer__proc(struct tracer *t, pid_t pid, struct proc_info *out)
 	return bpf_map_lookup_elem(t->procs_fd, &key, out) ? -errno : 0;
 }
 
-int tracer__add_proc_flags(struct tracer *t, pid_t pid, uint32_t flags)
+static int change_proc_flags(struct tracer *t, pid_t pid, uint32_t set, uint32_t clear)
 {
 	struct proc_info proc = {};
 	__u32 key = pid;
@@ -246,8 +246,18 @@ int tracer__add_proc_flags(struct tracer *t, pid_t pid, uint32_t flags)
 	err = tracer__proc(t, pid, &proc);
 	if (err)
 		return err;
-	proc.flags |= flags;
+	proc.flags = (proc.flags | set) & ~clear;
 	return bpf_map_update_elem(t->procs_fd, &key, &proc, BPF_EXIST) ? -errno : 0;
+}
+
+int tracer__add_proc_flags(struct tracer *t, pid_t pid, uint32_t flags)
+{
+	return change_proc_flags(t, pid, flags, 0);
+}
+
+int tracer__clear_proc_flags(struct tracer *t, pid_t pid, uint32_t flags)
+{
+	return change_proc_flags(t, pid, 0, flags);
 }
 
 void tracer__on_event(struct tracer *t, enum event_type type, event_fn fn, void *ctx)

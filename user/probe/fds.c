@@ -3,15 +3,22 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 /* first: the skeleton uses the types of the ABI */
 #include "probe/fds.h"
 #include "fds.skel.h"
 #include "probe/core.h"
+#include "proc/fd_wrappers.h"
 #include "base/log.h"
+
+#define MAX_WRAPPED_FILES 8
 
 struct fds_probe {
 	struct fds_bpf *skel;
+	bool syscalls;		/* the tracepoints are attached */
+	int nfiles;
+	struct probed_file files[MAX_WRAPPED_FILES];	/* C libraries probed, per process */
 };
 
 static const struct loss_name fd_losses[] = {
@@ -86,17 +93,13 @@ void fds_probe__losses(struct tracer *t, struct losses *out)
 		    core__recursion_misses(t->fds->skel->obj));
 }
 
-int tracer__attach_fds(struct tracer *t)
+static int attach_all(struct tracer *t, struct bpf_program **progs, size_t n)
 {
-	struct fds_bpf *skel = t->fds->skel;
-	struct bpf_program *progs[] = {
-		skel->progs.fds_sys_enter, skel->progs.fds_sys_exit, skel->progs.fds_proc_exit,
-	};
 	struct bpf_link *link;
 	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (i = 0; i < n; i++) {
 		link = bpf_program__attach(progs[i]);
 		if (!link) {
 			err = -errno;
@@ -108,6 +111,61 @@ int tracer__attach_fds(struct tracer *t)
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int tracer__attach_fds(struct tracer *t)
+{
+	struct bpf_program *progs[] = {
+		t->fds->skel->progs.fds_proc_exit, t->fds->skel->progs.fds_exec,
+	};
+
+	return attach_all(t, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
+int tracer__attach_fd_syscalls(struct tracer *t)
+{
+	struct bpf_program *progs[] = {
+		t->fds->skel->progs.fds_sys_enter, t->fds->skel->progs.fds_sys_exit,
+	};
+	int err;
+
+	if (t->fds->syscalls)
+		return 0;
+	err = attach_all(t, progs, sizeof(progs) / sizeof(progs[0]));
+	t->fds->syscalls = !err;
+	if (!err)
+		vlog("fds: the raw syscall tracepoints (every syscall on the host pays for them)");
+	return err;
+}
+
+int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w)
+{
+	struct fds_probe *p = t->fds;
+	struct stat st;
+	int i, err;
+
+	if (stat(w->path, &st))
+		return -errno;
+	for (i = 0; i < p->nfiles; i++)
+		if (core__same_file(&p->files[i], &st, pid))
+			return -EALREADY;
+	if (p->nfiles == MAX_WRAPPED_FILES)
+		return -E2BIG;
+	for (i = 0; i < w->n; i++) {
+		uint64_t cookie = w->w[i].nr == FD_WRAPPER_SYSCALL ? FD_COOKIE_SYSCALL : w->w[i].nr;
+
+		err = core__attach_uprobe(&t->links, p->skel->progs.fds_wrapper_enter, pid,
+					  w->path, w->w[i].offset, false, cookie, w->w[i].name);
+		if (!err && !w->w[i].entry_only)
+			err = core__attach_uprobe(&t->links, p->skel->progs.fds_wrapper_return, pid,
+						  w->path, w->w[i].offset, true, cookie,
+						  w->w[i].name);
+		if (err)
+			return err;
+	}
+	p->files[p->nfiles++] = (struct probed_file){ st.st_dev, st.st_ino, pid };
+	vlog("fds: PID %d: %d wrappers of %s (only its own calls pay)", pid, w->n, w->path);
 	return 0;
 }
 

@@ -14,8 +14,17 @@
 #include "abi/fds.h"
 #include "probe/tracer.h"
 
-/* The syscall tracepoints, attached once for every process. */
+struct fd_wrappers;
+
+/* What costs no other process anything: the exits and execs of traced processes. */
 int tracer__attach_fds(struct tracer *t);
+/* The raw syscall tracepoints (every syscall on the host pays), attached once. */
+int tracer__attach_fd_syscalls(struct tracer *t);
+/*
+ * Probes on pid's C library wrappers (proc/fd_wrappers.h); -EALREADY when that file is
+ * probed for pid already. The process must also carry PROC_FD_WRAPPERS.
+ */
+int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w);
 /* Hold the process at _Exit(): a uprobe at this file offset (fds_exit_hold). */
 int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset);
 int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out);

@@ -50,6 +50,7 @@ void tracer__forget_process(struct tracer *t, pid_t pid);
 int tracer__proc(struct tracer *t, pid_t pid, struct proc_info *out);
 /* Set enum proc_flags of a process added (BPF clears some of them). */
 int tracer__add_proc_flags(struct tracer *t, pid_t pid, uint32_t flags);
+int tracer__clear_proc_flags(struct tracer *t, pid_t pid, uint32_t flags);
 
 /*
  * Called for each event of one type (enum event_type) that the BPF objects send, with the

@@ -11,6 +11,7 @@
 #include "probe/fds.h"
 #include "proc/elf_file.h"
 #include "proc/fd_table.h"
+#include "proc/fd_wrappers.h"
 #include "proc/procfs.h"
 #include "track/fd_tracker.h"
 #include "track/snapshot.h"
@@ -39,6 +40,7 @@ struct fd_tracker {
 	struct fd_view exit;	/* the table when the process called _Exit() */
 	struct stack_table stacks;	/* unwound in user space, by fd_info.seq */
 	bool holding;		/* the _Exit() probe is attached */
+	bool by_wrappers;	/* its fd calls are probed at its C library's wrappers */
 };
 
 static void view_free(struct fd_view *v)
@@ -164,6 +166,54 @@ void fd_tracker__exec(struct fd_tracker *ft)
 {
 	/* the old probe stays (by inode): the same C library is simply stopped at once */
 	ft->holding = false;
+}
+
+int fd_tracker__hook(struct fd_tracker *ft, struct tracer *t, bool wrappers, bool command)
+{
+	int err = tracer__attach_fds(t);
+
+	if (err)
+		return err;
+	if (!wrappers)
+		return tracer__attach_fd_syscalls(t);
+	err = tracer__add_proc_flags(t, ft->pid, PROC_FD_WRAPPERS);
+	if (err) {
+		elog("cannot register PID %d with the fd tracer (%s)", ft->pid, errstr(err));
+		return err;
+	}
+	ft->by_wrappers = true;
+	return command ? 0 : fd_tracker__hook_image(ft, t);
+}
+
+int fd_tracker__hook_image(struct fd_tracker *ft, struct tracer *t)
+{
+	struct fd_wrappers *w;
+	int err;
+
+	if (!ft->by_wrappers)
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	err = fd_wrappers__find(ft->pid, w);
+	if (!err) {
+		err = tracer__attach_fd_wrappers(t, ft->pid, w);
+		if (err == -EALREADY)
+			err = 0;
+	}
+	free(w);
+	if (!err)
+		return 0;
+	/* a static or Go image, musl: what it does is seen at its syscalls */
+	if (err == -ENOENT)
+		vlog("fds: PID %d maps no glibc (a static, Go or musl program): its fd calls are "
+		     "seen at the syscall tracepoints", ft->pid);
+	else
+		vlog("fds: PID %d: cannot probe its glibc's wrappers (%s): its fd calls are seen "
+		     "at the syscall tracepoints", ft->pid, errstr(err));
+	ft->by_wrappers = false;
+	err = tracer__clear_proc_flags(t, ft->pid, PROC_FD_WRAPPERS);
+	return err ? err : tracer__attach_fd_syscalls(t);
 }
 
 int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n)

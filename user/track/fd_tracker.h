@@ -37,6 +37,14 @@ int fd_tracker__start(struct fd_tracker *ft, bool launched);
 int fd_tracker__hold_exit(struct fd_tracker *ft, struct tracer *t);
 /* The process exec'ed: the next fd_tracker__hold_exit() probes the new image's _Exit(). */
 void fd_tracker__exec(struct fd_tracker *ft);
+/*
+ * How bpf/fds sees the process's fd calls: at its glibc's wrappers (wrappers: it may have
+ * them; only it pays), else at every syscall on the host. A command's wrappers are probed
+ * once its libraries are mapped (fd_tracker__hook_image), -p's here.
+ */
+int fd_tracker__hook(struct fd_tracker *ft, struct tracer *t, bool wrappers, bool command);
+/* The process runs a new image, its libraries mapped: probe its wrappers, or fall back. */
+int fd_tracker__hook_image(struct fd_tracker *ft, struct tracer *t);
 
 /* Keep the stack user/track/unwinder.c unwound for the fds whose fd_info.seq is seq. */
 int fd_tracker__keep_stack(struct fd_tracker *ft, uint64_t seq, const uint64_t *ips, int n);

@@ -59,11 +59,17 @@ void follow__find_loader(struct target *tg)
 	tg->follow.have_loader = !find_loader(tg, tg->program != NULL, &tg->follow.loader);
 }
 
-/* A command: stop it at _Exit() so that its report has its fds as it left them. */
-static void hold_exit(struct tracer *t, struct target *tg)
+/*
+ * A command's image is ready, held with its libraries mapped: probe its C library's fd
+ * wrappers, and stop it at _Exit() so that its report has its fds as it left them.
+ */
+static void image_ready(struct tracer *t, struct target *tg)
 {
-	int err = fd_tracker__hold_exit(tg->fds, t);
+	int err = fd_tracker__hook_image(tg->fds, t);
 
+	if (err)
+		elog("PID %d: cannot trace its fds (%s)", tg->pid, errstr(err));
+	err = fd_tracker__hold_exit(tg->fds, t);
 	if (err)
 		elog("cannot hold PID %d at exit (%s): its fds are reported as the kernel left them",
 		     tg->pid, errstr(err));
@@ -82,6 +88,8 @@ static void follow_allocator(struct tracer *t, struct target *tg)
 	int err;
 
 	tg->follow.exec_pending = false;
+	if (tg->fds)
+		fd_tracker__hook_image(tg->fds, t);
 	if (!a) {
 		elog("PID %d: no memory to find the allocator of %s", pid, tg->exe);
 		return;
@@ -159,7 +167,7 @@ static void on_exec(struct tracer *t, struct target *tg, const struct loader_eve
 		follow_allocator(t, tg);
 		/* a command's C library is mapped (static, musl): hold it at its _Exit() too */
 		if (e->stopped && tg->fds)
-			hold_exit(t, tg);
+			image_ready(t, tg);
 	}
 	if (e->stopped)
 		target__resume(tg, "its exec");
@@ -195,7 +203,7 @@ int follow__on_event(void *ctx, const void *data, size_t size)
 			tracer__refresh_allocator(t, tg->pid);
 		/* held once its libraries are mapped: the C library's _Exit can be probed now */
 		if (e->stopped && tg->fds)
-			hold_exit(t, tg);
+			image_ready(t, tg);
 	}
 	if (e->stopped)
 		target__resume(tg, "reading its modules");
@@ -230,12 +238,9 @@ int follow__exec(struct tracer *t, struct target *tg)
 		return err;
 	}
 	/* a command with no loader to wait for has its C library mapped already */
-	if (tg->follow.hold && !tg->follow.have_loader && tg->fds) {
-		err = fd_tracker__hold_exit(tg->fds, t);
-		if (err)
-			elog("cannot hold PID %d at exit (%s)", tg->pid, errstr(err));
-	}
-	return err;
+	if (tg->follow.hold && !tg->follow.have_loader && tg->fds)
+		image_ready(t, tg);
+	return 0;
 }
 
 void follow__tick(struct tracer *t, struct target *tg, uint64_t now)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Copyright (c) 2026 The leakbpf authors */
 #include <errno.h>
+#include <string.h>
 #include <stdio.h>
 #include "base/log.h"
 #include "probe/alloc.h"
@@ -69,6 +70,21 @@ static void log_alloc(struct symbolizer *sym, const struct unwind_event *e,
  * (tracer__fix_stack). sym NULL: no module could be read yet, the frame-pointer walk has
  * to do.
  */
+/* An fd's stack; a probed wrapper's return adds the wrapper (e->stack) as frame 0. */
+static int keep_fd_stack(struct fd_tracker *ft, const struct unwind_event *e,
+			 const uint64_t *ips, int n)
+{
+	uint64_t v[MAX_STACK_DEPTH];
+
+	if (!e->stack)
+		return fd_tracker__keep_stack(ft, e->seq, ips, n);
+	v[0] = e->stack;
+	if (n > MAX_STACK_DEPTH - 1)
+		n = MAX_STACK_DEPTH - 1;
+	memcpy(v + 1, ips, n * sizeof(*ips));
+	return fd_tracker__keep_stack(ft, e->seq, v, n + 1);
+}
+
 static int unwind_one(struct tracer *t, struct symbolizer *sym, struct fd_tracker *ft,
 		      const struct unwind_event *e)
 {
@@ -87,7 +103,7 @@ static int unwind_one(struct tracer *t, struct symbolizer *sym, struct fd_tracke
 		if (e->origin != UNWIND_FD || !ft)
 			return 0;
 		n = e->nfp < MAX_STACK_DEPTH ? e->nfp : MAX_STACK_DEPTH;
-		return fd_tracker__keep_stack(ft, e->seq, (const uint64_t *)e->fp.rets, n);
+		return keep_fd_stack(ft, e, (const uint64_t *)e->fp.rets, n);
 	}
 	unwind__event(e, &unwind_ops, sym, &res);
 	/* a module mapped since the symbolizer last looked (ld.so's own opens come early) */
@@ -99,7 +115,7 @@ static int unwind_one(struct tracer *t, struct symbolizer *sym, struct fd_tracke
 		if (err == -ENOSPC)
 			err = 0;	/* counted as lost */
 	} else if (ft) {
-		err = fd_tracker__keep_stack(ft, e->seq, res.ips, res.n);
+		err = keep_fd_stack(ft, e, res.ips, res.n);
 	}
 	for (i = 0; i < res.nrules; i++) {
 		int rerr = tracer__set_unwind_rule(t, e->tgid, e->exec_gen, res.rules[i].pc,
