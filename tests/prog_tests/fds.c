@@ -531,6 +531,9 @@ static void learned_rules(void)
 		goto out;
 	p = report_proc(r);
 	ASSERT_EQ(count_stderr(&l, unwound), 2, "the second round stayed in the kernel");
+	/* a glibc program: its wrappers are probed, the host's syscalls are left alone */
+	ASSERT_EQ(count_stderr(&l, "wrappers of"), 1, "-v: its glibc's wrappers probed");
+	ASSERT_EQ(count_stderr(&l, "raw syscall tracepoints"), 0, "-v: no syscall tracepoint");
 	ASSERT_EQ(json_array_size(json_object_get(p, "leaked_fds")), 6, "leaked");
 	/* round 1: fds 5 (file) and 6 (socket); round 2: 7-10, alternately */
 	for (fd = 5; fd <= 10; fd++) {
