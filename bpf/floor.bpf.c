@@ -34,8 +34,10 @@ int floor_exit(struct pt_regs *ctx)
 
 /*
  * The tracepoints leakbpf's threads, fds, sockets and exec tracking use in every mode. The
- * syscall ones put every syscall on the host on the kernel's traced path: in the tracking
- * modes that includes the uretprobe syscall by which each probed call returns.
+ * syscall ones, for a program without glibc (a glibc program's fd calls are probed at its
+ * wrappers: floor_entry and floor_exit there), put every syscall on the host on the kernel's
+ * traced path: in the tracking modes that includes the uretprobe syscall by which each
+ * probed call returns.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(floor_sys_enter, struct pt_regs *regs, long id)

@@ -19,6 +19,12 @@
  * there is taken before the new image's first instruction. User space then finds out
  * whether the image has a loader to wait for (and re-arms LOADER_STOP) or can be probed
  * right away (static, musl).
+ *
+ * -f: a process a watched one forks (LOADER_FORKS) must be stopped before its first
+ * instruction, so that user space can probe it first. task_newtask runs in the parent,
+ * before the child can run: it notes the child. The child's first passage to user space is
+ * the return from fork, through the syscall exit: there it stops itself. (That tracepoint
+ * fires for every syscall on the host, so it is attached only with -f.)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,6 +36,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define CLONE_THREAD 0x00010000		/* include/uapi/linux/sched.h */
 #define RT_CONSISTENT 0		/* <link.h> enum r_state */
 #define RT_DELETE 2
 #define SIGSTOP 19
@@ -42,7 +49,16 @@ struct {
 	__type(value, __u32);
 } loader_watch SEC(".maps");
 
+/* -f: child tgid -> the tgid that forked it, until the child first returns to user space */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u32);
+} newborns SEC(".maps");
+
 __u64 loader_events_lost = 0;
+__u64 newborns_lost = 0;	/* children not followed: `newborns` was full */
 
 /*
  * Report, and stop the process first when stop says so; true if it was stopped. The signal
@@ -62,6 +78,8 @@ static __always_inline bool report(__u32 tgid, bool stop, __u32 kind)
 	e->tgid = tgid;
 	e->stopped = stop && !bpf_send_signal(SIGSTOP);
 	e->kind = kind;
+	e->parent = 0;
+	e->pad = 0;
 	stop = e->stopped;
 	bpf_ringbuf_submit(e, 0);
 	return stop;
@@ -105,5 +123,50 @@ int BPF_PROG(loader_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	__sync_fetch_and_and(flags, ~LOADER_STOP);
 	/* every exec, not only the first: a wrapper may exec another wrapper */
 	report(tgid, *flags & LOADER_EXEC_STOP, LOADER_EV_EXEC);
+	return 0;
+}
+
+/* -f: a watched process forks (a thread is not a process: it is counted by bpf/tasks). */
+SEC("tp_btf/task_newtask")
+int BPF_PROG(loader_fork, struct task_struct *task, __u64 clone_flags)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32, child, *flags;
+
+	if (clone_flags & CLONE_THREAD)
+		return 0;
+	flags = bpf_map_lookup_elem(&loader_watch, &parent);
+	if (!flags || !(*flags & LOADER_FORKS))
+		return 0;
+	child = task->pid;
+	if (bpf_map_update_elem(&newborns, &child, &parent, BPF_ANY))
+		__sync_fetch_and_add(&newborns_lost, 1);
+	return 0;
+}
+
+/* -f: the child returns from fork; it stops there until user space has probed it. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(loader_newborn, struct pt_regs *regs, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, *parent;
+	struct loader_event *e;
+
+	parent = bpf_map_lookup_elem(&newborns, &tgid);
+	if (!parent)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&loader_events_lost, 1);
+		bpf_map_delete_elem(&newborns, &tgid);
+		return 0;
+	}
+	e->type = EV_LOADER;
+	e->tgid = tgid;
+	e->kind = LOADER_EV_FORK;
+	e->parent = *parent;
+	e->pad = 0;
+	/* queued before the event is visible, so SIGCONT cannot overtake it */
+	e->stopped = !bpf_send_signal(SIGSTOP);
+	bpf_map_delete_elem(&newborns, &tgid);
+	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

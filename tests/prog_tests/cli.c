@@ -48,6 +48,7 @@ static void usage_errors(void)
 	char *budget[] = { LEAKBPF, "-a", "--serve", ":9", "--budget", "0", NULL };
 	char *reach[] = { LEAKBPF, "-m", "counts", "--reachability", "-p", "1", NULL };
 	char *supp[] = { LEAKBPF, "--suppressions", "/nonexistent/supp", "-p", "1", NULL };
+	char *follow_all[] = { LEAKBPF, "-f", "-a", NULL };
 
 	expect(none, 2, "give one target", "no target");
 	expect(both, 2, "give one target", "two targets");
@@ -60,6 +61,7 @@ static void usage_errors(void)
 	expect(supp, 2, "--suppressions /nonexistent/supp: No such file", "missing suppressions");
 	expect(sample, 2, "-s samples tracked blocks", "sample in counts mode");
 	expect(cfi, 2, "--cfi-stacks unwinds allocation stacks", "cfi stacks in counts mode");
+	expect(follow_all, 2, "-f follows one target's children", "-f with -a");
 	expect(dur, 2, "positive number of seconds", "zero duration");
 	expect(unknown, 2, "unrecognized option", "unknown option");
 	expect(noserve, 2, "give --serve ADDR:PORT", "-a without --serve");

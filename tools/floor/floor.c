@@ -2,9 +2,10 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * The floor of the overhead benchmark: run a command with empty BPF programs attached at
- * exactly the sites leakbpf would probe in a mode (the same plan, user/probe/alloc_plan.c) and on
- * the tracepoints it uses, so that the benchmark can measure the kernel's own price of
- * those probe hits.
+ * exactly the sites leakbpf would probe in a mode (the same plan, user/probe/alloc_plan.c),
+ * on the tracepoints it uses and on its fd calls (glibc's wrappers when the allocator is
+ * glibc's, as leakbpf probes them, else the syscall tracepoints), so that the benchmark can
+ * measure the kernel's own price of those probe hits.
  *
  *   floor [-m counts|stacks|full] [--no-session] [--no-place] [--no-tracepoints] -- CMD...
  *
@@ -22,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "probe/alloc_plan.h"
 #include "proc/allocator.h"
+#include "proc/fd_wrappers.h"
 #include "floor.skel.h"
 #include "app/launch.h"
 #include "probe/links.h"
@@ -35,18 +37,48 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return log_verbose ? vfprintf(stderr, fmt, args) : 0;
 }
 
-/* The tracepoints: on for the whole host, as leakbpf's are. */
-static int attach_tracepoints(struct floor_bpf *skel, struct links *links)
+/* glibc's fd wrappers, an entry and a return probe each (but for the closes), as leakbpf's. */
+static int attach_wrappers(struct floor_bpf *skel, const struct fd_wrappers *w, pid_t pid,
+			   struct links *links)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, ropts, .retprobe = true);
+	struct bpf_link *link;
+	int i;
+
+	for (i = 0; i < w->n; i++) {
+		link = bpf_program__attach_uprobe_opts(skel->progs.floor_entry, pid, w->path,
+						       w->w[i].offset, NULL);
+		if (!link || links__add(links, link))
+			return link ? -ENOMEM : -errno;
+		if (w->w[i].entry_only)
+			continue;
+		link = bpf_program__attach_uprobe_opts(skel->progs.floor_exit, pid, w->path,
+						       w->w[i].offset, &ropts);
+		if (!link || links__add(links, link))
+			return link ? -ENOMEM : -errno;
+	}
+	return 0;
+}
+
+/*
+ * The tracepoints: on for the whole host, as leakbpf's are; the syscall ones only when the
+ * fd calls are not probed at glibc's wrappers (w NULL).
+ */
+static int attach_tracepoints(struct floor_bpf *skel, const struct fd_wrappers *w, pid_t pid,
+			      struct links *links)
 {
 	struct bpf_program *progs[] = {
-		skel->progs.floor_sys_enter, skel->progs.floor_sys_exit,
 		skel->progs.floor_newtask, skel->progs.floor_process_exit,
 		skel->progs.floor_exec, skel->progs.floor_sock_state,
+		skel->progs.floor_sys_enter, skel->progs.floor_sys_exit,
 	};
+	size_t i, n = sizeof(progs) / sizeof(progs[0]) - (w ? 2 : 0);
 	struct bpf_link *link;
-	size_t i;
+	int err = w ? attach_wrappers(skel, w, pid, links) : 0;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
 		link = bpf_program__attach(progs[i]);
 		if (!link)
 			return -errno;
@@ -107,6 +139,7 @@ int main(int argc, char **argv)
 	};
 	struct floor_bpf *skel = NULL;
 	struct allocator *a = NULL;
+	struct fd_wrappers *wrappers = NULL;
 	struct alloc_plan plan;
 	struct launch l = { .pid = -1 };
 	bool counts = false, session, place = true, no_session = false, launched = false;
@@ -186,7 +219,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot load the BPF object (%s)\n", errstr(err));
 		goto cleanup;
 	}
-	err = tracepoints ? attach_tracepoints(skel, &links) : 0;
+	wrappers = calloc(1, sizeof(*wrappers));
+	if (wrappers && fd_wrappers__read(a->path, wrappers)) {
+		free(wrappers);
+		wrappers = NULL;
+	}
+	err = tracepoints ? attach_tracepoints(skel, wrappers, l.pid, &links) : 0;
 	if (!err)
 		err = attach(skel, &plan, a, l.pid, session, &links);
 	if (err) {
@@ -212,6 +250,7 @@ cleanup:
 		launch__abort(&l);
 	links__destroy(&links);
 	floor_bpf__destroy(skel);
+	free(wrappers);
 	free(a);
 	return err ? 1 : status;
 usage:

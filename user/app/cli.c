@@ -111,7 +111,8 @@ static const struct argp_option options[] = {
 	  "without frame pointers by its CFI: its callers' callers too, not only the function "
 	  "that called malloc; dearer in such code (stacks and full modes)", 0 },
 	{ "verbose", 'v', NULL, 0, "Diagnostics on stderr, libbpf's log included", 0 },
-	{ "follow", 'f', NULL, OPTION_HIDDEN, "Also trace forked children (not available yet)", 0 },
+	{ "follow", 'f', NULL, 0, "Also trace every process the target forks (and what they exec), "
+	  "each reported on its own", 0 },
 	{ NULL, 0, NULL, 0, "Fleet mode:", 1 },
 	{ "all", 'a', NULL, 0, "Every process on the host, in tiers (counts mode); needs --serve",
 	  1 },
@@ -276,8 +277,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (env->follow)
-			argp_error(state, "-f is not available in this version");
+		if (env->follow && env->all)
+			argp_error(state, "-f follows one target's children: give -p PID or -- CMD");
 		if (!!env->pid + !!env->cmd + env->all != 1)
 			argp_error(state, "give one target: -p PID, -- CMD [ARG...] or -a");
 		check_fleet(state, env, mode_set);

@@ -29,6 +29,7 @@
 #include "proc/procfs.h"
 #include "report/report.h"
 #include "serve/http.h"
+#include "track/family.h"
 #include "track/fd_tracker.h"
 #include "track/follow.h"
 #include "track/items.h"
@@ -56,6 +57,7 @@ struct session {
 	enum phase phase;
 	struct launch launch;	/* -- CMD */
 	struct target target;
+	struct family family;	/* the target, and with -f the processes it forks */
 	struct allocator *alloc;	/* the first image's, found before anything is loaded */
 	struct tracer *tracer;
 	struct report_history history;
@@ -209,7 +211,7 @@ static int load(struct session *s)
 		     errstr(err));
 		return err;
 	}
-	target__listen(&s->target, s->tracer);
+	family__init(&s->family, &s->target, s->tracer, s->env->follow);
 	s->phase = PHASE_LOADED;
 	return 0;
 }
@@ -279,6 +281,9 @@ static int attach(struct session *s)
 		err = follow__start(s->tracer, &s->target, s->env->cmd != NULL);
 	if (!err)
 		err = attach_fds(s);
+	/* -f: from its first fork on (a command's: before its exec) */
+	if (!err)
+		err = family__follow(&s->family);
 	return err;
 }
 
@@ -403,14 +408,17 @@ static int build_report(struct session *s, bool final, bool peek, bool quiet,
 		.batches = env->batch.kind != SPEC_NONE,
 		.peek = peek,
 		.quiet = quiet,
+		.follow = env->follow,
+		.follow_dropped = s->family.dropped,
 	};
-	struct target *tgs[] = { &s->target };
 	struct run_snapshot snap;
 	int err;
 
 	/* stacks still waiting to be unwound, and an exit to hold */
 	tracer__consume(s->tracer);
-	err = snapshot__take(s->tracer, tgs, 1, s->attach_ns, !quiet, &snap);
+	family__reap(&s->family);
+	err = snapshot__take(s->tracer, s->family.members, s->family.n, s->attach_ns, !quiet,
+			     &snap);
 	if (err) {
 		memset(r, 0, sizeof(*r));
 		return err;
@@ -545,6 +553,8 @@ static void wait_loop(struct session *s)
 			return;
 		if (now >= next_refresh) {
 			follow__tick(s->tracer, &s->target, now);
+			family__reap(&s->family);
+			family__tick(&s->family, now);
 			next_refresh = now + MODULE_REFRESH_NS;
 			/* no -i: rounds all the same, unprinted, for growth_rate at the end */
 			if (!s->env->interval_s)
@@ -564,16 +574,13 @@ static void wait_loop(struct session *s)
  * whose event was never read: leakbpf was told to stop first. Every probe is gone now, so
  * no new stop can come: a process stopped or with a SIGSTOP queued is ours to continue.
  */
-static void resume_if_held(struct session *s)
+static void resume_if_held(struct target *tg)
 {
-	int stopped;
-
-	if (s->target.exit.exited)
+	if (tg->exit.exited)
 		return;
-	stopped = proc__stopped(s->target.pid);
-	if (stopped > 0) {
-		target__resume(&s->target, "leakbpf detached");
-		vlog("PID %d was held at a stop: resumed", s->target.pid);
+	if (proc__stopped(tg->pid) > 0) {
+		target__resume(tg, "leakbpf detached");
+		vlog("PID %d was held at a stop: resumed", tg->pid);
 	}
 }
 
@@ -593,10 +600,15 @@ static void log_prog_stats(struct session *s)
 /* Undo what the phases did: the target goes on as if leakbpf had never been there. */
 static void detach(struct session *s)
 {
+	int i;
+
 	/* the probes first */
 	tracer__detach(s->tracer);
-	/* a hold asked for before that (an exec, a loader, an exit) waits in the ring buffer */
+	/* a hold asked for before that (an exec, a loader, an exit, a fork) waits in the ring buffer */
 	s->target.follow.detached = true;
+	for (i = 1; i < s->family.n; i++)
+		s->family.members[i]->follow.detached = true;
+	s->family.detached = true;
 	if (s->tracer)
 		tracer__consume(s->tracer);
 	tracer__free(s->tracer);
@@ -604,7 +616,11 @@ static void detach(struct session *s)
 	if (s->env->cmd && s->phase >= PHASE_FOUND && s->phase < PHASE_RUNNING)
 		launch__abort(&s->launch);	/* it has not run any of its own code: none at all */
 	else if (s->env->cmd && s->phase == PHASE_RUNNING)
-		resume_if_held(s);
+		resume_if_held(&s->target);
+	/* -f: the children were stopped by leakbpf too, whether the target is -p or a command */
+	for (i = 1; i < s->family.n; i++)
+		resume_if_held(s->family.members[i]);
+	family__free(&s->family);
 	target__free(&s->target);
 	report_history__free(&s->history);
 	free(s->alloc);

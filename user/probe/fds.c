@@ -3,22 +3,29 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 /* first: the skeleton uses the types of the ABI */
 #include "probe/fds.h"
 #include "fds.skel.h"
 #include "probe/core.h"
+#include "probe/uprobe_multi.h"
 #include "proc/fd_wrappers.h"
 #include "base/log.h"
 
-#define MAX_WRAPPED_FILES 8
+/* A C library whose wrappers are probed for a process, and the links that do it. */
+struct wrapped_file {
+	struct probed_file file;
+	struct links links;
+};
 
 struct fds_probe {
 	struct fds_bpf *skel;
 	bool syscalls;		/* the tracepoints are attached */
+	bool multi;		/* the wrappers' programs are uprobe_multi ones (6.6) */
 	int nfiles;
-	struct probed_file files[MAX_WRAPPED_FILES];	/* C libraries probed, per process */
+	struct wrapped_file *files;
 };
 
 static const struct loss_name fd_losses[] = {
@@ -43,6 +50,12 @@ int fds_probe__open(struct tracer *t)
 	/* counts mode keeps the counters and records, without the stacks */
 	t->fds->skel->rodata->capture_stacks = t->opts.mode != MODE_COUNTS;
 	bpf_map__set_max_entries(t->fds->skel->maps.fd_stacks, t->opts.max_stacks);
+	/* a link for all of a C library's wrappers, not one each: one grace period to remove */
+	t->fds->multi = features__has(&t->features, FEAT_UPROBE_MULTI);
+	if (t->fds->multi &&
+	    (uprobe_multi__prepare(t->fds->skel->progs.fds_wrapper_enter) ||
+	     uprobe_multi__prepare(t->fds->skel->progs.fds_wrapper_return)))
+		t->fds->multi = false;
 	err = core__share_maps(t, t->fds->skel->obj);
 	if (err)
 		elog("cannot configure the file-descriptor BPF object (%s)", errstr(err));
@@ -63,8 +76,13 @@ int fds_probe__load(struct tracer *t)
 
 void fds_probe__destroy(struct fds_probe *p)
 {
+	int i;
+
 	if (!p)
 		return;
+	for (i = 0; i < p->nfiles; i++)
+		links__destroy(&p->files[i].links);
+	free(p->files);
 	fds_bpf__destroy(p->skel);
 	free(p);
 }
@@ -139,34 +157,104 @@ int tracer__attach_fd_syscalls(struct tracer *t)
 	return err;
 }
 
+/* All of w's wrappers with one uprobe_multi link for the entries, one for the returns. */
+static int attach_multi(struct fds_probe *p, pid_t pid, const struct fd_wrappers *w,
+			struct links *into)
+{
+	uint64_t offsets[MAX_FD_WRAPPERS], cookies[MAX_FD_WRAPPERS];
+	int i, n, fd, ret;
+
+	for (ret = 0; ret < 2; ret++) {
+		for (i = n = 0; i < w->n; i++) {
+			if (ret && w->w[i].entry_only)
+				continue;
+			offsets[n] = w->w[i].offset;
+			cookies[n++] = w->w[i].nr == FD_WRAPPER_SYSCALL ? FD_COOKIE_SYSCALL
+									 : w->w[i].nr;
+		}
+		fd = uprobe_multi__attach(ret ? p->skel->progs.fds_wrapper_return
+					      : p->skel->progs.fds_wrapper_enter,
+					  pid, w->path, offsets, cookies, n, ret);
+		if (fd < 0) {
+			elog("cannot attach the fd wrappers' %s probes in %s (%s)",
+			     ret ? "return" : "entry", w->path, errstr(fd));
+			return fd;
+		}
+		if (links__add_fd(into, fd))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The same with a link each, where uprobe_multi links are not known (before 6.6). */
+static int attach_each(struct fds_probe *p, pid_t pid, const struct fd_wrappers *w,
+		       struct links *into)
+{
+	int i, err;
+
+	for (i = 0; i < w->n; i++) {
+		uint64_t cookie = w->w[i].nr == FD_WRAPPER_SYSCALL ? FD_COOKIE_SYSCALL : w->w[i].nr;
+
+		err = core__attach_uprobe(into, p->skel->progs.fds_wrapper_enter, pid, w->path,
+					  w->w[i].offset, false, cookie, w->w[i].name);
+		if (!err && !w->w[i].entry_only)
+			err = core__attach_uprobe(into, p->skel->progs.fds_wrapper_return, pid,
+						  w->path, w->w[i].offset, true, cookie,
+						  w->w[i].name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w)
 {
 	struct fds_probe *p = t->fds;
+	struct wrapped_file *grown, *f;
 	struct stat st;
 	int i, err;
 
 	if (stat(w->path, &st))
 		return -errno;
 	for (i = 0; i < p->nfiles; i++)
-		if (core__same_file(&p->files[i], &st, pid))
+		if (core__same_file(&p->files[i].file, &st, pid))
 			return -EALREADY;
-	if (p->nfiles == MAX_WRAPPED_FILES)
-		return -E2BIG;
-	for (i = 0; i < w->n; i++) {
-		uint64_t cookie = w->w[i].nr == FD_WRAPPER_SYSCALL ? FD_COOKIE_SYSCALL : w->w[i].nr;
-
-		err = core__attach_uprobe(&t->links, p->skel->progs.fds_wrapper_enter, pid,
-					  w->path, w->w[i].offset, false, cookie, w->w[i].name);
-		if (!err && !w->w[i].entry_only)
-			err = core__attach_uprobe(&t->links, p->skel->progs.fds_wrapper_return, pid,
-						  w->path, w->w[i].offset, true, cookie,
-						  w->w[i].name);
-		if (err)
-			return err;
+	grown = realloc(p->files, (p->nfiles + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	p->files = grown;
+	f = &p->files[p->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->file = (struct probed_file){ st.st_dev, st.st_ino, pid };
+	err = p->multi ? attach_multi(p, pid, w, &f->links) : attach_each(p, pid, w, &f->links);
+	if (err) {
+		links__destroy(&f->links);
+		return err;
 	}
-	p->files[p->nfiles++] = (struct probed_file){ st.st_dev, st.st_ino, pid };
+	p->nfiles++;
 	vlog("fds: PID %d: %d wrappers of %s (only its own calls pay)", pid, w->n, w->path);
 	return 0;
+}
+
+void tracer__detach_fd_wrappers(struct tracer *t, const pid_t *pids, int n)
+{
+	struct fds_probe *p = t->fds;
+	struct links gone = {};
+	int i, j, kept = 0;
+
+	for (i = 0; i < p->nfiles; i++) {
+		for (j = 0; j < n && pids[j] != p->files[i].file.pid; j++)
+			;
+		if (j == n) {
+			p->files[kept++] = p->files[i];
+			continue;
+		}
+		/* together: each removal waits for a grace period, side by side they wait one */
+		if (links__take(&gone, &p->files[i].links))
+			links__destroy(&p->files[i].links);
+	}
+	p->nfiles = kept;
+	links__destroy(&gone);
 }
 
 int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset)

@@ -25,6 +25,8 @@ int tracer__attach_fd_syscalls(struct tracer *t);
  * probed for pid already. The process must also carry PROC_FD_WRAPPERS.
  */
 int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w);
+/* Remove the wrappers' probes of these processes (gone: -f's children that exited). */
+void tracer__detach_fd_wrappers(struct tracer *t, const pid_t *pids, int n);
 /* Hold the process at _Exit(): a uprobe at this file offset (fds_exit_hold). */
 int tracer__attach_exit_hold(struct tracer *t, pid_t pid, const char *path, uint64_t offset);
 int tracer__fd_stats(struct tracer *t, pid_t pid, struct fd_stats *out);

@@ -16,6 +16,7 @@ struct loader_probe {
 	struct probed_file *lds;	/* loaders whose _dl_debug_state is probed */
 	int nlds;
 	bool exec_attached;		/* loader_exec is */
+	bool forks_attached;		/* loader_fork and loader_newborn are */
 };
 
 int loader_probe__open(struct tracer *t)
@@ -70,6 +71,7 @@ void loader_probe__losses(struct tracer *t, struct losses *out)
 
 	losses__add(out, "loader events not sent (ring buffer full)",
 		    skel->bss->loader_events_lost);
+	losses__add(out, "forked processes not followed (map full)", skel->bss->newborns_lost);
 	losses__add(out, "loader programs skipped (another of ours ran)",
 		    core__recursion_misses(skel->obj));
 }
@@ -138,4 +140,30 @@ int tracer__follow_exec(struct tracer *t, pid_t pid, bool stop)
 		p->exec_attached = true;
 	}
 	return add_loader_flags(t, pid, LOADER_EXEC | (stop ? LOADER_EXEC_STOP : 0));
+}
+
+int tracer__follow_forks(struct tracer *t, pid_t pid)
+{
+	struct loader_probe *p = t->loader;
+	struct bpf_program *progs[] = { p->skel->progs.loader_fork, p->skel->progs.loader_newborn };
+	struct bpf_link *link;
+	size_t i;
+	int err;
+
+	for (i = 0; !p->forks_attached && i < sizeof(progs) / sizeof(progs[0]); i++) {
+		link = bpf_program__attach(progs[i]);
+		if (!link) {
+			err = -errno;
+			elog("cannot attach %s (%s)", bpf_program__section_name(progs[i]),
+			     errstr(err));
+			return err;
+		}
+		err = core__add_link(t, link);
+		if (err)
+			return err;
+	}
+	if (!p->forks_attached)
+		vlog("-f: the syscall exit tracepoint stops each forked child at its first return");
+	p->forks_attached = true;
+	return add_loader_flags(t, pid, LOADER_FORKS);
 }

@@ -28,5 +28,10 @@ int tracer__watch_loader(struct tracer *t, pid_t pid, const struct dynloader *ld
  * instruction, at every exec.
  */
 int tracer__follow_exec(struct tracer *t, pid_t pid, bool stop);
+/*
+ * -f: each process pid forks is stopped before its first instruction and reported
+ * (EV_LOADER, LOADER_EV_FORK); user space probes it and lets it go (SIGCONT).
+ */
+int tracer__follow_forks(struct tracer *t, pid_t pid);
 
 #endif

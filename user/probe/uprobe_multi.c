@@ -30,15 +30,24 @@ int uprobe_multi__prepare_session(struct bpf_program *prog)
 	return bpf_program__set_expected_attach_type(prog, type);
 }
 
-int uprobe_multi__attach_session(const struct bpf_program *prog, pid_t pid, const char *path,
-				 const uint64_t *offsets, const uint64_t *cookies, size_t cnt)
+int uprobe_multi__prepare(struct bpf_program *prog)
+{
+	enum bpf_attach_type type = (enum bpf_attach_type)LEAKBPF_TRACE_UPROBE_MULTI;
+
+	return bpf_program__set_expected_attach_type(prog, type);
+}
+
+static int link_create(const struct bpf_program *prog, __u32 type, __u32 flags, pid_t pid,
+		       const char *path, const uint64_t *offsets, const uint64_t *cookies,
+		       size_t cnt)
 {
 	struct link_create_uprobe_multi attr;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = bpf_program__fd(prog);
-	attr.attach_type = LEAKBPF_TRACE_UPROBE_SESSION;
+	attr.attach_type = type;
+	attr.multi_flags = flags;
 	attr.path = (uintptr_t)path;
 	attr.offsets = (uintptr_t)offsets;
 	attr.cookies = (uintptr_t)cookies;
@@ -46,4 +55,18 @@ int uprobe_multi__attach_session(const struct bpf_program *prog, pid_t pid, cons
 	attr.pid = pid > 0 ? pid : 0;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
+}
+
+int uprobe_multi__attach(const struct bpf_program *prog, pid_t pid, const char *path,
+			 const uint64_t *offsets, const uint64_t *cookies, size_t cnt, bool ret)
+{
+	return link_create(prog, LEAKBPF_TRACE_UPROBE_MULTI, ret ? LEAKBPF_UPROBE_MULTI_RETURN : 0,
+			   pid, path, offsets, cookies, cnt);
+}
+
+int uprobe_multi__attach_session(const struct bpf_program *prog, pid_t pid, const char *path,
+				 const uint64_t *offsets, const uint64_t *cookies, size_t cnt)
+{
+	return link_create(prog, LEAKBPF_TRACE_UPROBE_SESSION, 0, pid, path, offsets, cookies,
+			   cnt);
 }

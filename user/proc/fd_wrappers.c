@@ -38,7 +38,7 @@ static const struct {
 };
 
 /* Every name above, in one glibc: the ones a version lacks are simply not probed. */
-static int read_wrappers(const char *path, struct fd_wrappers *out)
+int fd_wrappers__read(const char *path, struct fd_wrappers *out)
 {
 	struct elf_file *ef = elf_file__open(path);
 	struct elf_func fn;
@@ -87,7 +87,7 @@ static int find_glibc(const struct proc_map *m, void *arg)
 	snprintf(s->last, sizeof(s->last), "%s", m->path);
 	if (!strstr(m->path, "libc") || proc__root_path(s->pid, m->path, path, sizeof(path)))
 		return 0;
-	s->err = read_wrappers(path, s->out);
+	s->err = fd_wrappers__read(path, s->out);
 	return s->err != -ENOENT;
 }
 

@@ -36,5 +36,7 @@ struct fd_wrappers {
  * or static program, musl: their fd syscalls do not go through such wrappers).
  */
 int fd_wrappers__find(pid_t pid, struct fd_wrappers *out);
+/* The same, in the object at path; -ENOENT when it is no glibc. */
+int fd_wrappers__read(const char *path, struct fd_wrappers *out);
 
 #endif

@@ -72,6 +72,27 @@ bool proc__exiting(pid_t pid)
 	return err == -ESRCH || (!err && (flags & PF_EXITING));
 }
 
+int proc__cmdline(pid_t pid, char *buf, size_t size)
+{
+	FILE *f = proc_open(pid, "cmdline");
+	size_t n, i;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	if (!n)
+		return -ENOENT;	/* a zombie, or a kernel thread */
+	/* the arguments are NUL-separated: spaces between them, as ps shows them */
+	while (n && !buf[n - 1])
+		n--;
+	for (i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return 0;
+}
+
 int proc__comm(pid_t pid, char *buf, size_t size)
 {
 	FILE *f = proc_open(pid, "comm");

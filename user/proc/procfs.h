@@ -24,6 +24,8 @@ int proc__check(pid_t pid);
  */
 bool proc__exiting(pid_t pid);
 int proc__comm(pid_t pid, char *buf, size_t size);
+/* Its arguments, space-separated (cut at size); -ENOENT when it has none (a zombie). */
+int proc__cmdline(pid_t pid, char *buf, size_t size);
 /* the executable's path as the process sees it (inside its own root) */
 int proc__exe(pid_t pid, char *buf, size_t size);
 /*

@@ -220,6 +220,8 @@ static json_t *process_json(const struct proc_report *p)
 	int i;
 
 	json_object_set_new(o, "pid", json_integer(p->pid));
+	json_object_set_new(o, "parent", p->parent ? json_integer(p->parent) : json_null());
+	json_object_set_new(o, "cmdline", string(p->cmdline));
 	json_object_set_new(o, "comm", json_string(p->comm));
 	json_object_set_new(o, "exe", string(p->exe));
 	json_object_set_new(o, "exited", json_boolean(p->exited));
@@ -268,6 +270,11 @@ int report__print_json(const struct report *r, FILE *out)
 	json_object_set_new(tracer, "cpu_s", json_real(r->tracer_cpu_s));
 	json_object_set_new(tracer, "max_rss_kib", json_integer((json_int_t)r->tracer_max_rss_kib));
 	json_object_set_new(o, "tracer", tracer);
+	/* -f: how many processes were traced, and how many forked when too many were */
+	json_object_set_new(o, "follow", r->follow ? json_pack("{sisI}", "processes", r->nprocs,
+							       "dropped",
+							       (json_int_t)r->follow_dropped)
+						   : json_null());
 	for (i = 0; i < r->nprocs; i++)
 		json_array_append_new(procs, process_json(&r->procs[i]));
 	json_object_set_new(o, "processes", procs);

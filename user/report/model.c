@@ -361,16 +361,20 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 		      struct report *r, struct proc_report *p)
 {
 	struct proc_rounds *rounds;
+	uint64_t start;
 	int samples, err;
 
 	p->pid = ps->pid;
+	p->parent = ps->parent;
+	snprintf(p->cmdline, sizeof(p->cmdline), "%s", ps->cmdline);
 	snprintf(p->comm, sizeof(p->comm), "%s", ps->comm);
 	snprintf(p->exe, sizeof(p->exe), "%s", ps->exe);
 	p->exited = ps->exited;
 	p->exit_code_known = ps->exit_code_known;
 	p->exit_code = ps->exit_code;
 	/* the same expression as duration_s while it runs: the same double */
-	p->traced_s = ps->end_ns > s->attach_ns ? (ps->end_ns - s->attach_ns) / 1e9 : 0;
+	start = ps->start_ns > s->attach_ns ? ps->start_ns : s->attach_ns;
+	p->traced_s = ps->end_ns > start ? (ps->end_ns - start) / 1e9 : 0;
 	fill_items(o, &ps->items, p->traced_s, &p->items);
 	fill_memory(ps, &p->memory);
 	p->memory.reach = ps->reach;
@@ -431,6 +435,8 @@ int report__build(const struct run_snapshot *s, const struct report_opts *o,
 		r->tracer_max_rss_kib = ru.ru_maxrss;
 	}
 	r->top = o->top;
+	r->follow = o->follow;
+	r->follow_dropped = o->follow_dropped;
 	r->lost_events = losses__total(&s->losses);
 	r->procs = calloc(s->nprocs ? s->nprocs : 1, sizeof(*r->procs));
 	if (!r->procs)

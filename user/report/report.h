@@ -70,6 +70,8 @@ struct leak_site {
 
 struct proc_report {
 	pid_t pid;
+	pid_t parent;		/* -f: the traced process that forked it; 0: the target */
+	char cmdline[512];	/* empty when unknown */
 	char comm[32];
 	char exe[4096];		/* empty when unknown */
 	bool exited;
@@ -111,6 +113,8 @@ struct report {
 	int top;		/* --top */
 	struct proc_report *procs;
 	int nprocs;
+	bool follow;		/* -f */
+	uint64_t follow_dropped;	/* -f: forked processes not traced (too many at once) */
 	bool leak;
 };
 
@@ -128,6 +132,8 @@ struct report_opts {
 	bool peek;
 	/* a round taken to follow the growth, not printed: counted for growth_rate only */
 	bool quiet;
+	bool follow;		/* -f */
+	uint64_t follow_dropped;
 };
 
 /*

@@ -270,6 +270,11 @@ void report__print_text(const struct report *r, FILE *out)
 	if (r->lost_events)
 		fprintf(out, ", %llu EVENTS LOST (numbers are incomplete)",
 			(unsigned long long)r->lost_events);
+	if (r->follow)
+		fprintf(out, ", %d process%s traced (-f)", r->nprocs, r->nprocs == 1 ? "" : "es");
+	if (r->follow_dropped)
+		fprintf(out, ", %llu MORE NOT TRACED (too many at once)",
+			(unsigned long long)r->follow_dropped);
 	fputc('\n', out);
 	for (i = 0; i < r->nprocs; i++) {
 		const struct proc_report *p = &r->procs[i];
@@ -283,6 +288,10 @@ void report__print_text(const struct report *r, FILE *out)
 		if (p->exited)
 			fprintf(out, " after %.1f s traced", p->traced_s);
 		fputc('\n', out);
+		/* -f: who forked it, and what it ran */
+		if (p->parent)
+			fprintf(out, "  forked by PID %d: %s\n", p->parent,
+				p->cmdline[0] ? p->cmdline : "(arguments not known)");
 		print_items(&p->items, out);
 		print_memory(p, out);
 		print_go(&p->go, p->items.present ? p->items.count : UNKNOWN, out);

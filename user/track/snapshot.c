@@ -215,6 +215,9 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 	int err;
 
 	ps->pid = tg->pid;
+	ps->parent = tg->parent;
+	ps->start_ns = tg->start_ns;
+	snprintf(ps->cmdline, sizeof(ps->cmdline), "%s", tg->cmdline);
 	snprintf(ps->comm, sizeof(ps->comm), "%s", tg->comm);
 	snprintf(ps->exe, sizeof(ps->exe), "%s", tg->exe);
 	ps->exited = tg->exit.exited;

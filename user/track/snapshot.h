@@ -113,6 +113,9 @@ struct reach_counts {
 
 struct proc_snapshot {
 	pid_t pid;
+	pid_t parent;		/* -f: the traced process that forked it; 0: the target */
+	uint64_t start_ns;	/* when its tracing began: the run's attach, or its fork (-f) */
+	char cmdline[512];	/* empty when unknown */
 	char comm[32];
 	char exe[PATH_MAX];	/* empty when unknown */
 	bool exited;

@@ -34,6 +34,7 @@ int target__open(struct target *t, pid_t pid, const char *program, const char *p
 	if (!program) {
 		proc__comm(pid, t->comm, sizeof(t->comm));
 		proc__exe(pid, t->exe, sizeof(t->exe));
+		proc__cmdline(pid, t->cmdline, sizeof(t->cmdline));
 	}
 	return 0;
 }
@@ -43,10 +44,9 @@ int target__open(struct target *t, pid_t pid, const char *program, const char *p
  * with it is read now (its modules, fds, Go runtime, which blocks it still reaches),
  * then it is let go.
  */
-static int on_exit_held(void *ctx, const void *data, size_t size)
+static int on_exit_held(struct target *tg, const void *data, size_t size)
 {
 	const struct fd_exit_event *ex = data;
-	struct target *tg = ctx;
 	int err;
 
 	if (size < sizeof(*ex) || (pid_t)ex->tgid != tg->pid || !tg->fds)
@@ -62,20 +62,30 @@ static int on_exit_held(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-void target__listen(struct target *tg, struct tracer *t)
+int target__on_event(struct target *tg, const void *data, size_t size)
 {
-	tg->tracer = t;
-	tracer__on_event(t, EV_LOADER, follow__on_event, tg);
-	tracer__on_event(t, EV_UNWIND, unwinder__on_event, tg);
-	tracer__on_event(t, EV_FD_EXIT, on_exit_held, tg);
+	const __u32 *type = data;
+
+	if (size < sizeof(*type))
+		return 0;
+	switch (*type) {
+	case EV_LOADER:
+		return follow__on_event(tg, data, size);
+	case EV_UNWIND:
+		return unwinder__on_event(tg, data, size);
+	case EV_FD_EXIT:
+		return on_exit_held(tg, data, size);
+	}
+	return 0;
 }
 
 int target__refresh(struct target *t)
 {
 	if (t->exit.exited)
 		return 0;
-	/* comm and exe change at exec; keep the last values seen alive */
+	/* comm, exe and arguments change at exec; keep the last values seen alive */
 	proc__comm(t->pid, t->comm, sizeof(t->comm));
+	proc__cmdline(t->pid, t->cmdline, sizeof(t->cmdline));
 	proc__exe(t->pid, t->exe, sizeof(t->exe));
 	if (!t->sym) {
 		t->sym = symbolizer__new(t->pid);
@@ -207,7 +217,8 @@ void target__scan_reach(struct target *t)
 				  "--max-allocs)";
 		return;
 	}
-	err = reach__scan(t->tracer, t->pid, t->program != NULL, &t->reach);
+	/* a command and the processes -f follows are held at their exit for it */
+	err = reach__scan(t->tracer, t->pid, t->program != NULL || t->parent, &t->reach);
 	if (!err && t->suppressions)
 		suppress_leaks(t);
 	if (err)

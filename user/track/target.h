@@ -33,8 +33,11 @@ struct target_exit {
 
 struct target {
 	pid_t pid;
+	pid_t parent;		/* -f: the traced process that forked it; 0 for the target itself */
+	uint64_t start_ns;	/* -f: when it was forked (CLOCK_MONOTONIC); 0: the run's attach */
 	int pidfd;		/* readable once it has exited; -1 until target__open */
 	char comm[32];
+	char cmdline[512];	/* its arguments, space-separated; empty when unknown */
 	char exe[PATH_MAX];	/* as the process names it; empty when unknown */
 	/*
 	 * -- CMD: the program found on PATH and the ELF that runs it (the program, or a
@@ -62,8 +65,8 @@ struct target {
  * its name and executable. program/program_elf: see struct target.
  */
 int target__open(struct target *t, pid_t pid, const char *program, const char *program_elf);
-/* Trace it with t: its events (exec, modules, exits, stacks to unwind) come to its trackers. */
-void target__listen(struct target *tg, struct tracer *t);
+/* An event of its own (exec, modules, exit held, a stack to unwind) for its trackers. */
+int target__on_event(struct target *tg, const void *data, size_t size);
 /* Re-read the process's name, executable and modules while it lives. */
 int target__refresh(struct target *t);
 /* The same after an exec: the old image's modules are forgotten. */
