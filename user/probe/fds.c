@@ -186,27 +186,6 @@ static int attach_multi(struct fds_probe *p, pid_t pid, const struct fd_wrappers
 	return 0;
 }
 
-/* The same with a link each, where uprobe_multi links are not known (before 6.6). */
-static int attach_each(struct fds_probe *p, pid_t pid, const struct fd_wrappers *w,
-		       struct links *into)
-{
-	int i, err;
-
-	for (i = 0; i < w->n; i++) {
-		uint64_t cookie = w->w[i].nr == FD_WRAPPER_SYSCALL ? FD_COOKIE_SYSCALL : w->w[i].nr;
-
-		err = core__attach_uprobe(into, p->skel->progs.fds_wrapper_enter, pid, w->path,
-					  w->w[i].offset, false, cookie, w->w[i].name);
-		if (!err && !w->w[i].entry_only)
-			err = core__attach_uprobe(into, p->skel->progs.fds_wrapper_return, pid,
-						  w->path, w->w[i].offset, true, cookie,
-						  w->w[i].name);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w)
 {
 	struct fds_probe *p = t->fds;
@@ -214,6 +193,9 @@ int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrap
 	struct stat st;
 	int i, err;
 
+	/* a link each would make every exit wait a grace period per wrapper */
+	if (!p->multi)
+		return -EOPNOTSUPP;
 	if (stat(w->path, &st))
 		return -errno;
 	for (i = 0; i < p->nfiles; i++)
@@ -226,7 +208,7 @@ int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrap
 	f = &p->files[p->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->file = (struct probed_file){ st.st_dev, st.st_ino, pid };
-	err = p->multi ? attach_multi(p, pid, w, &f->links) : attach_each(p, pid, w, &f->links);
+	err = attach_multi(p, pid, w, &f->links);
 	if (err) {
 		links__destroy(&f->links);
 		return err;

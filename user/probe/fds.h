@@ -21,8 +21,9 @@ int tracer__attach_fds(struct tracer *t);
 /* The raw syscall tracepoints (every syscall on the host pays), attached once. */
 int tracer__attach_fd_syscalls(struct tracer *t);
 /*
- * Probes on pid's C library wrappers (proc/fd_wrappers.h); -EALREADY when that file is
- * probed for pid already. The process must also carry PROC_FD_WRAPPERS.
+ * Probes on pid's C library wrappers (proc/fd_wrappers.h), with uprobe_multi links;
+ * -EALREADY when that file is probed for pid already, -EOPNOTSUPP before Linux 6.6. The
+ * process must also carry PROC_FD_WRAPPERS.
  */
 int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w);
 /* Remove the wrappers' probes of these processes (gone: -f's children that exited). */

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "probe/fds.h"
+#include "probe/features.h"
 #include "proc/elf_file.h"
 #include "proc/fd_table.h"
 #include "proc/fd_wrappers.h"
@@ -174,6 +175,12 @@ int fd_tracker__hook(struct fd_tracker *ft, struct tracer *t, bool wrappers, boo
 
 	if (err)
 		return err;
+	/*
+	 * Before uprobe_multi links (6.6) the wrappers would take a link each, and removing
+	 * each waits for a grace period: seconds at every exit. The tracepoints then.
+	 */
+	if (!features__has(tracer__features(t), FEAT_UPROBE_MULTI))
+		wrappers = false;
 	if (!wrappers)
 		return tracer__attach_fd_syscalls(t);
 	err = tracer__add_proc_flags(t, ft->pid, PROC_FD_WRAPPERS);
