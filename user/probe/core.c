@@ -355,6 +355,27 @@ int core__attach_uprobe(struct links *into, struct bpf_program *prog, pid_t pid,
 	return links__add(into, link);
 }
 
+int core__attach_progs(struct tracer *t, struct bpf_program *const *progs, size_t n)
+{
+	struct bpf_link *link;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		link = bpf_program__attach(progs[i]);
+		if (!link) {
+			err = -errno;
+			elog("cannot attach %s (%s)", bpf_program__section_name(progs[i]),
+			     errstr(err));
+			return err;
+		}
+		err = core__add_link(t, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 bool core__same_file(const struct probed_file *f, const struct stat *st, pid_t pid)
 {
 	return f->dev == st->st_dev && f->ino == st->st_ino && f->pid == pid;

@@ -67,6 +67,8 @@ int core__dispatch(struct tracer *t, const void *data, size_t size);
 void core__load_error(const struct bpf_object *obj, int err);
 /* Keep a link; 0, or -ENOMEM (the link is destroyed either way on failure). */
 int core__add_link(struct tracer *t, struct bpf_link *link);
+/* Attach each of n programs where its section says (tracepoints) and keep the links; says why not. */
+int core__attach_progs(struct tracer *t, struct bpf_program *const *progs, size_t n);
 /* A uprobe (ret: uretprobe) of prog at offset in path for pid, with a cookie; says why not. */
 int core__attach_uprobe(struct links *into, struct bpf_program *prog, pid_t pid,
 			const char *path, uint64_t offset, bool ret, uint64_t cookie,

@@ -111,34 +111,13 @@ void fds_probe__losses(struct tracer *t, struct losses *out)
 		    core__recursion_misses(t->fds->skel->obj));
 }
 
-static int attach_all(struct tracer *t, struct bpf_program **progs, size_t n)
-{
-	struct bpf_link *link;
-	size_t i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		link = bpf_program__attach(progs[i]);
-		if (!link) {
-			err = -errno;
-			elog("cannot attach %s (%s)", bpf_program__section_name(progs[i]),
-			     errstr(err));
-			return err;
-		}
-		err = core__add_link(t, link);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int tracer__attach_fds(struct tracer *t)
 {
 	struct bpf_program *progs[] = {
 		t->fds->skel->progs.fds_proc_exit, t->fds->skel->progs.fds_exec,
 	};
 
-	return attach_all(t, progs, sizeof(progs) / sizeof(progs[0]));
+	return core__attach_progs(t, progs, sizeof(progs) / sizeof(progs[0]));
 }
 
 int tracer__attach_fd_syscalls(struct tracer *t)
@@ -150,7 +129,7 @@ int tracer__attach_fd_syscalls(struct tracer *t)
 
 	if (t->fds->syscalls)
 		return 0;
-	err = attach_all(t, progs, sizeof(progs) / sizeof(progs[0]));
+	err = core__attach_progs(t, progs, sizeof(progs) / sizeof(progs[0]));
 	t->fds->syscalls = !err;
 	if (!err)
 		vlog("fds: the raw syscall tracepoints (every syscall on the host pays for them)");

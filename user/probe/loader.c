@@ -146,24 +146,14 @@ int tracer__follow_forks(struct tracer *t, pid_t pid)
 {
 	struct loader_probe *p = t->loader;
 	struct bpf_program *progs[] = { p->skel->progs.loader_fork, p->skel->progs.loader_newborn };
-	struct bpf_link *link;
-	size_t i;
 	int err;
 
-	for (i = 0; !p->forks_attached && i < sizeof(progs) / sizeof(progs[0]); i++) {
-		link = bpf_program__attach(progs[i]);
-		if (!link) {
-			err = -errno;
-			elog("cannot attach %s (%s)", bpf_program__section_name(progs[i]),
-			     errstr(err));
-			return err;
-		}
-		err = core__add_link(t, link);
+	if (!p->forks_attached) {
+		err = core__attach_progs(t, progs, sizeof(progs) / sizeof(progs[0]));
 		if (err)
 			return err;
-	}
-	if (!p->forks_attached)
 		vlog("-f: the syscall exit tracepoint stops each forked child at its first return");
-	p->forks_attached = true;
+		p->forks_attached = true;
+	}
 	return add_loader_flags(t, pid, LOADER_FORKS);
 }
