@@ -72,6 +72,9 @@ static void lsan_agrees(void)
 	ASSERT_EQ(jint(p, "memory.reachability.indirect.bytes"), want.indirect_bytes,
 		  "indirect bytes as LeakSanitizer counts");
 	ASSERT_EQ(jint(p, "memory.reachability.reachable.objects"), 200, "200 reachable");
+	/* what the scan cost: it read at least the blocks it found reachable */
+	ASSERT_GE(jint(p, "memory.reachability.scan.bytes_read"), 200 * 32, "bytes read");
+	ASSERT_TRUE(jnum(p, "memory.reachability.scan.pause_ms") > 0, "its pause");
 	ASSERT_STREQ(check_status(p, "lost_objects"), "fail", "lost_objects fails");
 	ASSERT_EQ(check_value(p, "lost_objects"), 151, "151 lost");
 out:

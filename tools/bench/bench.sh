@@ -354,6 +354,10 @@ if [ "$REPORT_ONLY" != 1 ]; then
 	rm -f "$OUT/go.md"
 	./tools/bench/go.sh > /dev/null ||
 		echo "bench: the Go stress run failed: no section for it" >&2
+	# the reachability scan of a 1 GiB heap (tools/bench/reach.sh)
+	rm -f "$OUT/reach.md"
+	./tools/bench/reach.sh > /dev/null ||
+		echo "bench: the reachability scan's run failed: no section for it" >&2
 	# README's picture of the agent as Prometheus sees it
 	./tools/bench/fleet-plot.sh ||
 		echo "bench: no new doc/fleet-scraped.png" >&2
@@ -446,6 +450,7 @@ PY
 	fi
 	[ -s "$OUT/fleet.md" ] && cat "$OUT/fleet.md"
 	[ -s "$OUT/go.md" ] && cat "$OUT/go.md"
+	[ -s "$OUT/reach.md" ] && cat "$OUT/reach.md"
 	echo
 	cat tools/bench/NOTES.md
 } > BENCHMARKS.md

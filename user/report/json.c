@@ -67,7 +67,7 @@ static json_t *reach_json(const struct reach_counts *r)
 {
 	if (!r->present)
 		return json_null();
-	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
+	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:f, s:I}}",
 			 "direct", "objects", (json_int_t)r->objects[1], "bytes",
 			 (json_int_t)r->bytes[1],
 			 "indirect", "objects", (json_int_t)r->objects[2], "bytes",
@@ -75,7 +75,9 @@ static json_t *reach_json(const struct reach_counts *r)
 			 "reachable", "objects", (json_int_t)r->objects[0], "bytes",
 			 (json_int_t)r->bytes[0],
 			 "suppressed", "objects", (json_int_t)r->suppressed_objects, "bytes",
-			 (json_int_t)r->suppressed_bytes);
+			 (json_int_t)r->suppressed_bytes,
+			 /* what the scan cost the process: how long it stood still, what was read */
+			 "scan", "pause_ms", r->pause_ms, "bytes_read", (json_int_t)r->bytes_read);
 }
 
 static json_t *memory_json(const struct memory_report *m)

@@ -19,7 +19,7 @@
 /* Threads whose stacks are scanned from their stack pointer; any beyond, whole */
 #define MAX_THREADS 1024
 /* No scan reads more than this (a bound on the pause): past it, no verdict is drawn */
-#define MAX_SCAN_BYTES (1ULL << 30)
+#define MAX_SCAN_BYTES (4ULL << 30)
 
 struct block {
 	uint64_t addr, size, stack, ts;
