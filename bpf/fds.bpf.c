@@ -461,7 +461,7 @@ static __always_inline bool makes_fds(long id)
 	return false;
 }
 
-/* Is the process's fd calls seen at its C library's wrappers (the tracepoints leave it be)? */
+/* Are the process's fd calls seen at its C library's wrappers (the tracepoints leave it be)? */
 static __always_inline bool by_wrappers(__u32 tgid)
 {
 	struct proc_info *proc = bpf_map_lookup_elem(&procs, &tgid);
@@ -620,10 +620,10 @@ static __always_inline void call_return(struct fd_stats *st, __u32 tgid, long id
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 a[4] = { regs->di, regs->si, regs->dx, regs->r10 };
 	struct fd_call *call = NULL;
 	struct fd_stats *st;
 	__u32 tgid;
+	__u64 a[4];
 
 	/* the cheapest test first: this runs for every syscall on the host */
 	if (id != NR_close && id != NR_close_range && id != NR_dup2 && id != NR_dup3 &&
@@ -634,6 +634,10 @@ int BPF_PROG(fds_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (id != NR_close && id != NR_close_range)
 		call = thread_call(true);
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
 	call_enter(st, tgid, id, a, call);
 	return 0;
 }
@@ -642,10 +646,10 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
-	__u64 a[4] = { regs->di, regs->si, regs->dx, regs->r10 };
 	struct fd_call *call = NULL;
 	struct fd_stats *st;
 	__u32 tgid;
+	__u64 a[4];
 
 	/* a successful exec does not come back here: sched_process_exec counts it */
 	if (ret < 0 || !makes_fds(id))
@@ -655,6 +659,10 @@ int BPF_PROG(fds_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (id == NR_dup2 || id == NR_dup3)
 		call = thread_call(false);
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
 	call_return(st, tgid, id, a, ret, call, regs->ip, regs->sp, regs->bp, 0);
 	return 0;
 }
