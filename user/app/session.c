@@ -216,12 +216,6 @@ static int load(struct session *s)
 	return 0;
 }
 
-/*
- * File descriptors: probes on the target's glibc wrappers (a Go program's runtime makes its
- * syscalls itself; a static one has none to find), else the syscall tracepoints; and the fd
- * table at attach. A command's first exec closes leakbpf's fds, not the program's. A command
- * is held at _Exit() once the object that defines it is mapped (track/follow.c).
- */
 /* A command's program, before its exec: has it a loader, which may map glibc? (-p: look.) */
 static bool may_have_glibc(const struct session *s)
 {
@@ -238,6 +232,12 @@ static bool may_have_glibc(const struct session *s)
 	return dynamic;
 }
 
+/*
+ * File descriptors: probes on the target's glibc wrappers (a Go program's runtime makes its
+ * syscalls itself; a static one has none to find), else the syscall tracepoints; and the fd
+ * table at attach. A command's first exec closes leakbpf's fds, not the program's. A command
+ * is held at _Exit() once the object that defines it is mapped (track/follow.c).
+ */
 static int attach_fds(struct session *s)
 {
 	struct target *tg = &s->target;
@@ -604,7 +604,7 @@ static void detach(struct session *s)
 
 	/* the probes first */
 	tracer__detach(s->tracer);
-	/* a hold asked for before that (an exec, a loader, an exit, a fork) waits in the ring buffer */
+	/* a hold asked for before that (exec, loader, exit, fork) waits in the ring buffer */
 	s->target.follow.detached = true;
 	for (i = 1; i < s->family.n; i++)
 		s->family.members[i]->follow.detached = true;
