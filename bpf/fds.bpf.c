@@ -726,17 +726,13 @@ int BPF_URETPROBE(fds_wrapper_return)
 		return 0;
 	id = call->nr;
 	__builtin_memcpy(a, call->args, sizeof(a));
-	if (id != NR_dup2 && id != NR_dup3)
-		call->nr = 0;	/* call_return reads and clears dup's */
 	/* ssize_t for recvmsg, int for the others: the upper half of RAX is not theirs */
 	if (id != NR_recvmsg)
 		ret = (int)ret;
-	if (ret < 0) {
-		call->nr = 0;
-		return 0;
-	}
-	call_return(st, tgid, id, a, ret, call, PT_REGS_IP(ctx), PT_REGS_SP(ctx),
-		    PT_REGS_FP(ctx), call->wrapper_pc);
+	if (ret >= 0)
+		call_return(st, tgid, id, a, ret, call, PT_REGS_IP(ctx), PT_REGS_SP(ctx),
+			    PT_REGS_FP(ctx), call->wrapper_pc);
+	call->nr = 0;
 	return 0;
 }
 

@@ -65,7 +65,7 @@ __u64 newborns_lost = 0;	/* children not followed: `newborns` was full */
  * is queued before the event is visible, so SIGCONT cannot overtake it; without room for
  * the event it is not stopped: nobody would know to resume it.
  */
-static __always_inline bool report(__u32 tgid, bool stop, __u32 kind)
+static __always_inline bool report(__u32 tgid, bool stop, __u32 kind, __u32 parent)
 {
 	struct loader_event *e;
 
@@ -78,7 +78,7 @@ static __always_inline bool report(__u32 tgid, bool stop, __u32 kind)
 	e->tgid = tgid;
 	e->stopped = stop && !bpf_send_signal(SIGSTOP);
 	e->kind = kind;
-	e->parent = 0;
+	e->parent = parent;
 	e->pad = 0;
 	stop = e->stopped;
 	bpf_ringbuf_submit(e, 0);
@@ -100,12 +100,12 @@ int BPF_UPROBE(loader_state_enter)
 	/* unreadable: report anyway, a spurious look at the maps costs little */
 	bpf_probe_read_user(&state, sizeof(state), (void *)(PT_REGS_IP(ctx) + r_state_off));
 	if (state == RT_DELETE && (*flags & LOADER_UNLOAD_STOP)) {
-		report(tgid, true, LOADER_EV_UNLOADING);
+		report(tgid, true, LOADER_EV_UNLOADING, 0);
 		return 0;
 	}
 	if (state != RT_CONSISTENT)
 		return 0;
-	if (report(tgid, *flags & LOADER_STOP, LOADER_EV_MODULES))
+	if (report(tgid, *flags & LOADER_STOP, LOADER_EV_MODULES, 0))
 		__sync_fetch_and_and(flags, ~LOADER_STOP);
 	return 0;
 }
@@ -122,7 +122,7 @@ int BPF_PROG(loader_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	/* a stop armed for the old image's loader is not the new one's to take */
 	__sync_fetch_and_and(flags, ~LOADER_STOP);
 	/* every exec, not only the first: a wrapper may exec another wrapper */
-	report(tgid, *flags & LOADER_EXEC_STOP, LOADER_EV_EXEC);
+	report(tgid, *flags & LOADER_EXEC_STOP, LOADER_EV_EXEC, 0);
 	return 0;
 }
 
@@ -147,26 +147,13 @@ int BPF_PROG(loader_fork, struct task_struct *task, __u64 clone_flags)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(loader_newborn, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, *parent;
-	struct loader_event *e;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, *parent, ppid;
 
 	parent = bpf_map_lookup_elem(&newborns, &tgid);
 	if (!parent)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&loader_events_lost, 1);
-		bpf_map_delete_elem(&newborns, &tgid);
-		return 0;
-	}
-	e->type = EV_LOADER;
-	e->tgid = tgid;
-	e->kind = LOADER_EV_FORK;
-	e->parent = *parent;
-	e->pad = 0;
-	/* queued before the event is visible, so SIGCONT cannot overtake it */
-	e->stopped = !bpf_send_signal(SIGSTOP);
+	ppid = *parent;
 	bpf_map_delete_elem(&newborns, &tgid);
-	bpf_ringbuf_submit(e, 0);
+	report(tgid, true, LOADER_EV_FORK, ppid);
 	return 0;
 }

@@ -22,7 +22,8 @@ struct wrapped_file {
 
 struct fds_probe {
 	struct fds_bpf *skel;
-	bool syscalls;		/* the tracepoints are attached */
+	bool attached;		/* the exit and exec programs are */
+	bool syscalls;		/* the syscall tracepoints are */
 	bool multi;		/* the wrappers' programs are uprobe_multi ones (6.6) */
 	int nfiles;
 	struct wrapped_file *files;
@@ -116,8 +117,18 @@ int tracer__attach_fds(struct tracer *t)
 	struct bpf_program *progs[] = {
 		t->fds->skel->progs.fds_proc_exit, t->fds->skel->progs.fds_exec,
 	};
+	int err;
 
-	return core__attach_progs(t, progs, sizeof(progs) / sizeof(progs[0]));
+	if (t->fds->attached)
+		return 0;
+	err = core__attach_progs(t, progs, sizeof(progs) / sizeof(progs[0]));
+	t->fds->attached = !err;
+	return err;
+}
+
+bool tracer__can_probe_fd_wrappers(struct tracer *t)
+{
+	return t->fds->multi;
 }
 
 int tracer__attach_fd_syscalls(struct tracer *t)

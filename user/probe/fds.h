@@ -8,6 +8,7 @@
 #ifndef LEAKBPF_PROBE_FDS_H
 #define LEAKBPF_PROBE_FDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -16,7 +17,7 @@
 
 struct fd_wrappers;
 
-/* What costs no other process anything: the exits and execs of traced processes. */
+/* What costs no other process anything: the exits and execs of traced processes (once). */
 int tracer__attach_fds(struct tracer *t);
 /* The raw syscall tracepoints (every syscall on the host pays), attached once. */
 int tracer__attach_fd_syscalls(struct tracer *t);
@@ -26,6 +27,8 @@ int tracer__attach_fd_syscalls(struct tracer *t);
  * process must also carry PROC_FD_WRAPPERS.
  */
 int tracer__attach_fd_wrappers(struct tracer *t, pid_t pid, const struct fd_wrappers *w);
+/* Can tracer__attach_fd_wrappers() probe at all (uprobe_multi links)? */
+bool tracer__can_probe_fd_wrappers(struct tracer *t);
 /* Remove the wrappers' probes of these processes (gone: -f's children that exited). */
 void tracer__detach_fd_wrappers(struct tracer *t, const pid_t *pids, int n);
 /* Hold the process at _Exit(): a uprobe at this file offset (fds_exit_hold). */

@@ -13,7 +13,6 @@
 #include "probe/alloc.h"
 #include "probe/fds.h"
 #include "probe/loader.h"
-#include "proc/allocator.h"
 #include "track/family.h"
 #include "track/fd_tracker.h"
 #include "track/follow.h"
@@ -38,30 +37,18 @@ struct target *family__find(struct family *f, pid_t pid)
 static int probe_child(struct family *f, struct target *kid)
 {
 	struct tracer *t = f->tracer;
-	struct allocator *a;
 	int err;
 
 	err = tracer__add_process(t, kid->pid);
 	if (err)
 		return err;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	err = allocator__find_for_pid(kid->pid, a);
-	if (!err) {
-		target__set_allocator(kid, a->name);
-		err = tracer__attach_allocator(t, kid->pid, a);
-	} else if (err == -ENOENT) {
-		kid->no_alloc_why = "no object it maps defines the malloc family";
-		err = 0;
-	}
-	free(a);
-	if (err)
-		return err;
 	kid->fds = fd_tracker__new(kid->pid);
 	if (!kid->fds)
 		return -ENOMEM;
-	err = fd_tracker__hook(kid->fds, t, true, false);
+	/* its fd wrappers come with its allocator (follow__probe_image), as an exec's do */
+	err = fd_tracker__hook(kid->fds, t, true, true);
+	if (!err)
+		follow__probe_image(t, kid);
 	if (!err)
 		err = fd_tracker__start(kid->fds, false);
 	if (!err)

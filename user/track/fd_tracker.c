@@ -9,7 +9,6 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "probe/fds.h"
-#include "probe/features.h"
 #include "proc/elf_file.h"
 #include "proc/fd_table.h"
 #include "proc/fd_wrappers.h"
@@ -42,6 +41,7 @@ struct fd_tracker {
 	struct stack_table stacks;	/* unwound in user space, by fd_info.seq */
 	bool holding;		/* the _Exit() probe is attached */
 	bool by_wrappers;	/* its fd calls are probed at its C library's wrappers */
+	bool image_hooked;	/* those of the image it runs now are */
 };
 
 static void view_free(struct fd_view *v)
@@ -167,6 +167,7 @@ void fd_tracker__exec(struct fd_tracker *ft)
 {
 	/* the old probe stays (by inode): the same C library is simply stopped at once */
 	ft->holding = false;
+	ft->image_hooked = false;
 }
 
 int fd_tracker__hook(struct fd_tracker *ft, struct tracer *t, bool wrappers, bool command)
@@ -179,7 +180,7 @@ int fd_tracker__hook(struct fd_tracker *ft, struct tracer *t, bool wrappers, boo
 	 * Before uprobe_multi links (6.6) the wrappers would take a link each, and removing
 	 * each waits for a grace period: seconds at every exit. The tracepoints then.
 	 */
-	if (!features__has(tracer__features(t), FEAT_UPROBE_MULTI))
+	if (!tracer__can_probe_fd_wrappers(t))
 		wrappers = false;
 	if (!wrappers)
 		return tracer__attach_fd_syscalls(t);
@@ -197,7 +198,7 @@ int fd_tracker__hook_image(struct fd_tracker *ft, struct tracer *t)
 	struct fd_wrappers *w;
 	int err;
 
-	if (!ft->by_wrappers)
+	if (!ft->by_wrappers || ft->image_hooked)
 		return 0;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -209,6 +210,7 @@ int fd_tracker__hook_image(struct fd_tracker *ft, struct tracer *t)
 			err = 0;
 	}
 	free(w);
+	ft->image_hooked = !err;
 	if (!err)
 		return 0;
 	/* a static or Go image, musl: what it does is seen at its syscalls */

@@ -81,7 +81,7 @@ static void image_ready(struct tracer *t, struct target *tg)
  * mapped, or right at exec when it has no loader to wait for. A failure is said, and the
  * target goes on: what it allocates then is not seen.
  */
-static void follow_allocator(struct tracer *t, struct target *tg)
+void follow__probe_image(struct tracer *t, struct target *tg)
 {
 	struct allocator *a = calloc(1, sizeof(*a));
 	pid_t pid = tg->pid;
@@ -96,6 +96,7 @@ static void follow_allocator(struct tracer *t, struct target *tg)
 	}
 	err = allocator__find_for_pid(pid, a);
 	if (err == -ENOENT) {
+		tg->no_alloc_why = "no object it maps defines the malloc family";
 		elog("PID %d: %s maps no object that defines malloc and free: its allocations "
 		     "are not traced", pid, tg->exe);
 		goto out;
@@ -164,7 +165,7 @@ static void on_exec(struct tracer *t, struct target *tg, const struct loader_eve
 	 * loader probed only now may be past it) or cannot be watched.
 	 */
 	if (!watch_new_loader(t, tg, e->stopped)) {
-		follow_allocator(t, tg);
+		follow__probe_image(t, tg);
 		/* a command's C library is mapped (static, musl): hold it at its _Exit() too */
 		if (e->stopped && tg->fds)
 			image_ready(t, tg);
@@ -198,7 +199,7 @@ int follow__on_event(void *ctx, const void *data, size_t size)
 	     e->stopped ? " (held until read)" : "");
 	if (e->kind == LOADER_EV_MODULES) {
 		if (tg->follow.exec_pending)
-			follow_allocator(t, tg);
+			follow__probe_image(t, tg);
 		else
 			tracer__refresh_allocator(t, tg->pid);
 		/* held once its libraries are mapped: the C library's _Exit can be probed now */
@@ -248,7 +249,7 @@ void follow__tick(struct tracer *t, struct target *tg, uint64_t now)
 	target__refresh(tg);
 	/* an exec whose loader did not report (see on_exec) */
 	if (tg->follow.exec_pending && now - tg->follow.exec_ns >= EXEC_LOOK_NS)
-		follow_allocator(t, tg);
+		follow__probe_image(t, tg);
 	else
 		tracer__refresh_allocator(t, tg->pid);
 }

@@ -41,6 +41,11 @@ int follow__start(struct tracer *t, struct target *tg, bool hold);
  * Follow every exec of tg. -- CMD: once exec'ed and held at its ptrace stop (the next exec
  * is the program's own), where one with no loader to wait for is held at _Exit() too.
  */
+/*
+ * Probe the image pid runs now, its libraries mapped: its allocator (unless probed
+ * already) and its C library's fd wrappers. A failure is said; the process goes on.
+ */
+void follow__probe_image(struct tracer *t, struct target *tg);
 int follow__exec(struct tracer *t, struct target *tg);
 /* The handler of bpf/loader's events (EV_LOADER) for the target ctx. */
 int follow__on_event(void *ctx, const void *data, size_t size);
