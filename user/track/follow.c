@@ -105,6 +105,8 @@ void follow__probe_image(struct tracer *t, struct target *tg)
 		     "traced", pid, tg->exe, errstr(err));
 		goto out;
 	}
+	/* found after all (a look before the libraries were mapped said none) */
+	tg->no_alloc_why = NULL;
 	target__set_allocator(tg, a->name);
 	/* said once its probes are live: from then on nothing it allocates is missed */
 	err = tracer__attach_allocator(t, pid, a);
