@@ -93,16 +93,115 @@ int BPF_UPROBE(go_goexit)
 	return 0;
 }
 
-/* runtime.mallocgc(size uintptr, typ *_type, needzero bool) */
-SEC("uprobe")
-int BPF_UPROBE(go_mallocgc)
+/*
+ * Allocations, counted where the runtime counts them for MemStats (one hit per span, not
+ * per object): an mcache hands out a span's slots with no call leakbpf could afford to
+ * probe, and adds up what the span gave when it leaves the cache.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct go_alloc_layout);
+} go_layouts SEC(".maps");
+
+/*
+ * The slots a cached span gave out since it was cached (the runtime's slotsUsed); returns
+ * the span's object size. A slot without a span holds runtime.emptymspan, whose counts
+ * and size are all 0.
+ */
+static __always_inline __u64 count_span(struct go_stats *st, const struct go_alloc_layout *l,
+					__u64 span)
+{
+	__u16 count = 0, before = 0;
+	__u64 elemsize = 0;
+
+	if (!span)
+		return 0;
+	bpf_probe_read_user(&count, sizeof(count), (void *)(span + l->span_alloc_count));
+	bpf_probe_read_user(&before, sizeof(before), (void *)(span + l->span_before_cache));
+	bpf_probe_read_user(&elemsize, sizeof(elemsize), (void *)(span + l->span_elemsize));
+	if (count > before) {
+		COUNT(st->mallocs, count - before);
+		COUNT(st->bytes, (__u64)(count - before) * elemsize);
+	}
+	return elemsize;
+}
+
+/* Tiny objects share 16-byte blocks; the runtime counts them apart, at these flushes */
+static __always_inline void count_tiny(struct go_stats *st, const struct go_alloc_layout *l,
+				       __u64 mcache)
+{
+	__u64 tiny = 0;
+
+	bpf_probe_read_user(&tiny, sizeof(tiny), (void *)(mcache + l->mcache_tiny_allocs));
+	COUNT(st->mallocs, tiny);
+}
+
+static __always_inline struct go_stats *go_process(const struct go_alloc_layout **l)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct go_stats *st = bpf_map_lookup_elem(&go_stats, &tgid);
+
+	*l = bpf_map_lookup_elem(&go_layouts, &tgid);
+	return *l ? bpf_map_lookup_elem(&go_stats, &tgid) : NULL;
+}
+
+/* runtime.(*mcache).refill(c *mcache, spc spanClass): c.alloc[spc] is full, and goes back */
+SEC("uprobe")
+int BPF_UPROBE(go_refill)
+{
+	__u64 mcache = PT_REGS_RC(ctx), spc = ctx->bx & 0xff;
+	const struct go_alloc_layout *l;
+	struct go_stats *st = go_process(&l);
+	__u64 span = 0;
+
+	if (!st || spc >= l->nclasses)
+		return 0;
+	bpf_probe_read_user(&span, sizeof(span), (void *)(mcache + l->mcache_alloc + spc * 8));
+	/* the tiny class (16-byte noscan blocks) flushes the tiny count with its span */
+	if (count_span(st, l, span) == 16 && (spc & 1))
+		count_tiny(st, l, mcache);
+	return 0;
+}
+
+/* runtime.(*mcache).releaseAll(c *mcache): every cached span goes back (GC, ReadMemStats) */
+SEC("uprobe")
+int BPF_UPROBE(go_release_all)
+{
+	__u64 mcache = PT_REGS_RC(ctx);
+	const struct go_alloc_layout *l;
+	struct go_stats *st = go_process(&l);
+	__u64 empty = 0;	/* runtime.emptymspan, in most slots: read once */
+	__u32 i, j;
+
+	if (!st)
+		return 0;
+	/* eight slots a read: the last may read past the array, into the mcache's own fields */
+	for (i = 0; i < GO_MAX_SPAN_CLASSES / 8 && i * 8 < l->nclasses; i++) {
+		__u64 spans[8] = {};
+
+		bpf_probe_read_user(spans, sizeof(spans),
+				    (void *)(mcache + l->mcache_alloc + i * sizeof(spans)));
+		for (j = 0; j < 8 && i * 8 + j < l->nclasses; j++) {
+			if (spans[j] != empty && !count_span(st, l, spans[j]))
+				empty = spans[j];
+		}
+	}
+	count_tiny(st, l, mcache);
+	return 0;
+}
+
+/* runtime.(*mcache).allocLarge(c *mcache, size uintptr, noscan bool): whole 8 KiB pages */
+SEC("uprobe")
+int BPF_UPROBE(go_alloc_large)
+{
+	const struct go_alloc_layout *l;
+	struct go_stats *st = go_process(&l);
+	__u64 size = ctx->bx;	/* Go's second integer register */
 
 	if (st) {
 		COUNT(st->mallocs, 1);
-		COUNT(st->bytes, PT_REGS_RC(ctx));
+		COUNT(st->bytes, (size + 8191) & ~8191ULL);
 	}
 	return 0;
 }

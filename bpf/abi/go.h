@@ -4,11 +4,31 @@
 #ifndef LEAKBPF_ABI_GO_H
 #define LEAKBPF_ABI_GO_H
 
-/* Per-process counters (a per-CPU value). */
+/*
+ * Per-process counters (a per-CPU value): heap objects and their bytes as the runtime
+ * counts them for MemStats.Mallocs and TotalAlloc, at the same places (a span's slots
+ * when the span leaves its mcache, tiny allocations at their flush, each large object).
+ */
 struct go_stats {
-	__u64 mallocs;		/* runtime.mallocgc calls */
-	__u64 bytes;		/* the sizes they asked for */
+	__u64 mallocs;
+	__u64 bytes;
 };
+
+/*
+ * Where this process's Go keeps what go_stats adds up (DWARF offsets; one per process,
+ * since each Go version lays them out its own way).
+ */
+struct go_alloc_layout {
+	__u16 mcache_alloc;		/* mcache.alloc: [nclasses]*mspan, by span class */
+	__u16 mcache_tiny_allocs;	/* mcache.tinyAllocs: tiny objects not yet counted */
+	__u16 nclasses;
+	__u16 span_alloc_count;		/* mspan.allocCount (u16) */
+	__u16 span_before_cache;	/* mspan.allocCountBeforeCache (u16) */
+	__u16 span_elemsize;		/* mspan.elemsize (uintptr) */
+};
+
+/* The largest nclasses go.bpf.c walks (Go 1.19 has 136) */
+#define GO_MAX_SPAN_CLASSES 256
 
 enum go_event_kind {
 	GO_CREATED,		/* runtime.newproc1: a goroutine begins */

@@ -60,6 +60,7 @@ void go_probe__forget(struct tracer *t, pid_t pid)
 {
 	core__forget(t->go->skel->maps.go_stats, pid);
 	core__forget(t->go->skel->maps.go_main, pid);
+	core__forget(t->go->skel->maps.go_layouts, pid);
 }
 
 struct bpf_object *go_probe__object(struct tracer *t)
@@ -73,6 +74,32 @@ void go_probe__losses(struct tracer *t, struct losses *out)
 		    t->go->skel->bss->lost_starts);
 	losses__add(out, "Go programs skipped (another of ours ran)",
 		    core__recursion_misses(t->go->skel->obj));
+}
+
+/* The three places the runtime adds up its allocations, and where it keeps them */
+static int attach_alloc_counts(struct tracer *t, pid_t pid, const char *path,
+			       const struct go_probe_sites *at)
+{
+	struct go_bpf *skel = t->go->skel;
+	__u32 key = pid;
+	int err;
+
+	err = bpf_map__update_elem(skel->maps.go_layouts, &key, sizeof(key), &at->alloc,
+				   sizeof(at->alloc), BPF_ANY);
+	if (err) {
+		elog("PID %d: cannot store where its Go runtime counts allocations: %s", pid,
+		     errstr(err));
+		return err;
+	}
+	err = core__attach_uprobe(&t->links, skel->progs.go_refill, pid, path, at->refill, false,
+				  0, "runtime.(*mcache).refill");
+	if (!err)
+		err = core__attach_uprobe(&t->links, skel->progs.go_release_all, pid, path,
+					  at->release_all, false, 0, "runtime.(*mcache).releaseAll");
+	if (!err)
+		err = core__attach_uprobe(&t->links, skel->progs.go_alloc_large, pid, path,
+					  at->alloc_large, false, 0, "runtime.(*mcache).allocLarge");
+	return err;
 }
 
 int tracer__attach_go(struct tracer *t, pid_t pid, const char *path,
@@ -89,9 +116,8 @@ int tracer__attach_go(struct tracer *t, pid_t pid, const char *path,
 	if (!err)
 		err = core__attach_uprobe(&t->links, skel->progs.go_goexit, pid, path, at->goexit0,
 					  false, at->g_startpc, "runtime.goexit0");
-	if (!err)
-		err = core__attach_uprobe(&t->links, skel->progs.go_mallocgc, pid, path,
-					  at->mallocgc, false, 0, "runtime.mallocgc");
+	if (!err && at->refill)
+		err = attach_alloc_counts(t, pid, path, at);
 	if (!err && at->main_main)
 		err = core__attach_uprobe(&t->links, skel->progs.go_main_enter, pid, path,
 					  at->main_main, false, 0, "main.main");

@@ -2,7 +2,8 @@
 /* Copyright (c) 2026 The leakbpf authors */
 /*
  * A Go program's runtime, probed at function entries only (bpf/go.bpf.c): goroutines
- * begun and ended by start function, mallocgc calls and bytes, main.main's start.
+ * begun and ended by start function, heap objects and bytes as MemStats counts them,
+ * main.main's start.
  * Functions return 0 or -errno.
  */
 #ifndef LEAKBPF_PROBE_GO_H
@@ -17,9 +18,12 @@ struct tracer;
 
 /* File offsets of the probes (prologue_end of each function), and g.startpc's offset. */
 struct go_probe_sites {
-	uint64_t newproc1, goexit0, mallocgc;
+	uint64_t newproc1, goexit0;
 	uint64_t main_main;	/* 0: not probed (-p: main.main began long ago) */
 	uint64_t g_startpc;
+	/* the mcache's refill, releaseAll and allocLarge; 0: allocations not counted */
+	uint64_t refill, release_all, alloc_large;
+	struct go_alloc_layout alloc;	/* where its counts are (DWARF offsets) */
 };
 
 int tracer__attach_go(struct tracer *t, pid_t pid, const char *path,

@@ -243,7 +243,7 @@ static void find_variables(const char *path, struct go_binary *b, uint64_t *buil
 }
 
 /* What the DWARF walk looks for: the structures, by name, then their members */
-enum go_struct { S_SCHEDT, S_P, S_MSTATS, S_GCC, S_G, NSTRUCTS };
+enum go_struct { S_SCHEDT, S_P, S_MSTATS, S_GCC, S_G, S_MCACHE, S_MSPAN, NSTRUCTS };
 
 static const char *const struct_names[NSTRUCTS] = {
 	[S_SCHEDT] = "runtime.schedt",
@@ -251,6 +251,8 @@ static const char *const struct_names[NSTRUCTS] = {
 	[S_MSTATS] = "runtime.mstats",
 	[S_GCC] = "runtime.gcControllerState",
 	[S_G] = "runtime.g",
+	[S_MCACHE] = "runtime.mcache",
+	[S_MSPAN] = "runtime.mspan",
 };
 
 struct member_want {
@@ -258,19 +260,26 @@ struct member_want {
 	const char *name;
 	const char *inner;	/* a member of the member's own (anonymous) struct type */
 	size_t field;		/* offsetof the int in struct go_binary */
+	bool alloc;		/* for the allocation counts only (alloc_layout_known) */
 };
 
 #define GB_FIELD(x) offsetof(struct go_binary, x)
 
 static const struct member_want members[] = {
-	{ S_SCHEDT, "ngsys", NULL, GB_FIELD(sched_ngsys) },
-	{ S_SCHEDT, "gFree", "n", GB_FIELD(sched_gfree_n) },
-	{ S_P, "gFree", "n", GB_FIELD(p_gfree_n) },
-	{ S_MSTATS, "numgc", NULL, GB_FIELD(mstats_numgc) },
-	{ S_MSTATS, "pause_ns", NULL, GB_FIELD(mstats_pause_ns) },
-	{ S_MSTATS, "pause_total_ns", NULL, GB_FIELD(mstats_pause_total_ns) },
-	{ S_GCC, "heapMarked", NULL, GB_FIELD(gcc_heap_marked) },
-	{ S_G, "startpc", NULL, GB_FIELD(g_startpc) },
+	{ S_SCHEDT, "ngsys", NULL, GB_FIELD(sched_ngsys), false },
+	{ S_SCHEDT, "gFree", "n", GB_FIELD(sched_gfree_n), false },
+	{ S_P, "gFree", "n", GB_FIELD(p_gfree_n), false },
+	{ S_MSTATS, "numgc", NULL, GB_FIELD(mstats_numgc), false },
+	{ S_MSTATS, "pause_ns", NULL, GB_FIELD(mstats_pause_ns), false },
+	{ S_MSTATS, "pause_total_ns", NULL, GB_FIELD(mstats_pause_total_ns), false },
+	{ S_GCC, "heapMarked", NULL, GB_FIELD(gcc_heap_marked), false },
+	{ S_G, "startpc", NULL, GB_FIELD(g_startpc), false },
+	{ S_P, "mcache", NULL, GB_FIELD(p_mcache), true },
+	{ S_MCACHE, "alloc", NULL, GB_FIELD(mcache_alloc), true },
+	{ S_MCACHE, "tinyAllocs", NULL, GB_FIELD(mcache_tiny_allocs), true },
+	{ S_MSPAN, "allocCount", NULL, GB_FIELD(mspan_alloc_count), true },
+	{ S_MSPAN, "allocCountBeforeCache", NULL, GB_FIELD(mspan_before_cache), true },
+	{ S_MSPAN, "elemsize", NULL, GB_FIELD(mspan_elemsize), true },
 };
 
 #define NMEMBERS ((int)(sizeof(members) / sizeof(members[0])))
@@ -324,6 +333,19 @@ static int inner_offset(Dwarf_Die *die, const char *name)
 	return -1;
 }
 
+/* The size in bytes of the member's type; -1 if DWARF does not say */
+static int member_type_size(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word size;
+	Dwarf_Die type;
+
+	if (!dwarf_attr(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type) ||
+	    dwarf_aggregate_size(&type, &size) || size > 1 << 20)
+		return -1;
+	return (int)size;
+}
+
 static void scan_struct(struct dwarf_walk *w, enum go_struct s, Dwarf_Die *die)
 {
 	Dwarf_Die child;
@@ -342,6 +364,9 @@ static void scan_struct(struct dwarf_walk *w, enum go_struct s, Dwarf_Die *die)
 			w->mstats_heap_marked = member_offset(&child);
 			continue;
 		}
+		/* an array of span pointers, one per span class */
+		if (s == S_MCACHE && !strcmp(name, "alloc"))
+			w->b->mcache_nclasses = member_type_size(&child) / 8;
 		for (i = 0; i < NMEMBERS; i++) {
 			if (members[i].s != s || strcmp(members[i].name, name))
 				continue;
@@ -563,8 +588,14 @@ int go_binary__open(const char *path, struct go_binary *out)
 			    eh.e_ident[EI_DATA] == ELFDATA2LSB;
 	for (i = 0; i < NVARS; i++)
 		out->layout_known &= *var_slot(out, i) != 0;
-	for (i = 0; i < NMEMBERS; i++)
-		out->layout_known &= *member_slot(out, &members[i]) >= 0;
+	out->alloc_layout_known = out->mcache_nclasses > 0;
+	for (i = 0; i < NMEMBERS; i++) {
+		if (members[i].alloc)
+			out->alloc_layout_known &= *member_slot(out, &members[i]) >= 0;
+		else
+			out->layout_known &= *member_slot(out, &members[i]) >= 0;
+	}
+	out->alloc_layout_known &= out->layout_known;
 out:
 	go_file__close(&f);
 	return err;

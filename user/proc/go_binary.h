@@ -24,6 +24,15 @@ struct go_binary {
 	bool heap_marked_in_mstats;	/* gcc_heap_marked is in memstats, not gc_controller */
 	int g_startpc;			/* g.startpc */
 	/*
+	 * The allocator's own accounting, for counting allocations as MemStats does
+	 * (bpf/go.bpf.c); alloc_layout_known when all of it was found.
+	 */
+	int p_mcache;			/* p.mcache: each P's cache */
+	int mcache_alloc, mcache_tiny_allocs;	/* mcache.alloc ([nclasses]*mspan), .tinyAllocs */
+	int mcache_nclasses;
+	int mspan_alloc_count, mspan_before_cache, mspan_elemsize;
+	bool alloc_layout_known;
+	/*
 	 * The netpoller's own fds, where the runtime keeps their numbers (0: not in this Go):
 	 * runtime.epfd (int32), netpollBreakRd/Wr (1.19's wake-up pipe), netpollEventFd.
 	 */

@@ -39,33 +39,96 @@ static int read_u64(int fd, uint64_t addr, uint64_t *v)
 	return read_at(fd, addr, v, sizeof(*v));
 }
 
-/* Sum of allp[i].gFree.n: the Ps' free goroutines, which gcount() takes off */
-static int read_p_gfree(int fd, const struct go_binary *b, uint64_t bias, int64_t *sum)
+/* allp: the Ps' addresses, as a malloc'ed array; *n 0 before the scheduler has any */
+static int read_allp(int fd, const struct go_binary *b, uint64_t bias, uint64_t **ps,
+		     size_t *n)
 {
-	uint64_t slice[2], *ps;
-	uint32_t n;
+	uint64_t slice[2];
 	int err;
-	size_t i;
 
+	*ps = NULL;
+	*n = 0;
 	err = read_at(fd, b->allp + bias, slice, sizeof(slice));
-	if (err)
+	if (err || !slice[1])
 		return err;
-	*sum = 0;
-	if (!slice[1])
-		return 0;
 	if (slice[1] > MAX_ALLP || !slice[0])
 		return -EIO;
-	ps = calloc(slice[1], sizeof(*ps));
-	if (!ps)
+	*ps = calloc(slice[1], sizeof(**ps));
+	if (!*ps)
 		return -ENOMEM;
-	err = read_at(fd, slice[0], ps, slice[1] * sizeof(*ps));
-	for (i = 0; !err && i < slice[1]; i++) {
+	*n = slice[1];
+	return read_at(fd, slice[0], *ps, *n * sizeof(**ps));
+}
+
+/* Sum of allp[i].gFree.n: the Ps' free goroutines, which gcount() takes off */
+static int read_p_gfree(int fd, const struct go_binary *b, const uint64_t *ps, size_t n,
+			int64_t *sum)
+{
+	uint32_t v;
+	int err = 0;
+	size_t i;
+
+	*sum = 0;
+	for (i = 0; !err && i < n; i++) {
 		if (!ps[i])
 			continue;
-		err = read_u32(fd, ps[i] + b->p_gfree_n, &n);
-		*sum += (int32_t)n;
+		err = read_u32(fd, ps[i] + b->p_gfree_n, &v);
+		*sum += (int32_t)v;
 	}
-	free(ps);
+	return err;
+}
+
+/* What one P's cache gave out and has not counted: as refill and releaseAll count it */
+static int read_mcache(int fd, const struct go_binary *b, uint64_t mcache, struct go_state *out)
+{
+	uint64_t *spans, tiny, elemsize, empty = 0;
+	uint16_t count, before;
+	int i, n = b->mcache_nclasses, err;
+
+	spans = calloc(n, sizeof(*spans));
+	if (!spans)
+		return -ENOMEM;
+	err = read_at(fd, mcache + b->mcache_alloc, spans, n * sizeof(*spans));
+	for (i = 0; !err && i < n; i++) {
+		/* a slot without a span holds runtime.emptymspan, all zero: read it once */
+		if (!spans[i] || spans[i] == empty)
+			continue;
+		err = read_at(fd, spans[i] + b->mspan_alloc_count, &count, sizeof(count));
+		if (!err)
+			err = read_at(fd, spans[i] + b->mspan_before_cache, &before, sizeof(before));
+		if (!err)
+			err = read_u64(fd, spans[i] + b->mspan_elemsize, &elemsize);
+		if (!err && !elemsize)
+			empty = spans[i];
+		if (!err && count > before) {
+			out->cached_mallocs += count - before;
+			out->cached_bytes += (uint64_t)(count - before) * elemsize;
+		}
+	}
+	free(spans);
+	if (!err)
+		err = read_u64(fd, mcache + b->mcache_tiny_allocs, &tiny);
+	if (!err)
+		out->cached_mallocs += tiny;
+	return err;
+}
+
+static int read_cached_allocs(int fd, const struct go_binary *b, const uint64_t *ps, size_t n,
+			      struct go_state *out)
+{
+	uint64_t mcache;
+	int err = 0;
+	size_t i;
+
+	out->cached_mallocs = out->cached_bytes = 0;
+	for (i = 0; !err && i < n; i++) {
+		if (!ps[i])
+			continue;
+		err = read_u64(fd, ps[i] + b->p_mcache, &mcache);
+		/* a P being destroyed has none */
+		if (!err && mcache)
+			err = read_mcache(fd, b, mcache, out);
+	}
 	return err;
 }
 
@@ -92,8 +155,9 @@ static void read_runtime_fds(int fd, const struct go_binary *b, uint64_t bias,
 int go_runtime__read(pid_t pid, const struct go_binary *b, uint64_t bias, struct go_state *out)
 {
 	uint32_t ngsys, gfree, numgc;
-	uint64_t allglen, heap_base;
+	uint64_t allglen, heap_base, *ps = NULL;
 	int64_t p_gfree = 0, n;
+	size_t nps = 0;
 	char path[32];
 	int fd, err;
 
@@ -110,7 +174,9 @@ int go_runtime__read(pid_t pid, const struct go_binary *b, uint64_t bias, struct
 	if (!err)
 		err = read_u32(fd, b->sched + bias + b->sched_gfree_n, &gfree);
 	if (!err)
-		err = read_p_gfree(fd, b, bias, &p_gfree);
+		err = read_allp(fd, b, bias, &ps, &nps);
+	if (!err)
+		err = read_p_gfree(fd, b, ps, nps, &p_gfree);
 	if (err)
 		goto out;
 	/* runtime.gcount(), in its int32 arithmetic */
@@ -129,7 +195,11 @@ int go_runtime__read(pid_t pid, const struct go_binary *b, uint64_t bias, struct
 		err = read_u64(fd, heap_base + bias + b->gcc_heap_marked, &out->heap_marked);
 	out->numgc = numgc;
 	read_runtime_fds(fd, b, bias, out);
+	/* a torn read of the caches costs the counts only their last span's worth */
+	out->cached_known = !err && b->alloc_layout_known &&
+			    !read_cached_allocs(fd, b, ps, nps, out);
 out:
+	free(ps);
 	close(fd);
 	return err;
 }

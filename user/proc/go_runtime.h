@@ -8,6 +8,7 @@
 #ifndef LEAKBPF_GO_RUNTIME_H
 #define LEAKBPF_GO_RUNTIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "proc/go_binary.h"
@@ -24,6 +25,14 @@ struct go_state {
 	uint64_t pause_total_ns;
 	uint64_t heap_marked;		/* bytes marked live by the last GC */
 	uint64_t pause_ns[GO_PAUSE_RING];	/* cycle c's pause is at [(c + 255) % 256] */
+	/*
+	 * Objects and bytes the Ps' caches gave out that the runtime has not counted yet
+	 * (it counts them when a span leaves its cache, as bpf/go.bpf.c does); known only
+	 * with b->alloc_layout_known. ReadMemStats flushes the caches first: adding these
+	 * gives what it would say now.
+	 */
+	uint64_t cached_mallocs, cached_bytes;
+	bool cached_known;
 	int runtime_fds[3];		/* the netpoller's own fds (-1: none, or not opened) */
 };
 

@@ -56,6 +56,45 @@ bool go_target__find(struct go_target *g, const char *path)
 	return g->is_go;
 }
 
+/*
+ * Where the runtime adds up its allocations, so they are counted as MemStats counts them:
+ * false (with why) when this Go's allocator is not the one leakbpf knows.
+ */
+static bool find_alloc_counts(struct target *tg, const char *path, struct go_probe_sites *at)
+{
+	const struct go_binary *b = &tg->go.bin;
+	int err;
+
+	if (!b->alloc_layout_known) {
+		elog("PID %d: %s's allocator keeps its counts where leakbpf does not look: Go "
+		     "allocations are not counted", tg->pid, b->version);
+		return false;
+	}
+	/* refill(c, spanClass) and allocLarge(c, size) read two arguments, releaseAll one */
+	err = go_binary__probe_offset(path, "runtime.(*mcache).refill", 3, &at->refill);
+	if (!err)
+		err = go_binary__probe_offset(path, "runtime.(*mcache).releaseAll", 1,
+					      &at->release_all);
+	if (!err)
+		err = go_binary__probe_offset(path, "runtime.(*mcache).allocLarge", 3,
+					      &at->alloc_large);
+	if (err) {
+		elog("PID %d: %s's allocator lacks a function leakbpf probes (%s): Go "
+		     "allocations are not counted", tg->pid, b->version, errstr(err));
+		at->refill = 0;
+		return false;
+	}
+	at->alloc = (struct go_alloc_layout){
+		.mcache_alloc = b->mcache_alloc,
+		.mcache_tiny_allocs = b->mcache_tiny_allocs,
+		.nclasses = b->mcache_nclasses,
+		.span_alloc_count = b->mspan_alloc_count,
+		.span_before_cache = b->mspan_before_cache,
+		.span_elemsize = b->mspan_elemsize,
+	};
+	return true;
+}
+
 int go_target__attach(struct tracer *t, struct target *tg, const char *path, bool command)
 {
 	struct go_target *g = &tg->go;
@@ -74,8 +113,6 @@ int go_target__attach(struct tracer *t, struct target *tg, const char *path, boo
 	err = go_binary__probe_offset(path, "runtime.newproc1", 1, &at.newproc1);
 	if (!err)
 		err = go_binary__probe_offset(path, "runtime.goexit0", 1, &at.goexit0);
-	if (!err)
-		err = go_binary__probe_offset(path, "runtime.mallocgc", 1, &at.mallocgc);
 	/* a command's goroutines at its start are those main.main finds */
 	if (!err && command)
 		err = go_binary__probe_offset(path, "main.main", 0, &at.main_main);
@@ -84,6 +121,7 @@ int go_target__attach(struct tracer *t, struct target *tg, const char *path, boo
 		     tg->exe, errstr(err));
 		return err;
 	}
+	g->counts_allocs = find_alloc_counts(tg, path, &at);
 	err = tracer__attach_go(t, tg->pid, path, &at);
 	if (err)
 		return err;
@@ -95,7 +133,8 @@ int go_target__attach(struct tracer *t, struct target *tg, const char *path, boo
 		if (err)
 			elog("PID %d: cannot read the Go runtime's state (%s)", tg->pid, errstr(err));
 	}
-	vlog("PID %d: %s, goroutines, GC and mallocgc traced", tg->pid, g->bin.version);
+	vlog("PID %d: %s, goroutines, GC%s traced", tg->pid, g->bin.version,
+	     g->counts_allocs ? " and allocations" : "");
 	return 0;
 }
 
@@ -134,6 +173,28 @@ static int add_start(const struct go_start_key *key, uint64_t n, void *arg)
 	return 0;
 }
 
+/*
+ * Its allocations while traced, as ReadMemStats would count them now: what the probes saw
+ * the runtime count, and what the caches gave out and it has not counted yet, less what
+ * they held uncounted at attach (objects from before it, counted when their span left).
+ */
+static void count_allocs(const struct go_target *g, const struct go_stats *st,
+			 struct go_counts *c)
+{
+	uint64_t mallocs = st->mallocs, bytes = st->bytes;
+
+	if (g->have_end && g->end.cached_known) {
+		mallocs += g->end.cached_mallocs;
+		bytes += g->end.cached_bytes;
+	}
+	if (!g->from_start && g->have_start && g->start.cached_known) {
+		mallocs -= mallocs < g->start.cached_mallocs ? mallocs : g->start.cached_mallocs;
+		bytes -= bytes < g->start.cached_bytes ? bytes : g->start.cached_bytes;
+	}
+	c->mallocs = mallocs;
+	c->bytes_allocated = bytes;
+}
+
 int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapshot *ps)
 {
 	struct go_target *g = &tg->go;
@@ -154,16 +215,14 @@ int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapsho
 	c->runtime_fds[0] = c->runtime_fds[1] = c->runtime_fds[2] = -1;
 	if (!traced)
 		return 0;
-	if (!tracer__go_stats(t, tg->pid, &st)) {
-		c->mallocs = st.mallocs;
-		c->bytes_allocated = st.bytes;
-	}
 	err = tracer__go_starts(t, tg->pid, add_start, &sums);
 	if (err)
 		return err;
 	/* alive: its state now; gone: what was read at its exit, if it was held there */
 	if (!tg->exit.exited)
 		g->have_end = !go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->end);
+	if (g->counts_allocs && !tracer__go_stats(t, tg->pid, &st))
+		count_allocs(g, &st, c);
 	if (g->from_start) {
 		uint32_t threads;
 

@@ -3,7 +3,8 @@
 /*
  * A Go target: goroutines begun and ended (entry probes, bpf/go.bpf.c), counted as
  * runtime.NumGoroutine counts them; GC cycles and pauses, and the live heap, read from
- * the runtime's own variables in its memory; the runtime's allocations. Functions return
+ * the runtime's own variables in its memory; the runtime's allocations, counted where it
+ * counts them (a span at a time) so that they are MemStats'. Functions return
  * 0 or -errno.
  */
 #ifndef LEAKBPF_TRACK_GO_H
@@ -21,6 +22,7 @@ struct go_target {
 	bool is_go;
 	struct go_binary bin;
 	bool from_start;	/* a command: seen from its first instruction */
+	bool counts_allocs;	/* its allocator probed: heap mallocs and bytes known */
 	uint64_t bias;		/* its load address less its link address (PIE) */
 	bool bias_known;
 	bool have_start, have_end;

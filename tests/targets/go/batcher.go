@@ -26,6 +26,12 @@
 // heap_alloc_* and numgc_* are the MemStats values at each end; pause_max_ns is the largest
 // PauseNs of the cycles numgc_start+1..numgc_end (the last 256 of them at most);
 // elapsed_ns is the rounds' wall time (the throughput of the stress run).
+//
+// After "exit", as its very last work, it prints the runtime's totals since it began,
+// taken when nothing more will be allocated (the line itself is written without
+// allocating):
+//
+//	batcher_end: mallocs_total=.. total_alloc_total=..
 package main
 
 import (
@@ -33,6 +39,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -227,13 +234,28 @@ func main() {
 		}
 	}
 	fmt.Printf("batcher: items=%d batches=%d goroutines_start=%d goroutines_end=%d "+
-		"mallocs=%d frees=%d heap_alloc_start=%d heap_alloc_end=%d numgc_start=%d "+
+		"mallocs=%d frees=%d total_alloc=%d heap_alloc_start=%d heap_alloc_end=%d numgc_start=%d "+
 		"numgc_end=%d pause_max_ns=%d pause_total_ns=%d elapsed_ns=%d\n",
 		nitems, nbatch, g0, g1, m1.Mallocs-m0.Mallocs, m1.Frees-m0.Frees,
-		m0.HeapAlloc, m1.HeapAlloc, m0.NumGC, m1.NumGC, pmax,
+		m1.TotalAlloc-m0.TotalAlloc, m0.HeapAlloc, m1.HeapAlloc, m0.NumGC, m1.NumGC, pmax,
 		m1.PauseTotalNs-m0.PauseTotalNs, elapsed.Nanoseconds())
 
 	ctlSay("done")
 	ctlWait("exit")
+	printTotals()
 	runtime.KeepAlive(blocked)
+}
+
+// endLine is allocated up front: printing the totals must not change them.
+var endLine = make([]byte, 0, 128)
+
+func printTotals() {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	b := append(endLine, "batcher_end: mallocs_total="...)
+	b = strconv.AppendUint(b, m.Mallocs, 10)
+	b = append(b, " total_alloc_total="...)
+	b = strconv.AppendUint(b, m.TotalAlloc, 10)
+	b = append(b, '\n')
+	syscall.Write(1, b)
 }
