@@ -4,6 +4,7 @@
  * The memory path end to end: real targets that leak known amounts, traced by ./leakbpf,
  * every number of the JSON report asserted.
  */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,14 +319,17 @@ out:
 /*
  * No -i: rounds are taken all the same, unprinted, so a run of 3.5 s (-d, leakbpf's own
  * clock) judges growth_rate: drip leaks 512 bytes about every millisecond, some 30 MiB a
- * minute, far over 1 MiB. One report only.
+ * minute, far over 1 MiB. One report only. Each site's trend: drip_leak's kept bytes grow
+ * at its pace (its bytes over the time traced: the drip is even), fill_cache's 200
+ * blocks, allocated at once at the start, do not grow; growth_rate names drip_leak.
  */
 static void growth_without_rounds(void)
 {
 	const char *extra[] = { "--json", "-d", "3.5", NULL };
-	char *cmd[] = { TARGETS "drip", "512", NULL };
+	char *cmd[] = { TARGETS "drip", "512", "cache", "200", NULL };
 	struct proc t = {}, l = {};
-	json_t *r = NULL, *p;
+	json_t *r = NULL, *p, *drip, *cache;
+	double pace;
 	int status;
 
 	if (!ASSERT_OK(proc_start(&t, cmd, false), "start drip") ||
@@ -342,6 +346,22 @@ static void growth_without_rounds(void)
 	ASSERT_STREQ(check_status(p, "growth_rate"), "fail", "growth_rate judged, and fails");
 	ASSERT_TRUE(check_value(p, "growth_rate") > 1048576, "over 1 MiB a minute");
 	ASSERT_EQ(status, 23, "a leak verdict");
+	drip = site_by_symbol(p, "drip_leak");
+	cache = site_by_symbol(p, "fill_cache");
+	if (!ASSERT_OK_PTR(drip, "drip_leak's site") || !ASSERT_OK_PTR(cache, "fill_cache's site"))
+		goto out;
+	ASSERT_EQ(jint(cache, "objects"), 200, "the cache: 200 blocks");
+	pace = jnum(drip, "bytes") / jnum(p, "traced_s") * 60;
+	if (!ASSERT_TRUE(fabs(jnum(drip, "growth_bytes_per_min") - pace) < 0.25 * pace,
+			 "drip_leak grows at its pace, within 25%"))
+		fprintf(stderr, "  growth %g B/min, pace %g B/min\n",
+			jnum(drip, "growth_bytes_per_min"), pace);
+	if (!ASSERT_TRUE(fabs(jnum(cache, "growth_bytes_per_min")) < 0.01 * pace,
+			 "fill_cache does not grow"))
+		fprintf(stderr, "  fill_cache growth %g B/min\n",
+			jnum(cache, "growth_bytes_per_min"));
+	ASSERT_OK_PTR(strstr(check_reason(p, "growth_rate") ?: "", "drip_leak"),
+		      "growth_rate names the fastest-growing site");
 out:
 	json_decref(r);
 	if (t.pid > 0) {

@@ -50,6 +50,33 @@ static void slope_undefined(void **state)
 	assert_true(isnan(slope_least_squares(x, y, 3)));
 }
 
+/* A site's slope from its blocks' births: the least-squares slope of its bytes over time */
+static void slope_of_births_cases(void **state)
+{
+	double x[2001], y[2001], bytes = 0, t1 = 0, t2 = 0, u;
+	int i;
+
+	/* 1000 blocks of 64 B born evenly over [2, 12]: 6400 B/s (and 0.003 for the steps) */
+	for (i = 0; i < 1000; i++) {
+		u = 2 + (i + 0.5) / 100;
+		bytes += 64;
+		t1 += 64 * u;
+		t2 += 64 * u * u;
+	}
+	assert_true(fabs(slope_of_births(bytes, t1, t2, 2, 12) - 6400) < 0.01);
+	/* the same blocks, S(t) sampled finely: the discrete fit agrees */
+	for (i = 0; i <= 2000; i++) {
+		x[i] = 2 + i / 200.0;
+		y[i] = 64 * floor(fmin((x[i] - 2) * 100 + 0.5, 1000));
+	}
+	assert_true(fabs(slope_least_squares(x, y, 2001) - 6400) < 10);
+	/* all born at the window's start: a cache filled once does not grow */
+	assert_true(fabs(slope_of_births(1e6, 1e6 * 2, 1e6 * 4, 2, 12)) < 1e-9);
+	/* all born in the middle: a step, which least squares reads as 1.5 x bytes / w */
+	assert_true(fabs(slope_of_births(1e6, 1e6 * 7, 1e6 * 49, 2, 12) - 1.5e5) < 1e-6);
+	assert_true(isnan(slope_of_births(1, 1, 1, 3, 3)));
+}
+
 /* excellent < 100, good < 512, acceptable <= 1024, needs_optimization above (doc/checks.md) */
 static void grade_boundaries(void **state)
 {
@@ -228,6 +255,7 @@ int main(void)
 		cmocka_unit_test(slope_exact_line),
 		cmocka_unit_test(slope_least_squares_fit),
 		cmocka_unit_test(slope_undefined),
+		cmocka_unit_test(slope_of_births_cases),
 		cmocka_unit_test(grade_boundaries),
 		cmocka_unit_test(growth_rate_check),
 		cmocka_unit_test(thresholds_for_rounds),

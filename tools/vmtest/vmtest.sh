@@ -31,7 +31,7 @@ TIMEOUT=1500
 # That is every test but those of this host's tools: LD_DEBUG of a dynamic leakbpf, the
 # benchmark's smoke pass, the schema validator's own.
 TESTS="allocator_kinds batcher cfi_stacks chroot cli/usage_errors cli/help cli/own_failures
-cli/exited_while_attaching exec_chain fds lifecycle memory perf/counts_exact
+cli/exited_while_attaching exec_chain fds go lifecycle memory perf/counts_exact
 perf/counts_exact_beside_another_tracer perf/sampled_estimates perf/sampled_reallocs
 perf/placement_verbose resources sockets threads"
 RUN=""

@@ -245,6 +245,7 @@ static json_t *process_json(const struct proc_report *p)
 		json_object_set_new(sj, "objects", json_integer((json_int_t)s->objects));
 		json_object_set_new(sj, "bytes", json_integer((json_int_t)s->bytes));
 		json_object_set_new(sj, "oldest_age_s", number(s->oldest_age_s));
+		json_object_set_new(sj, "growth_bytes_per_min", number(s->growth_bytes_per_min));
 		json_object_set_new(sj, "stack", stack_json(s->frames, s->nframes));
 		json_array_append_new(sites, sj);
 	}

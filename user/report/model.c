@@ -131,8 +131,12 @@ static int by_bytes_desc(const void *a, const void *b)
 }
 
 /* The largest sites first, --top of them, as estimates under -s N. */
-static int fill_sites(const struct proc_snapshot *ps, int top, struct proc_report *p)
+static int fill_sites(const struct proc_snapshot *ps, uint64_t attach_ns, int top,
+		      struct proc_report *p)
 {
+	uint64_t start = ps->start_ns > attach_ns ? ps->start_ns : attach_ns;
+	double from = (start - attach_ns) / 1e9, to = ps->end_ns > start ?
+						    (ps->end_ns - attach_ns) / 1e9 : from;
 	const struct block_site **order;
 	int i;
 
@@ -164,6 +168,11 @@ static int fill_sites(const struct proc_snapshot *ps, int top, struct proc_repor
 				 s->leak_class == 4 ? "suppressed" : NULL;
 		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && ps->end_ns > s->oldest_ns ?
 				   (ps->end_ns - s->oldest_ns) / 1e9 : NAN;
+		ls->growth_bytes_per_min = NAN;
+		if (s->born_bytes > 0 && to - from >= GROWTH_MIN_SECONDS)
+			ls->growth_bytes_per_min =
+				slope_of_births(s->born_bytes, s->born_t1, s->born_t2, from, to) *
+				60 * p->memory.scale_bytes;
 		if (s->nips <= 0)
 			continue;
 		ls->frames = frames_of(ps->sym, s->ips, s->nips);
@@ -317,10 +326,27 @@ static uint64_t runtime_fds(const struct proc_report *p)
 	return n <= p->fds.end ? n : 0;
 }
 
+/* The listed site whose bytes grew fastest, for growth_rate to name; NULL if none grew */
+static const struct leak_site *fastest_growing(const struct proc_report *p)
+{
+	const struct leak_site *top = NULL;
+	int i;
+
+	for (i = 0; i < p->nsites; i++) {
+		const struct leak_site *s = &p->sites[i];
+
+		if (s->growth_bytes_per_min > 0 &&
+		    (!top || s->growth_bytes_per_min > top->growth_bytes_per_min))
+			top = s;
+	}
+	return top;
+}
+
 /* What the checks look at, from the sections built above. */
 static void judge(const struct proc_report *p, int rounds, const struct thresholds *th,
 		  struct verdict *out)
 {
+	const struct leak_site *top = fastest_growing(p);
 	struct verdict_input in = {
 		.memory = p->memory.present,
 		.memory_why = p->memory.why_absent,
@@ -351,6 +377,9 @@ static void judge(const struct proc_report *p, int rounds, const struct threshol
 		.go_live_end = p->go.present ? p->go.live_end : UNKNOWN,
 		.rounds = rounds,
 		.growth_bytes_per_min = p->memory.growth_bytes_per_min,
+		.top_site = !top ? NULL : top->nframes && top->frames[0].symbol ?
+			    top->frames[0].symbol : "(a site without a symbol)",
+		.top_site_growth = top ? top->growth_bytes_per_min : NAN,
 	};
 
 	verdict__evaluate(&in, th, out);
@@ -398,7 +427,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 	p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
 	if (o->peek)
 		rounds->n--;	/* judged below with it, then forgotten */
-	err = fill_sites(ps, o->top, p);
+	err = fill_sites(ps, s->attach_ns, o->top, p);
 	if (err)
 		return err;
 	p->threads = ps->threads;

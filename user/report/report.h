@@ -64,6 +64,12 @@ struct leak_site {
 	const char *leak_class;
 	uint64_t objects, bytes;
 	double oldest_age_s;	/* NAN outside full mode */
+	/*
+	 * How fast the bytes it still holds grew, bytes/min: the least-squares slope, over the
+	 * traced window, of its outstanding bytes by when they were allocated; NAN outside
+	 * full mode or before the window is GROWTH_MIN_SECONDS long.
+	 */
+	double growth_bytes_per_min;
 	int nframes;
 	struct frame *frames;	/* innermost first: frames[0] called the allocator */
 };

@@ -63,17 +63,6 @@ static void print_memory(const struct proc_report *p, FILE *out)
 		cnt(m->mallocs, a, sizeof(a)), human(m->bytes_allocated, b, sizeof(b)),
 		cnt(m->frees, c, sizeof(c)), human(m->bytes_freed, d, sizeof(d)),
 		cnt(m->untracked_frees, e, sizeof(e)));
-	if (m->reach.present)
-		fprintf(out, "  lost        %llu blocks directly (%s), %llu indirectly (%s); %llu "
-			"still reachable (%s) [scan: %.1f ms, %s read]\n",
-			(unsigned long long)m->reach.objects[1], human(m->reach.bytes[1], a, 32),
-			(unsigned long long)m->reach.objects[2], human(m->reach.bytes[2], b, 32),
-			(unsigned long long)m->reach.objects[0], human(m->reach.bytes[0], c, 32),
-			m->reach.pause_ms, human(m->reach.bytes_read, d, 32));
-	if (m->reach.present && m->reach.suppressed_objects)
-		fprintf(out, "              %llu lost blocks suppressed (%s, --suppressions)\n",
-			(unsigned long long)m->reach.suppressed_objects,
-			human(m->reach.suppressed_bytes, a, 32));
 	fprintf(out, "              %s free calls%s\n", cnt(m->free_calls, a, sizeof(a)),
 		m->estimated ? "; frees, outstanding and sites are estimates from the sample" : "");
 	if (m->released_at_exec != UNKNOWN && m->released_at_exec)
@@ -93,6 +82,18 @@ static void print_memory(const struct proc_report *p, FILE *out)
 						      (uint64_t)m->growth_bytes_per_min : 0,
 						      c, sizeof(c)));
 	fputc('\n', out);
+	/* after the counts the memory lines share */
+	if (m->reach.present)
+		fprintf(out, "  lost        %llu blocks directly (%s), %llu indirectly (%s); %llu "
+			"still reachable (%s) [scan: %.1f ms, %s read]\n",
+			(unsigned long long)m->reach.objects[1], human(m->reach.bytes[1], a, 32),
+			(unsigned long long)m->reach.objects[2], human(m->reach.bytes[2], b, 32),
+			(unsigned long long)m->reach.objects[0], human(m->reach.bytes[0], c, 32),
+			m->reach.pause_ms, human(m->reach.bytes_read, d, 32));
+	if (m->reach.present && m->reach.suppressed_objects)
+		fprintf(out, "              %llu lost blocks suppressed (%s, --suppressions)\n",
+			(unsigned long long)m->reach.suppressed_objects,
+			human(m->reach.suppressed_bytes, a, 32));
 }
 
 static const char *ms(double v, char *buf, size_t size)
@@ -248,6 +249,10 @@ static void print_sites(const struct proc_report *p, FILE *out)
 			human(s->bytes, a, sizeof(a)));
 		if (!isnan(s->oldest_age_s))
 			fprintf(out, ", oldest %.1f s", s->oldest_age_s);
+		if (!isnan(s->growth_bytes_per_min))
+			fprintf(out, ", growing %s/min",
+				human(s->growth_bytes_per_min > 0 ? s->growth_bytes_per_min : 0, a,
+				      sizeof(a)));
 		fputc('\n', out);
 		for (j = 0; j < s->nframes; j++)
 			print_frame(&s->frames[j], out);

@@ -108,6 +108,21 @@ double slope_least_squares(const double *x, const double *y, int n)
 	return sxx > 0 ? sxy / sxx : NAN;
 }
 
+/*
+ * Over a window of length w with middle m, var(t) = w^2/12, and a block of b bytes born
+ * at u adds b * ((to - m)^2 - (u - m)^2) / (2w) to cov(t, S). A steady r bytes/s gives
+ * r; blocks all born at the start (a cache filled once) give 0.
+ */
+double slope_of_births(double bytes, double t1, double t2, double from, double to)
+{
+	double w = to - from, m = (from + to) / 2;
+	double spread = t2 - 2 * m * t1 + m * m * bytes;	/* sum(bytes * (u - m)^2) */
+
+	if (!(w > 0))
+		return NAN;
+	return 6 * (w * w / 4 * bytes - spread) / (w * w * w);
+}
+
 void age_worst__add(struct age_worst *w, double age_s, double limit_s)
 {
 	double a, b;
@@ -306,12 +321,16 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 	} else if (!known(in->outstanding_bytes)) {
 		skip(c, "blocks are not tracked in this mode (--mode counts)");
 	} else if (in->rounds < GROWTH_MIN_ROUNDS || isnan(in->growth_bytes_per_min)) {
-		snprintf(c->reason, sizeof(c->reason), "needs at least %d rounds (-i) of "
+		snprintf(c->reason, sizeof(c->reason), "needs at least %d rounds (one a second, or -i) of "
 			 "outstanding bytes, has %d", GROWTH_MIN_ROUNDS, in->rounds);
 		c->status = CHECK_SKIPPED;
 	} else {
 		judge_above(v, c, in->growth_bytes_per_min);
 		lower_bound(in, c);
+		/* where the growth is: the site whose kept bytes grew fastest */
+		if (in->top_site && !c->reason[0])
+			snprintf(c->reason, sizeof(c->reason), "fastest-growing site: %s, "
+				 "%.0f bytes/min", in->top_site, in->top_site_growth);
 	}
 
 	c = add(v, CHECK_GOROUTINE_GROWTH, t);

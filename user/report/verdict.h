@@ -89,10 +89,15 @@ struct verdict_input {
 	uint64_t go_live_start, go_live_end;	/* the heap the GC marked live; UINT64_MAX: not known */
 	int rounds;		/* reports so far (-i), this one included */
 	double growth_bytes_per_min;	/* slope of outstanding bytes over the rounds, or NAN */
+	/* the leak site growing fastest (its first frame's function; NULL: none known) */
+	const char *top_site;
+	double top_site_growth;		/* its growth_bytes_per_min */
 };
 
 /* Rounds growth_rate needs for a slope worth judging. */
 #define GROWTH_MIN_ROUNDS 3
+/* A site's growth is judged over a window this long or longer (the rounds' 3 seconds) */
+#define GROWTH_MIN_SECONDS 3.0
 
 /* Minimum allocations before free_rate means anything (000_f81ef2a29d794c5a.txt). */
 #define FREE_RATE_MIN_MALLOCS 1000
@@ -108,6 +113,12 @@ void verdict__evaluate(const struct verdict_input *in, const struct thresholds *
 
 /* Least-squares slope of y over x (n points); NAN when n < 2 or all x are equal. */
 double slope_least_squares(const double *x, const double *y, int n);
+/*
+ * The same slope, continuous, of S(t) over the window [from, to]: S(t) the bytes of
+ * blocks born by t, given as sum(bytes), sum(bytes * birth), sum(bytes * birth^2) over
+ * blocks born in the window. Per second; NAN for an empty window.
+ */
+double slope_of_births(double bytes, double t1, double t2, double from, double to);
 
 /* "excellent", "good", "acceptable", "needs_optimization"; NULL for NAN */
 const char *grade_bytes_per_item(double bytes_per_item);

@@ -22,6 +22,7 @@ struct site_acc {
 	uint64_t stack;
 	uint64_t objects, bytes;
 	uint64_t oldest_ns;
+	double born_bytes, born_t1, born_t2;	/* as in struct block_site */
 };
 
 /* Every block of every process, summed per {tgid, stack} in one walk of the block map. */
@@ -29,6 +30,7 @@ struct site_table {
 	void *root;		/* tsearch tree of struct site_acc, to find one */
 	struct site_acc **all;	/* the same, to go through them */
 	size_t n, cap;
+	uint64_t attach_ns;	/* births are taken in seconds after it */
 };
 
 static int cmp_site(const void *a, const void *b)
@@ -74,6 +76,7 @@ static int site_add(struct site_table *tab, uint32_t tgid, uint64_t stack, int l
 {
 	struct site_acc want = { .tgid = tgid, .stack = stack, .leak_class = leak_class };
 	struct site_acc *s, **slot;
+	double t;
 
 	slot = tfind(&want, &tab->root, cmp_site);
 	s = slot ? *slot : new_site(tab, &want);
@@ -81,8 +84,14 @@ static int site_add(struct site_table *tab, uint32_t tgid, uint64_t stack, int l
 		return -ENOMEM;
 	s->objects++;
 	s->bytes += size;
-	if (ts_ns && ts_ns < s->oldest_ns)
+	if (!ts_ns)
+		return 0;
+	if (ts_ns < s->oldest_ns)
 		s->oldest_ns = ts_ns;
+	t = ((double)ts_ns - (double)tab->attach_ns) / 1e9;
+	s->born_bytes += size;
+	s->born_t1 += size * t;
+	s->born_t2 += size * t * t;
 	return 0;
 }
 
@@ -139,6 +148,9 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 		b->objects = s->objects;
 		b->bytes = s->bytes;
 		b->oldest_ns = s->oldest_ns;
+		b->born_bytes = s->born_bytes;
+		b->born_t1 = s->born_t1;
+		b->born_t2 = s->born_t2;
 		b->nips = tracer__stack(t, s->stack, ips, MAX_STACK_DEPTH);
 		if (b->nips <= 0)
 			continue;
@@ -162,6 +174,9 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 		into->bytes += v[k].bytes;
 		if (v[k].oldest_ns < into->oldest_ns)
 			into->oldest_ns = v[k].oldest_ns;
+		into->born_bytes += v[k].born_bytes;
+		into->born_t1 += v[k].born_t1;
+		into->born_t2 += v[k].born_t2;
 		free(v[k].ips);
 	}
 	return 0;
@@ -172,10 +187,10 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
  * ones, then the still reachable and the suppressed blocks (leak_class 1 to 4, the order
  * the report lists them in), as LeakSanitizer groups them.
  */
-static int take_leak_sites(struct tracer *t, const struct reach_result *r,
+static int take_leak_sites(struct tracer *t, const struct reach_result *r, uint64_t attach_ns,
 			   struct proc_snapshot *ps)
 {
-	struct site_table tab = {};
+	struct site_table tab = { .attach_ns = attach_ns };
 	int i, err = 0;
 
 	for (i = 0; i < r->nblocks && !err; i++) {
@@ -244,7 +259,8 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 	ps->blocks_followed = o->mode != MODE_COUNTS;
 	ps->sample_every = o->sample_every ? o->sample_every : 1;
 	/* scanned: its sites by class, from the scan; else from the walk of the blocks */
-	err = tg->reach.c.present ? take_leak_sites(t, &tg->reach, ps) : take_sites(t, tab, ps);
+	err = tg->reach.c.present ? take_leak_sites(t, &tg->reach, tab->attach_ns, ps) :
+				    take_sites(t, tab, ps);
 	ps->reach = tg->reach.c;
 	ps->reach.why_not = tg->no_reach_why;
 	if (!err)
@@ -263,7 +279,7 @@ static int take_proc(struct tracer *t, struct target *tg, const struct site_tabl
 int snapshot__take(struct tracer *t, struct target *const *tgs, int n, uint64_t attach_ns,
 		   bool full, struct run_snapshot *out)
 {
-	struct site_table tab = {};
+	struct site_table tab = { .attach_ns = attach_ns };
 	bool walk = false;
 	int i, err;
 

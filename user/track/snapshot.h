@@ -46,6 +46,12 @@ struct alloc_counts {
 struct block_site {
 	uint64_t objects, bytes;	/* of the blocks followed (a sample under -s N) */
 	uint64_t oldest_ns;		/* CLOCK_MONOTONIC birth of the oldest; UINT64_MAX: not known */
+	/*
+	 * Of the blocks whose birth is known (full mode), with t their birth in seconds
+	 * after the run's attach: sum(bytes), sum(bytes * t), sum(bytes * t^2). What the
+	 * site's growth over any window is found from (report/model.c).
+	 */
+	double born_bytes, born_t1, born_t2;
 	int nips;			/* <= 0: the stack could not be read */
 	/* after a scan: 1 direct, 2 indirect leaks, 3 reachable, 4 suppressed; 0: no scan */
 	int leak_class;
