@@ -79,6 +79,11 @@ static void check_file(const char *path, bool batcher)
 	assert_int_equal(go_binary__open(path, &b), 0);
 	assert_memory_equal(b.version, "go1.", 4);
 	assert_true(b.layout_known);
+	/* the allocator's counts, from DWARF: an array of span pointers per span class */
+	assert_true(b.alloc_layout_known);
+	assert_true(b.mcache_nclasses >= 2 && b.mcache_nclasses <= 1024);
+	assert_true(b.mspan_alloc_count >= 0 && b.mspan_before_cache >= 0 &&
+		    b.mspan_elemsize >= 0 && b.mcache_tiny_allocs >= 0 && b.p_mcache >= 0);
 #ifdef __x86_64__
 	assert_true(b.regabi);
 #endif

@@ -65,7 +65,10 @@ static bool find_alloc_counts(struct target *tg, const char *path, struct go_pro
 	const struct go_binary *b = &tg->go.bin;
 	int err;
 
-	if (!b->alloc_layout_known) {
+	/* go.bpf.c keeps the offsets in 16 bits, and walks up to GO_MAX_SPAN_CLASSES */
+	if (!b->alloc_layout_known || b->mcache_nclasses > GO_MAX_SPAN_CLASSES ||
+	    (b->mcache_alloc | b->mcache_tiny_allocs | b->mspan_alloc_count |
+	     b->mspan_before_cache | b->mspan_elemsize) > 0xffff) {
 		elog("PID %d: %s's allocator keeps its counts where leakbpf does not look: Go "
 		     "allocations are not counted", tg->pid, b->version);
 		return false;
