@@ -58,6 +58,20 @@ static bool own_numbers(const char *out, struct own *o)
 	return o->items > 0 && o->pause_max_ns >= 0;
 }
 
+/* How many checks failed other than `but` */
+static int failed_besides(json_t *p, const char *but)
+{
+	json_t *checks = json_object_get(json_object_get(p, "verdict"), "checks"), *c;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(checks, i, c) {
+		if (!strcmp(jstr(c, "status") ?: "", "fail") && strcmp(jstr(c, "name") ?: "", but))
+			n++;
+	}
+	return n;
+}
+
 /* Which checks failed, and their values, to tell a wrong verdict apart */
 static void print_failed_checks(json_t *p)
 {
@@ -85,6 +99,7 @@ static void command_clean(const char *program)
 	char *cmd[] = { (char *)program, NULL };
 	struct proc l = {};
 	json_t *r = NULL, *p;
+	bool slow_gc;
 	struct own o;
 	int status;
 
@@ -95,7 +110,13 @@ static void command_clean(const char *program)
 	if (!r || !ASSERT_TRUE(own_numbers(l.out_buf, &o), "the batcher's own numbers"))
 		goto out;
 	p = report_proc(r);
-	if (!ASSERT_EQ(status, 0, "no leak, and the batcher's status 0"))
+	/*
+	 * Clean, so nothing fails but a GC pause that really was over 10 ms: make vmtest's
+	 * emulated CPUs have paused 11 ms (the pause itself is checked against the batcher's).
+	 */
+	slow_gc = jnum(p, "go.gc.pause_max_ms") > 10;
+	if (!ASSERT_EQ(failed_besides(p, "gc_pause"), 0, "no check fails but a slow GC's") ||
+	    !ASSERT_EQ(status, slow_gc ? 23 : 0, "no leak, and the batcher's status 0"))
 		print_failed_checks(p);
 	ASSERT_OK(check_report_schema(&l), "the report fits the schema");
 	ASSERT_EQ(jint(p, "exit_code"), 0, "the batcher exited 0");
@@ -115,7 +136,8 @@ static void command_clean(const char *program)
 	ASSERT_EQ(jint(p, "go.heap.bytes_allocated"), o.total_alloc_total,
 		  "Go bytes allocated: MemStats.TotalAlloc");
 	ASSERT_STREQ(check_status(p, "goroutine_growth"), "pass", "goroutine_growth passes");
-	ASSERT_STREQ(check_status(p, "gc_pause"), "pass", "gc_pause passes");
+	ASSERT_STREQ(check_status(p, "gc_pause"), slow_gc ? "fail" : "pass",
+		     "gc_pause judges the longest pause");
 	ASSERT_STREQ(check_status(p, "thread_growth"), "pass",
 		     "the runtime's threads, started before main.main, are no growth");
 	ASSERT_TRUE(json_is_null(json_object_get(p, "memory")), "no malloc family in pure Go");
@@ -195,8 +217,11 @@ static void cgo(void)
 	r = leakbpf_finish(&l, 0, &status);
 	if (!r)
 		goto out;
-	ASSERT_EQ(status, 0, "its status, 0 (one block kept is under every threshold)");
 	p = report_proc(r);
+	/* as command_clean: only a GC pause over 10 ms (emulated CPUs) may fail */
+	ASSERT_EQ(failed_besides(p, "gc_pause"), 0, "no check fails but a slow GC's");
+	ASSERT_EQ(status, jnum(p, "go.gc.pause_max_ms") > 10 ? 23 : 0,
+		  "its status, 0 (one block kept is under every threshold)");
 	ASSERT_FALSE(json_is_null(json_object_get(p, "memory")), "libc's malloc traced");
 	ASSERT_EQ(jint(p, "memory.outstanding_objects") >= 1, 1, "the block cgo_work keeps");
 	site = site_by_symbol(p, "cgo_work");
