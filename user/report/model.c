@@ -131,13 +131,10 @@ static int by_bytes_desc(const void *a, const void *b)
 }
 
 /* The largest sites first, --top of them, as estimates under -s N. */
-static int fill_sites(const struct proc_snapshot *ps, uint64_t attach_ns, int top,
+/* from: when its tracing began, in seconds after the run's attach (the births' clock) */
+static int fill_sites(const struct proc_snapshot *ps, double from, int top,
 		      struct proc_report *p)
-{
-	uint64_t start = ps->start_ns > attach_ns ? ps->start_ns : attach_ns;
-	double from = (start - attach_ns) / 1e9, to = ps->end_ns > start ?
-						    (ps->end_ns - attach_ns) / 1e9 : from;
-	const struct block_site **order;
+{	const struct block_site **order;
 	int i;
 
 	order = calloc(ps->nsites ? ps->nsites : 1, sizeof(*order));
@@ -169,10 +166,10 @@ static int fill_sites(const struct proc_snapshot *ps, uint64_t attach_ns, int to
 		ls->oldest_age_s = s->oldest_ns != UINT64_MAX && ps->end_ns > s->oldest_ns ?
 				   (ps->end_ns - s->oldest_ns) / 1e9 : NAN;
 		ls->growth_bytes_per_min = NAN;
-		if (s->born_bytes > 0 && to - from >= GROWTH_MIN_SECONDS)
+		if (s->born.bytes > 0 && p->traced_s >= GROWTH_MIN_SECONDS)
 			ls->growth_bytes_per_min =
-				slope_of_births(s->born_bytes, s->born_t1, s->born_t2, from, to) *
-				60 * p->memory.scale_bytes;
+				slope_of_births(s->born.bytes, s->born.t1, s->born.t2, from,
+						from + p->traced_s) * 60 * p->memory.scale_bytes;
 		if (s->nips <= 0)
 			continue;
 		ls->frames = frames_of(ps->sym, s->ips, s->nips);
@@ -427,7 +424,7 @@ static int build_proc(const struct run_snapshot *s, const struct proc_snapshot *
 	p->memory.grade = grade_bytes_per_item(p->memory.bytes_per_item);
 	if (o->peek)
 		rounds->n--;	/* judged below with it, then forgotten */
-	err = fill_sites(ps, s->attach_ns, o->top, p);
+	err = fill_sites(ps, (start - s->attach_ns) / 1e9, o->top, p);
 	if (err)
 		return err;
 	p->threads = ps->threads;

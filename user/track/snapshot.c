@@ -22,7 +22,7 @@ struct site_acc {
 	uint64_t stack;
 	uint64_t objects, bytes;
 	uint64_t oldest_ns;
-	double born_bytes, born_t1, born_t2;	/* as in struct block_site */
+	struct births born;
 };
 
 /* Every block of every process, summed per {tgid, stack} in one walk of the block map. */
@@ -89,9 +89,7 @@ static int site_add(struct site_table *tab, uint32_t tgid, uint64_t stack, int l
 	if (ts_ns < s->oldest_ns)
 		s->oldest_ns = ts_ns;
 	t = ((double)ts_ns - (double)tab->attach_ns) / 1e9;
-	s->born_bytes += size;
-	s->born_t1 += size * t;
-	s->born_t2 += size * t * t;
+	births__merge(&s->born, &(struct births){ size, size * t, size * t * t });
 	return 0;
 }
 
@@ -148,9 +146,7 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 		b->objects = s->objects;
 		b->bytes = s->bytes;
 		b->oldest_ns = s->oldest_ns;
-		b->born_bytes = s->born_bytes;
-		b->born_t1 = s->born_t1;
-		b->born_t2 = s->born_t2;
+		b->born = s->born;
 		b->nips = tracer__stack(t, s->stack, ips, MAX_STACK_DEPTH);
 		if (b->nips <= 0)
 			continue;
@@ -174,9 +170,7 @@ static int take_sites(struct tracer *t, const struct site_table *tab, struct pro
 		into->bytes += v[k].bytes;
 		if (v[k].oldest_ns < into->oldest_ns)
 			into->oldest_ns = v[k].oldest_ns;
-		into->born_bytes += v[k].born_bytes;
-		into->born_t1 += v[k].born_t1;
-		into->born_t2 += v[k].born_t2;
+		births__merge(&into->born, &v[k].born);
 		free(v[k].ips);
 	}
 	return 0;

@@ -42,16 +42,27 @@ struct alloc_counts {
 	uint64_t untracked_allocs;	/* not followed: the block map was full */
 };
 
+/*
+ * Of a site's blocks whose birth is known (full mode), with t their birth in seconds after
+ * the run's attach: sum(bytes), sum(bytes * t), sum(bytes * t^2), from which the site's
+ * growth over any window is found (report/verdict.c's slope_of_births).
+ */
+struct births {
+	double bytes, t1, t2;
+};
+
+static inline void births__merge(struct births *into, const struct births *from)
+{
+	into->bytes += from->bytes;
+	into->t1 += from->t1;
+	into->t2 += from->t2;
+}
+
 /* Outstanding blocks of one allocation stack. */
 struct block_site {
 	uint64_t objects, bytes;	/* of the blocks followed (a sample under -s N) */
 	uint64_t oldest_ns;		/* CLOCK_MONOTONIC birth of the oldest; UINT64_MAX: not known */
-	/*
-	 * Of the blocks whose birth is known (full mode), with t their birth in seconds
-	 * after the run's attach: sum(bytes), sum(bytes * t), sum(bytes * t^2). What the
-	 * site's growth over any window is found from (report/model.c).
-	 */
-	double born_bytes, born_t1, born_t2;
+	struct births born;
 	int nips;			/* <= 0: the stack could not be read */
 	/* after a scan: 1 direct, 2 indirect leaks, 3 reachable, 4 suppressed; 0: no scan */
 	int leak_class;
