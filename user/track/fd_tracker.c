@@ -442,7 +442,8 @@ int fd_tracker__snapshot(struct fd_tracker *ft, struct tracer *t, bool exited,
 
 	c->present = true;
 	c->start = ft->start.n;
-	if (!exited) {
+	/* once read at its exit it is dying: a live look could find the table half closed */
+	if (!exited && !ft->have_exit) {
 		err = observe(ft, t, ps->end_ns, &live);
 		if (!err)
 			view = &live;

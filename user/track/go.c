@@ -145,8 +145,29 @@ void go_target__at_exit(struct target *tg)
 {
 	struct go_target *g = &tg->go;
 
-	if (g->is_go && g->bin.layout_known)
-		g->have_end = !go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->end);
+	if (!g->is_go || !g->bin.layout_known)
+		return;
+	g->have_end = !go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->end);
+	g->end_at_exit = true;
+}
+
+/*
+ * Its state now, unless it was read at its exit: once let go from there it is dying, and
+ * a read racing its exit would find its memory half gone (a snapshot can come before
+ * its exit is noticed).
+ */
+static void read_end(struct target *tg)
+{
+	struct go_target *g = &tg->go;
+	struct go_state now;
+	int err;
+
+	if (tg->exit.exited || g->end_at_exit)
+		return;
+	err = go_runtime__read(tg->pid, &g->bin, bias_now(tg), &now);
+	g->have_end = !err;
+	if (!err)
+		g->end = now;
 }
 
 /* Goroutines of the runtime's own (not counted by runtime.NumGoroutine): they start in a
@@ -221,9 +242,7 @@ int go_target__snapshot(struct tracer *t, struct target *tg, struct proc_snapsho
 	err = tracer__go_starts(t, tg->pid, add_start, &sums);
 	if (err)
 		return err;
-	/* alive: its state now; gone: what was read at its exit, if it was held there */
-	if (!tg->exit.exited)
-		g->have_end = !go_runtime__read(tg->pid, &g->bin, bias_now(tg), &g->end);
+	read_end(tg);
 	if (g->counts_allocs && !tracer__go_stats(t, tg->pid, &st))
 		count_allocs(g, &st, c);
 	if (g->from_start) {

@@ -26,6 +26,7 @@ struct go_target {
 	uint64_t bias;		/* its load address less its link address (PIE) */
 	bool bias_known;
 	bool have_start, have_end;
+	bool end_at_exit;	/* end was read while held at its exit: final */
 	struct go_state start;	/* at attach (-p) */
 	struct go_state end;	/* at its exit (held there), else read at each snapshot */
 };
