@@ -10,7 +10,7 @@
 //
 // -leak: each round also starts 3 goroutines blocked forever on a channel nobody writes,
 // and processItem keeps a heap copy of every item in a global map.
-// -stress: one round of 500000 items (overrides -rounds and -items).
+// -stress: rounds of 500000 items (one unless -rounds says how many; overrides -items).
 //
 // Synchronises with the test harness like the C targets (../ctl.h): with fd 3 open it says
 // "ready" on fd 4 after setup, waits for "go" on fd 3, says "done" after the rounds and
@@ -18,14 +18,15 @@
 //
 //	batcher: items=.. batches=.. goroutines_start=.. goroutines_end=.. mallocs=.. frees=..
 //	heap_alloc_start=.. heap_alloc_end=.. numgc_start=.. numgc_end=.. pause_max_ns=..
-//	pause_total_ns=.. elapsed_ns=..
+//	pause_total_ns=.. elapsed_ns=.. round_median_ns=..
 //
 // (one line). Both ends are measured after runtime.GC(): goroutines_* are
 // runtime.NumGoroutine() before the first and after the last round; mallocs, frees and
 // pause_total_ns are MemStats deltas over the rounds (the closing runtime.GC() included);
 // heap_alloc_* and numgc_* are the MemStats values at each end; pause_max_ns is the largest
 // PauseNs of the cycles numgc_start+1..numgc_end (the last 256 of them at most);
-// elapsed_ns is the rounds' wall time (the throughput of the stress run).
+// elapsed_ns is the rounds' wall time, round_median_ns the median round's (the stress
+// run's throughput: over several rounds, less moved by a shared machine's noise).
 //
 // After "exit", as its very last work, it prints the runtime's totals since it began,
 // taken when nothing more will be allocated (the line itself is written without
@@ -39,6 +40,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 	"syscall"
@@ -183,10 +185,15 @@ func main() {
 	producers := flag.Int("producers", 4, "producer goroutines")
 	b := flag.Int("batch", 100, "batch size")
 	flag.BoolVar(&leak, "leak", false, "leak goroutines and items")
-	stress := flag.Bool("stress", false, "one round of 500000 items")
+	stress := flag.Bool("stress", false, "rounds of 500000 items (one unless -rounds)")
 	flag.Parse()
 	if *stress {
-		*rounds, *items = 1, 500000
+		*items = 500000
+		roundsSet := false
+		flag.Visit(func(f *flag.Flag) { roundsSet = roundsSet || f.Name == "rounds" })
+		if !roundsSet {
+			*rounds = 1
+		}
 	}
 	if *rounds < 0 || *items < 0 || *producers < 1 || *b < 1 {
 		fmt.Fprintln(os.Stderr, "batcher: bad arguments")
@@ -204,11 +211,20 @@ func main() {
 	runtime.ReadMemStats(&m0)
 	g0 := runtime.NumGoroutine()
 
+	// each round's time too: the median round is a rate a shared machine's noise moves less
+	roundNs := make([]int64, *rounds)
 	began := time.Now()
 	for r := 0; r < *rounds; r++ {
+		t := time.Now()
 		round(r, *items, *producers, *b)
+		roundNs[r] = time.Since(t).Nanoseconds()
 	}
 	elapsed := time.Since(began)
+	sort.Slice(roundNs, func(i, j int) bool { return roundNs[i] < roundNs[j] })
+	var medianNs int64
+	if *rounds > 0 {
+		medianNs = roundNs[*rounds/2]
+	}
 
 	// Goroutines that returned may not have reached goexit yet: yield until they have
 	// (bounded; no sleeping).
@@ -235,10 +251,10 @@ func main() {
 	}
 	fmt.Printf("batcher: items=%d batches=%d goroutines_start=%d goroutines_end=%d "+
 		"mallocs=%d frees=%d total_alloc=%d heap_alloc_start=%d heap_alloc_end=%d numgc_start=%d "+
-		"numgc_end=%d pause_max_ns=%d pause_total_ns=%d elapsed_ns=%d\n",
+		"numgc_end=%d pause_max_ns=%d pause_total_ns=%d elapsed_ns=%d round_median_ns=%d\n",
 		nitems, nbatch, g0, g1, m1.Mallocs-m0.Mallocs, m1.Frees-m0.Frees,
 		m1.TotalAlloc-m0.TotalAlloc, m0.HeapAlloc, m1.HeapAlloc, m0.NumGC, m1.NumGC, pmax,
-		m1.PauseTotalNs-m0.PauseTotalNs, elapsed.Nanoseconds())
+		m1.PauseTotalNs-m0.PauseTotalNs, elapsed.Nanoseconds(), medianNs)
 
 	ctlSay("done")
 	ctlWait("exit")
