@@ -149,6 +149,39 @@ out:
 }
 
 /*
+ * -- CMD with rounds every 2 ms: a round after leakbpf lets the batcher go from its exit
+ * hold comes before its exit is noticed, while its memory and fds are being torn down.
+ * What was read at the hold stands: its GC cycles, its goroutines at the end, its
+ * netpoller's fds left out of fd_growth.
+ */
+static void rounds_to_its_exit(void)
+{
+	const char *extra[] = { "--json", "-i", "0.002", NULL };
+	char *cmd[] = { GO_TARGETS "batcher", NULL };
+	struct proc l = {};
+	json_t *r = NULL, *p;
+	struct own o;
+	int status;
+
+	if (!ASSERT_OK(trace_cmd_until_done(&l, cmd, extra), "batcher done under leakbpf -i") ||
+	    !ASSERT_OK(proc_send(&l, "exit"), "exit"))
+		goto out;
+	r = leakbpf_finish(&l, 0, &status);
+	if (!r || !ASSERT_TRUE(own_numbers(l.out_buf, &o), "the batcher's own numbers"))
+		goto out;
+	p = report_proc(r);
+	ASSERT_TRUE(json_is_true(json_object_get(r, "final")), "the final report");
+	ASSERT_NEAR(jint(p, "go.gc.cycles"), o.numgc_end, 1, "GC cycles, read at its exit");
+	ASSERT_EQ(jint(p, "go.goroutines.end"), o.goroutines_end, "goroutines at the end");
+	if (!ASSERT_STREQ(check_status(p, "fd_growth"), "pass",
+			  "its netpoller's fds are the runtime's, not growth"))
+		print_failed_checks(p);
+out:
+	json_decref(r);
+	proc_end(&l);
+}
+
+/*
  * -p, leaking: one round leaks 3 goroutines (blocked forever) and keeps every item in a
  * map. The issue's own case: growth 3, a leak, exit 23, Go's mallocs MemStats', items
  * exact.
@@ -241,6 +274,8 @@ void test_go(void)
 	/* position-independent: every address the runtime's state is read at moves */
 	if (test__start_subtest("command_clean_pie"))
 		command_clean(GO_TARGETS "batcher_pie");
+	if (test__start_subtest("rounds_to_its_exit"))
+		rounds_to_its_exit();
 	if (test__start_subtest("attached_leak"))
 		attached_leak();
 	if (test__start_subtest("cgo"))
