@@ -3,21 +3,22 @@
 # Copyright (c) 2026 The leakbpf authors
 #
 # The seed's stress run (make bench calls this): the Go channel batcher of
-# tests/targets/go at full speed (rounds of 500,000 items, -stress), untraced, under
-# `leakbpf --item 'main.flushBatch#2'` (one probe hit per batch, the batch's length
-# counted) and under `--item main.processItem` (one hit per item, what a per-item probe
-# costs instead); batches of 100 and of 1000, and batches of 100 from a batcher that keeps
-# a heap object per item (-leak: half a million allocations a round, which leakbpf counts
-# a span at a time, not one probe hit each). Throughput from the batcher's own clock: the
-# median of a process's rounds (a 500,000-item round lasts some 30 ms here, which a shared
-# machine's noise moves by several ms), then the median over interleaved processes; the
-# item count leakbpf reports is checked against the batcher's. Writes .output/bench/go.md.
+# tests/targets/go at full speed (rounds of 500,000 items from 50 producers, as the seed's
+# stress), untraced, under `leakbpf --item 'main.flushBatch#2'` (one probe hit per batch,
+# the batch's length counted) and under `--item main.processItem` (one hit per item, what
+# a per-item probe costs instead); batches of 100 and of 1000, and batches of 100 from a
+# batcher that keeps a heap object per item (-leak: half a million allocations a round,
+# which leakbpf counts a span at a time, not one probe hit each). Throughput from the
+# batcher's own clock: the median of a process's rounds (a 500,000-item round lasts some
+# 40 ms here, which a shared machine's noise moves by several ms), then the median over
+# interleaved processes; the item count leakbpf reports is checked against the batcher's.
+# Writes .output/bench/go.md.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
 OUT=.output/bench
-ROUNDS=${GO_ROUNDS:-3}		# processes per configuration and tool
-STRESS_ROUNDS=${GO_STRESS_ROUNDS:-15}	# 500,000-item rounds in each (-leak: a third)
+ROUNDS=${GO_ROUNDS:-5}		# processes per configuration and tool
+STRESS_ROUNDS=${GO_STRESS_ROUNDS:-9}	# 500,000-item rounds in each (-leak: a third)
 B=.output/tests/targets/go/batcher
 [ -x "$B" ] && [ -x ./leakbpf ] || { echo "go.sh: build first (make test-progs)" >&2; exit 1; }
 TMP=$(mktemp -d)
@@ -29,7 +30,7 @@ field() {	# name line
 
 run() {	# label config leakbpf-options... ; appends "label config round_ns items_exact"
 	local label=$1 config=$2 line reported rounds=$STRESS_ROUNDS
-	local -a args=(-stress -batch "${config%L}")
+	local -a args=(-stress -producers 50 -batch "${config%L}")
 	if [ "${config%L}" != "$config" ]; then
 		args+=(-leak)
 		rounds=$(( (STRESS_ROUNDS + 2) / 3 ))
@@ -64,8 +65,9 @@ def med(label, batch):
     return statistics.median(int(r[2]) for r in rows if r[0] == label and r[1] == batch)
 exact = all(r[3] == "1" for r in rows)
 print("\n## The Go batcher's stress run\n")
-print("tools/bench/go.sh: tests/targets/go/batcher -stress (rounds of 500,000 items, 4 producers,")
-print("one batcher goroutine) at full speed; throughput from the batcher's own clock, the median")
+print("tools/bench/go.sh: tests/targets/go/batcher -stress (rounds of 500,000 items, 50 producers")
+print("as in the seed's stress, one batcher goroutine) at full speed; throughput from the")
+print("batcher's own clock, the median")
 print("round of each process (%s rounds; -leak a third as many), then the median of %d interleaved"
       % (sys.argv[2], len(rows) // 9))
 print("processes. *batches* is `--item 'main.flushBatch#2'` (one probe hit per batch,")
