@@ -86,6 +86,26 @@ static void print_failed_checks(json_t *p)
 }
 
 /*
+ * -- CMD: the batcher traced from its first instruction until it is told to exit; its
+ * final report (NULL if it fails), with the batcher's own numbers in *o.
+ */
+static json_t *trace_to_exit(struct proc *l, char *const cmd[], const char *const *extra,
+			     struct own *o, int *status)
+{
+	json_t *r;
+
+	if (!ASSERT_OK(trace_cmd_until_done(l, cmd, extra), "batcher done under leakbpf --") ||
+	    !ASSERT_OK(proc_send(l, "exit"), "exit"))
+		return NULL;
+	r = leakbpf_finish(l, 0, status);
+	if (r && !ASSERT_TRUE(own_numbers(l->out_buf, o), "the batcher's own numbers")) {
+		json_decref(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/*
  * -- CMD, clean: the batcher's batches give the items (--item main.flushBatch#2 adds each
  * batch's length, Go's second integer register); goroutines at main.main and at the end
  * are its own NumGoroutine; every cycle it ran is counted; its heap objects and bytes,
@@ -103,11 +123,8 @@ static void command_clean(const char *program)
 	struct own o;
 	int status;
 
-	if (!ASSERT_OK(trace_cmd_until_done(&l, cmd, extra), "batcher done under leakbpf --") ||
-	    !ASSERT_OK(proc_send(&l, "exit"), "exit"))
-		goto out;
-	r = leakbpf_finish(&l, 0, &status);
-	if (!r || !ASSERT_TRUE(own_numbers(l.out_buf, &o), "the batcher's own numbers"))
+	r = trace_to_exit(&l, cmd, extra, &o, &status);
+	if (!r)
 		goto out;
 	p = report_proc(r);
 	/*
@@ -163,11 +180,8 @@ static void rounds_to_its_exit(void)
 	struct own o;
 	int status;
 
-	if (!ASSERT_OK(trace_cmd_until_done(&l, cmd, extra), "batcher done under leakbpf -i") ||
-	    !ASSERT_OK(proc_send(&l, "exit"), "exit"))
-		goto out;
-	r = leakbpf_finish(&l, 0, &status);
-	if (!r || !ASSERT_TRUE(own_numbers(l.out_buf, &o), "the batcher's own numbers"))
+	r = trace_to_exit(&l, cmd, extra, &o, &status);
+	if (!r)
 		goto out;
 	p = report_proc(r);
 	ASSERT_TRUE(json_is_true(json_object_get(r, "final")), "the final report");
