@@ -16,6 +16,10 @@
 
 #define GO_TARGETS TARGETS "go/"
 
+/* What the runtime's background goroutines may allocate after the batcher's last count */
+#define RUNTIME_LATE_OBJECTS 4
+#define RUNTIME_LATE_BYTES 4096
+
 /* The batcher's own line: "batcher: items=.. batches=.. ..." */
 struct own {
 	long long items, batches, goroutines_start, goroutines_end, mallocs, total_alloc,
@@ -109,7 +113,8 @@ static json_t *trace_to_exit(struct proc *l, char *const cmd[], const char *cons
  * -- CMD, clean: the batcher's batches give the items (--item main.flushBatch#2 adds each
  * batch's length, Go's second integer register); goroutines at main.main and at the end
  * are its own NumGoroutine; every cycle it ran is counted; its heap objects and bytes,
- * counted from its first instruction, are exactly the runtime's own totals; no leak,
+ * counted from its first instruction, are the runtime's own totals (but for what the
+ * runtime's background goroutines allocate after the batcher's last look); no leak,
  * status 0.
  */
 static void command_clean(const char *program)
@@ -149,9 +154,19 @@ static void command_clean(const char *program)
 	ASSERT_TRUE(jnum(p, "go.gc.pause_max_ms") * 1e6 >= o.pause_max_ns - 1,
 		    "the longest pause: at least the batcher's");
 	ASSERT_TRUE(o.mallocs_total > 0, "the batcher's closing totals");
-	ASSERT_EQ(jint(p, "go.heap.mallocs"), o.mallocs_total, "Go mallocs: MemStats.Mallocs");
-	ASSERT_EQ(jint(p, "go.heap.bytes_allocated"), o.total_alloc_total,
-		  "Go bytes allocated: MemStats.TotalAlloc");
+	/*
+	 * Its totals are read last, but the runtime's own goroutines run on: the scavenger,
+	 * going back to sleep, may grow a P's timer heap (one 8-byte object, seen about one
+	 * run in 30). Never fewer than the runtime's count, and at most a few such objects.
+	 */
+	if (!ASSERT_TRUE(jint(p, "go.heap.mallocs") >= o.mallocs_total &&
+			 jint(p, "go.heap.mallocs") <= o.mallocs_total + RUNTIME_LATE_OBJECTS &&
+			 jint(p, "go.heap.bytes_allocated") >= o.total_alloc_total &&
+			 jint(p, "go.heap.bytes_allocated") <= o.total_alloc_total + RUNTIME_LATE_BYTES,
+			 "Go mallocs and bytes: MemStats.Mallocs and TotalAlloc at its end"))
+		fprintf(stderr, "  Go mallocs %lld, bytes %lld; MemStats %lld, %lld\n",
+			jint(p, "go.heap.mallocs"), jint(p, "go.heap.bytes_allocated"),
+			o.mallocs_total, o.total_alloc_total);
 	ASSERT_STREQ(check_status(p, "goroutine_growth"), "pass", "goroutine_growth passes");
 	ASSERT_STREQ(check_status(p, "gc_pause"), slow_gc ? "fail" : "pass",
 		     "gc_pause judges the longest pause");
