@@ -29,8 +29,8 @@
 // run's throughput: over several rounds, less moved by a shared machine's noise).
 //
 // After "exit", as its very last work, it prints the runtime's totals since it began,
-// taken when nothing more will be allocated (the line itself is written without
-// allocating):
+// taken when it allocates nothing more itself (the line is written without allocating;
+// the runtime's own goroutines, such as the scavenger, may still allocate a little):
 //
 //	batcher_end: mallocs_total=.. total_alloc_total=..
 package main
