@@ -39,10 +39,13 @@ int target__open(struct target *t, pid_t pid, const char *program, const char *p
 	return 0;
 }
 
+static int wait_stopped(pid_t pid);
+
 /*
  * bpf/fds's exit hold (EV_FD_EXIT): the process stopped at its exit, everything that goes
  * with it is read now (its modules, fds, Go runtime, which blocks it still reaches),
- * then it is let go.
+ * then it is let go. The stop is queued, not yet taken, when the event comes: read before
+ * every thread has stopped, and a thread still running could change what is read.
  */
 static int on_exit_held(struct target *tg, const void *data, size_t size)
 {
@@ -51,6 +54,10 @@ static int on_exit_held(struct target *tg, const void *data, size_t size)
 
 	if (size < sizeof(*ex) || (pid_t)ex->tgid != tg->pid || !tg->fds)
 		return 0;
+	if (!ex->stopped)
+		vlog("PID %d could not be held at its exit: what is read there races it", tg->pid);
+	else if (wait_stopped(tg->pid) <= 0)
+		vlog("PID %d: not every thread stopped at its exit hold", tg->pid);
 	target__refresh(tg);
 	go_target__at_exit(tg);
 	target__scan_reach(tg);
@@ -228,7 +235,7 @@ void target__scan_reach(struct target *t)
 		     t->reach.c.pause_ms, (unsigned long long)t->reach.c.bytes_read);
 }
 
-/* Is every thread of pid stopped (State T in each /proc/PID/task/TID/stat)? */
+/* Is every thread of pid stopped or gone (State T or Z in each /proc/PID/task/TID/stat)? */
 static int all_stopped(pid_t pid)
 {
 	char path[320], line[512], *state;
@@ -249,7 +256,8 @@ static int all_stopped(pid_t pid)
 		if (!f)
 			continue;	/* a thread that just ended */
 		state = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-		if (state && state[1] && state[2] != 'T' && state[2] != 't')
+		/* stopped, traced, or gone (a zombie leader runs no more either) */
+		if (state && state[1] && !strchr("TtZX", state[2]))
 			stopped = 0;
 		fclose(f);
 	}
@@ -257,15 +265,23 @@ static int all_stopped(pid_t pid)
 	return stopped;
 }
 
-int target__scan_reach_live(struct target *t)
+/* A stop takes effect at each thread's next return to user space: a moment (up to 1 s) */
+static int wait_stopped(pid_t pid)
 {
 	int i, stopped = 0;
 
+	for (i = 0; i < 2000 && !(stopped = all_stopped(pid)); i++)
+		usleep(500);
+	return stopped;
+}
+
+int target__scan_reach_live(struct target *t)
+{
+	int stopped;
+
 	if (t->exit.exited || kill(t->pid, SIGSTOP))
 		return -ESRCH;
-	/* the stop takes effect at its next return to user space: a moment */
-	for (i = 0; i < 2000 && !(stopped = all_stopped(t->pid)); i++)
-		usleep(500);
+	stopped = wait_stopped(t->pid);
 	if (stopped > 0)
 		target__scan_reach(t);
 	target__resume(t, "the reachability scan");
