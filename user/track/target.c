@@ -39,7 +39,45 @@ int target__open(struct target *t, pid_t pid, const char *program, const char *p
 	return 0;
 }
 
-static int wait_stopped(pid_t pid);
+/* Is every thread of pid stopped or gone (State T or Z in each /proc/PID/task/TID/stat)? */
+static int all_stopped(pid_t pid)
+{
+	char path[320], line[512], *state;
+	struct dirent *d;
+	int stopped = 1;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (stopped > 0 && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;	/* a thread that just ended */
+		state = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		/* stopped, traced, or gone (a zombie leader runs no more either) */
+		if (state && state[1] && !memchr("TtZX", state[2], 4))
+			stopped = 0;
+		fclose(f);
+	}
+	closedir(dir);
+	return stopped;
+}
+
+/* A stop takes effect at each thread's next return to user space: a moment (up to 1 s) */
+static int wait_stopped(pid_t pid)
+{
+	int i, stopped = 0;
+
+	for (i = 0; i < 2000 && !(stopped = all_stopped(pid)); i++)
+		usleep(500);
+	return stopped;
+}
 
 /*
  * bpf/fds's exit hold (EV_FD_EXIT): the process stopped at its exit, everything that goes
@@ -233,46 +271,6 @@ void target__scan_reach(struct target *t)
 	else
 		vlog("PID %d: reachability scan: %.1f ms, %llu bytes read", t->pid,
 		     t->reach.c.pause_ms, (unsigned long long)t->reach.c.bytes_read);
-}
-
-/* Is every thread of pid stopped or gone (State T or Z in each /proc/PID/task/TID/stat)? */
-static int all_stopped(pid_t pid)
-{
-	char path[320], line[512], *state;
-	struct dirent *d;
-	int stopped = 1;
-	DIR *dir;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while (stopped > 0 && (d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, d->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;	/* a thread that just ended */
-		state = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-		/* stopped, traced, or gone (a zombie leader runs no more either) */
-		if (state && state[1] && !strchr("TtZX", state[2]))
-			stopped = 0;
-		fclose(f);
-	}
-	closedir(dir);
-	return stopped;
-}
-
-/* A stop takes effect at each thread's next return to user space: a moment (up to 1 s) */
-static int wait_stopped(pid_t pid)
-{
-	int i, stopped = 0;
-
-	for (i = 0; i < 2000 && !(stopped = all_stopped(pid)); i++)
-		usleep(500);
-	return stopped;
 }
 
 int target__scan_reach_live(struct target *t)
